@@ -1,0 +1,72 @@
+// Package alerts is Vigil's domain: the stories that feeds carry, what channels
+// subscribe to, and the pipeline that turns a feed's bytes into matched alerts.
+// It is pure logic: it knows neither Discord nor SQL.
+package alerts
+
+import "time"
+
+// Story is one news item, normalised from whatever feed format carried it.
+type Story struct {
+	// ID is the stable de-duplication key: the item's GUID, else its canonical
+	// link, else a hash of title and date. Unique per feed.
+	ID string
+	// FeedURL is the URL of the feed the story was read from.
+	FeedURL string
+	// Source is the human name of the outlet (the feed's title or host).
+	Source string
+	// Title and Text are plain text: HTML stripped, entities decoded,
+	// whitespace collapsed.
+	Title string
+	Text  string
+	// URL is the absolute link to the article, tracking parameters removed.
+	URL string
+	// Published is when the outlet says it published the story; when the feed
+	// gives no date, it is the time Vigil first saw it.
+	Published time.Time
+	// FirstSeen is when Vigil first read the story.
+	FirstSeen time.Time
+
+	// Filled in by the pipeline after parsing.
+
+	// Countries are ISO 3166-1 alpha-2 codes, sorted.
+	Countries []string
+	// Regions are region slugs such as "baltic-states", sorted.
+	Regions []string
+	// Summary is one to three sentences of plain text.
+	Summary string
+	// ClusterID names the event this story reports; stories of the same event
+	// from different outlets share it.
+	ClusterID string
+}
+
+// Subscription is what one Discord channel watches.
+type Subscription struct {
+	ID        int64
+	GuildID   string
+	ChannelID string
+	// Query uses search-engine syntax: words ANDed, OR, "exact phrase",
+	// -exclude, parentheses. Empty means every story (then Regions or Feeds
+	// should narrow it).
+	Query string
+	// Regions are region slugs or ISO alpha-2 country codes; a story matches
+	// when it is tagged with any of them. Empty means anywhere.
+	Regions []string
+	// Feeds are feed URLs; empty means every feed.
+	Feeds []string
+	// MentionRoleID is a role to mention with each alert, only when the
+	// channel's admin asked for it.
+	MentionRoleID string
+	// Paused subscriptions match nothing; a channel that is gone or forbids
+	// the bot is paused rather than retried for ever.
+	Paused bool
+}
+
+// Match says that a story is wanted by a subscription.
+type Match struct {
+	StoryID        string
+	FeedURL        string
+	SubscriptionID int64
+	ChannelID      string
+	// Terms are the query words that hit, for display.
+	Terms []string
+}
