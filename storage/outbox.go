@@ -1,0 +1,98 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/vigilbot/vigil/alerts"
+)
+
+// Delivery is one queued alert: a story for a channel.
+type Delivery struct {
+	ID             int64
+	ChannelID      string
+	ClusterID      string
+	SubscriptionID int64
+	Story          alerts.Story
+	Terms          []string
+	MentionRoleID  string
+	// Nonce is sent with the message so Discord refuses a duplicate.
+	Nonce     string
+	Attempts  int
+	CreatedAt time.Time
+}
+
+// PendingDeliveries returns up to limit deliveries due at or before now,
+// oldest first.
+func (d *DB) PendingDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error) {
+	rows, err := d.db.QueryContext(ctx, `
+		SELECT o.id, o.channel_id, o.cluster_id, o.subscription_id, o.terms, o.mention_role_id, o.nonce, o.attempts, o.created_at,
+			s.feed_url, s.id, s.source, s.title, s.body, s.url, s.published, s.first_seen, s.countries, s.regions, s.summary, s.cluster_id
+		FROM outbox o JOIN stories s ON s.feed_url = o.feed_url AND s.id = o.story_id
+		WHERE o.state = 'pending' AND o.next_attempt_at <= ?
+		ORDER BY o.id LIMIT ?`, toMillis(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("list pending deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []Delivery
+	for rows.Next() {
+		var dl Delivery
+		var terms string
+		var created, published, firstSeen int64
+		var countries, regions string
+		s := &dl.Story
+		if err := rows.Scan(&dl.ID, &dl.ChannelID, &dl.ClusterID, &dl.SubscriptionID, &terms, &dl.MentionRoleID, &dl.Nonce, &dl.Attempts, &created,
+			&s.FeedURL, &s.ID, &s.Source, &s.Title, &s.Text, &s.URL, &published, &firstSeen, &countries, &regions, &s.Summary, &s.ClusterID); err != nil {
+			return nil, fmt.Errorf("list pending deliveries: %w", err)
+		}
+		dl.Terms = splitList(terms)
+		dl.CreatedAt = fromMillis(created)
+		s.Published, s.FirstSeen = fromMillis(published), fromMillis(firstSeen)
+		s.Countries, s.Regions = splitList(countries), splitList(regions)
+		out = append(out, dl)
+	}
+	return out, rows.Err()
+}
+
+// PendingCount is how many deliveries wait to be sent.
+func (d *DB) PendingCount(ctx context.Context) (int, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE state = 'pending'`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count pending deliveries: %w", err)
+	}
+	return n, nil
+}
+
+// MarkDelivered records that Discord accepted delivery id as messageID.
+func (d *DB) MarkDelivered(ctx context.Context, id int64, messageID string, at time.Time) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE outbox SET state = 'sent', message_id = ?, sent_at = ?, last_error = '', attempts = attempts + 1
+		WHERE id = ?`, messageID, toMillis(at), id)
+	if err != nil {
+		return fmt.Errorf("mark delivery %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// RetryDelivery records a failed attempt and when to try again.
+func (d *DB) RetryDelivery(ctx context.Context, id int64, cause error, next time.Time) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
+		WHERE id = ?`, cause.Error(), toMillis(next), id)
+	if err != nil {
+		return fmt.Errorf("reschedule delivery %d: %w", id, err)
+	}
+	return nil
+}
+
+// DropDelivery gives up on a delivery, keeping the reason; used when the
+// channel is gone, so the row stops blocking nothing and stays inspectable.
+func (d *DB) DropDelivery(ctx context.Context, id int64, cause error) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE outbox SET state = 'dropped', attempts = attempts + 1, last_error = ?
+		WHERE id = ?`, cause.Error(), id)
+	if err != nil {
+		return fmt.Errorf("drop delivery %d: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,189 @@
+// Package storage keeps Vigil's whole state in one SQLite file: feeds and their
+// poll state, every story seen, subscriptions and the delivery outbox.
+//
+// It uses modernc.org/sqlite (pure Go, no cgo) in WAL mode so one binary and
+// one file run a deployment. The schema lives in migrations/*.sql, embedded
+// and applied in order, with PRAGMA user_version recording how far a file has
+// come. Consumers define the small interfaces they need; *DB satisfies them.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// busyTimeout is how long a writer waits for another to finish before
+// SQLite gives up with SQLITE_BUSY; polls and deliveries write concurrently.
+const busyTimeout = 10 * time.Second
+
+// ErrNewerSchema means the database was written by a newer Vigil; running an
+// older one against it could lose data, so Open refuses.
+var ErrNewerSchema = errors.New("database schema is newer than this vigil")
+
+// ErrNotFound is returned when a row asked for by key does not exist.
+var ErrNotFound = errors.New("not found")
+
+// DB is the open database.
+type DB struct {
+	db  *sql.DB
+	now func() time.Time
+}
+
+// Option changes how Open sets up the DB.
+type Option func(*DB)
+
+// WithClock makes the DB stamp rows with now instead of the wall clock.
+func WithClock(now func() time.Time) Option { return func(d *DB) { d.now = now } }
+
+// Open opens (creating if needed) the SQLite file at path and brings its
+// schema up to date.
+func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	// Write transactions take the lock up front so two writers cannot both
+	// read and then deadlock upgrading to a write lock.
+	q.Set("_txlock", "immediate")
+	sqlDB, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	d := &DB{db: sqlDB, now: time.Now}
+	for _, o := range opts {
+		o(d)
+	}
+	if err := d.migrate(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return d, nil
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// SchemaVersion is the number of migrations applied to the file.
+func (d *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := d.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	return v, err
+}
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with its number", e.Name())
+		}
+		body, err := fs.ReadFile(migrationFiles, path.Join("migrations", e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{version: v, name: e.Name(), sql: string(body)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	for i, m := range out {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %s: expected number %d", m.name, i+1)
+		}
+	}
+	return out, nil
+}
+
+func (d *DB) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	current, err := d.SchemaVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if current > len(ms) {
+		return fmt.Errorf("%w: the file is at schema version %d, this build knows up to %d; run the newer vigil or restore a backup", ErrNewerSchema, current, len(ms))
+	}
+	for _, m := range ms[current:] {
+		err := d.inTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return err
+			}
+			// PRAGMA takes no bound parameters; the version is our own integer.
+			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("apply migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+func (d *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Times are stored as Unix milliseconds; 0 means "never".
+func toMillis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// Lists (country codes, region slugs, feed URLs, terms) are stored joined by
+// the ASCII unit separator, which none of them can contain, so a URL with a
+// comma survives the round trip.
+const listSep = "\x1f"
+
+func joinList(xs []string) string { return strings.Join(xs, listSep) }
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, listSep)
+}

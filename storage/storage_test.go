@@ -1,0 +1,223 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/vigilbot/vigil/alerts"
+)
+
+var t0 = time.Date(2026, 3, 23, 9, 0, 0, 0, time.UTC)
+
+func openTemp(t *testing.T, path string) *DB {
+	t.Helper()
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "vigil.db")
+	}
+	d, err := Open(context.Background(), path, WithClock(func() time.Time { return t0 }))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+func TestOpenAppliesMigrationsOnceAndRefusesNewerFiles(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "vigil.db")
+	d := openTemp(t, path)
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := d.SchemaVersion(ctx); v != len(ms) {
+		t.Fatalf("schema version = %d, want %d", v, len(ms))
+	}
+	d.Close()
+
+	// Reopening applies nothing twice.
+	d = openTemp(t, path)
+	if _, err := d.db.ExecContext(ctx, "PRAGMA user_version = 999"); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+
+	_, err = Open(ctx, path)
+	if !errors.Is(err, ErrNewerSchema) {
+		t.Fatalf("Open on a newer file: err = %v, want ErrNewerSchema", err)
+	}
+}
+
+func TestFeedPollStateRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	d := openTemp(t, "")
+	url := "https://news.example/rss"
+	if err := d.UpsertFeed(ctx, Feed{URL: url, Interval: 5 * time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name     string
+		result   PollResult
+		failures int
+		lastErr  string
+		etag     string
+	}{
+		{"a failure counts and keeps the error", PollResult{At: t0, Err: errors.New("server answered 500")}, 1, "server answered 500", ""},
+		{"a second failure counts again", PollResult{At: t0.Add(time.Minute), Err: errors.New("timed out")}, 2, "timed out", ""},
+		{"a success clears the failures and stores validators", PollResult{At: t0.Add(2 * time.Minute), ETag: `"abc"`, LastModified: "Mon, 23 Mar 2026 09:00:00 GMT", ItemCount: 20, Title: "Example News"}, 0, "", `"abc"`},
+		{"not modified keeps the validators", PollResult{At: t0.Add(3 * time.Minute), NotModified: true}, 0, "", `"abc"`},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			if err := d.RecordPoll(ctx, url, st.result); err != nil {
+				t.Fatal(err)
+			}
+			f, err := d.Feed(ctx, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.ConsecutiveFailures != st.failures || f.LastError != st.lastErr || f.ETag != st.etag {
+				t.Errorf("feed = failures %d, error %q, etag %q; want %d, %q, %q", f.ConsecutiveFailures, f.LastError, f.ETag, st.failures, st.lastErr, st.etag)
+			}
+			if !f.LastPollAt.Equal(st.result.At) {
+				t.Errorf("last poll = %v, want %v", f.LastPollAt, st.result.At)
+			}
+		})
+	}
+	f, _ := d.Feed(ctx, url)
+	if f.Title != "Example News" || f.LastItemCount != 20 || f.Interval != 5*time.Minute {
+		t.Errorf("feed = %+v", f)
+	}
+	if _, err := d.Feed(ctx, "https://missing.example/"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing feed: err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestSaveStoriesQueuesEachEventOncePerChannel(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "vigil.db")
+	d := openTemp(t, path)
+	feedA, feedB := "https://a.example/rss", "https://b.example/rss"
+	for _, u := range []string{feedA, feedB} {
+		if err := d.UpsertFeed(ctx, Feed{URL: u}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sub, err := d.AddSubscription(ctx, alerts.Subscription{GuildID: "g", ChannelID: "c1", Query: "NATO", MentionRoleID: "r1"}, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	story := alerts.Story{ID: "guid-1", FeedURL: feedA, Title: "NATO moves troops", Published: t0, FirstSeen: t0, ClusterID: "c-event", Countries: []string{"EE", "LV"}}
+	match := alerts.Match{StoryID: "guid-1", FeedURL: feedA, SubscriptionID: sub.ID, ChannelID: "c1", Terms: []string{"nato"}}
+
+	res, err := d.SaveStories(ctx, feedA, []alerts.Story{story}, []alerts.Match{match})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != (SaveResult{Stories: 1, Deliveries: 1}) {
+		t.Fatalf("first save = %+v", res)
+	}
+
+	// The same poll replayed (a crash before the feed state was recorded)
+	// writes nothing.
+	res, err = d.SaveStories(ctx, feedA, []alerts.Story{story}, []alerts.Match{match})
+	if err != nil || res != (SaveResult{}) {
+		t.Fatalf("replayed save = %+v, %v; want nothing written", res, err)
+	}
+
+	// Another outlet's report of the same event is stored but not queued again.
+	other := story
+	other.ID, other.FeedURL = "other-guid", feedB
+	otherMatch := match
+	otherMatch.StoryID, otherMatch.FeedURL = "other-guid", feedB
+	res, err = d.SaveStories(ctx, feedB, []alerts.Story{other}, []alerts.Match{otherMatch})
+	if err != nil || res != (SaveResult{Stories: 1, Deliveries: 0}) {
+		t.Fatalf("second outlet save = %+v, %v; want story stored, no delivery", res, err)
+	}
+
+	// Nothing is lost across a restart.
+	d.Close()
+	d = openTemp(t, path)
+	known, err := d.KnownStoryIDs(ctx, feedA, []string{"guid-1", "guid-2"})
+	if err != nil || !known["guid-1"] || known["guid-2"] {
+		t.Fatalf("known = %v, %v", known, err)
+	}
+	pending, err := d.PendingDeliveries(ctx, t0, 10)
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("pending = %v, %v", pending, err)
+	}
+	p := pending[0]
+	if p.ChannelID != "c1" || p.MentionRoleID != "r1" || p.Story.Title != story.Title || len(p.Story.Countries) != 2 || len(p.Nonce) > 25 || p.Nonce == "" {
+		t.Errorf("pending delivery = %+v", p)
+	}
+	f, _ := d.Feed(ctx, feedA)
+	if !f.Primed {
+		t.Error("feed not primed after saving its stories")
+	}
+
+	// Retry, then deliver.
+	if err := d.RetryDelivery(ctx, p.ID, errors.New("429"), t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := d.PendingDeliveries(ctx, t0, 10); len(got) != 0 {
+		t.Errorf("a delivery waiting to retry is due early: %v", got)
+	}
+	if got, _ := d.PendingDeliveries(ctx, t0.Add(time.Minute), 10); len(got) != 1 || got[0].Attempts != 1 {
+		t.Errorf("retry not due when scheduled: %v", got)
+	}
+	if err := d.MarkDelivered(ctx, p.ID, "m1", t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := d.PendingCount(ctx); n != 0 {
+		t.Errorf("pending after delivery = %d", n)
+	}
+}
+
+func TestKnownStoryIDsHandlesMoreIDsThanOneQueryHolds(t *testing.T) {
+	ctx := context.Background()
+	d := openTemp(t, "")
+	feed := "https://big.example/rss"
+	var stories []alerts.Story
+	var ids []string
+	for i := range 1200 {
+		id := "id-" + time.Duration(i).String()
+		ids = append(ids, id)
+		if i%2 == 0 {
+			stories = append(stories, alerts.Story{ID: id, FeedURL: feed, Published: t0, FirstSeen: t0})
+		}
+	}
+	if _, err := d.SaveStories(ctx, feed, stories, nil); err != nil {
+		t.Fatal(err)
+	}
+	known, err := d.KnownStoryIDs(ctx, feed, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(known) != 600 {
+		t.Errorf("known = %d stories, want 600", len(known))
+	}
+}
+
+func TestSubscriptionsAreScopedToTheirChannel(t *testing.T) {
+	ctx := context.Background()
+	d := openTemp(t, "")
+	a, _ := d.AddSubscription(ctx, alerts.Subscription{GuildID: "g", ChannelID: "c1", Query: "Wagner", Regions: []string{"sahel", "ML"}}, "u")
+	b, _ := d.AddSubscription(ctx, alerts.Subscription{GuildID: "g", ChannelID: "c2", Query: "Hezbollah"}, "u")
+	if err := d.RemoveSubscription(ctx, "c1", b.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("removing another channel's subscription: err = %v, want ErrNotFound", err)
+	}
+	got, err := d.Subscriptions(ctx, "c1")
+	if err != nil || len(got) != 1 || got[0].ID != a.ID || len(got[0].Regions) != 2 {
+		t.Fatalf("c1 subscriptions = %+v, %v", got, err)
+	}
+	if err := d.SetChannelPaused(ctx, "c1", true); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := d.Subscriptions(ctx, "")
+	if len(all) != 2 || !all[0].Paused || all[1].Paused {
+		t.Errorf("after pausing c1: %+v", all)
+	}
+}

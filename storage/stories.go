@@ -1,0 +1,179 @@
+package storage
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base32"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/vigilbot/vigil/alerts"
+)
+
+// maxIDsPerQuery keeps IN (...) lists under SQLite's bound-parameter limit
+// (32766 since 3.32) with room to spare.
+const maxIDsPerQuery = 500
+
+// KnownStoryIDs reports which of ids the feed has already delivered to us.
+func (d *DB) KnownStoryIDs(ctx context.Context, feedURL string, ids []string) (map[string]bool, error) {
+	known := make(map[string]bool)
+	for start := 0; start < len(ids); start += maxIDsPerQuery {
+		chunk := ids[start:min(start+maxIDsPerQuery, len(ids))]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, feedURL)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		q := `SELECT id FROM stories WHERE feed_url = ? AND id IN (?` + strings.Repeat(",?", len(chunk)-1) + `)`
+		rows, err := d.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up stories of %s: %w", feedURL, err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("look up stories of %s: %w", feedURL, err)
+			}
+			known[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("look up stories of %s: %w", feedURL, err)
+		}
+	}
+	return known, nil
+}
+
+// SaveResult counts what SaveStories wrote.
+type SaveResult struct {
+	// Stories is how many stories were new to the database.
+	Stories int
+	// Deliveries is how many outbox rows were queued.
+	Deliveries int
+}
+
+// SaveStories stores a poll's new stories and queues their matches for
+// delivery, in one transaction: either all of it is kept or none, so a crash
+// can neither lose an alert nor leave a story that will never be alerted.
+// Stories already stored are skipped with their matches, which makes a
+// replayed poll harmless. It also marks the feed primed.
+func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.Story, matches []alerts.Match) (SaveResult, error) {
+	var res SaveResult
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		inserted := make(map[string]string, len(stories)) // story ID → cluster ID
+		storyStmt, err := tx.PrepareContext(ctx, `
+			INSERT INTO stories (feed_url, id, source, title, body, url, published, first_seen, countries, regions, summary, cluster_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (feed_url, id) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer storyStmt.Close()
+		for _, s := range stories {
+			r, err := storyStmt.ExecContext(ctx, feedURL, s.ID, s.Source, s.Title, s.Text, s.URL,
+				toMillis(s.Published), toMillis(s.FirstSeen), joinList(s.Countries), joinList(s.Regions), s.Summary, clusterKey(s))
+			if err != nil {
+				return fmt.Errorf("story %s: %w", s.ID, err)
+			}
+			if n, _ := r.RowsAffected(); n == 1 {
+				inserted[s.ID] = clusterKey(s)
+				res.Stories++
+			}
+		}
+		outStmt, err := tx.PrepareContext(ctx, `
+			INSERT INTO outbox (channel_id, cluster_id, subscription_id, feed_url, story_id, terms, mention_role_id, nonce, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, (SELECT mention_role_id FROM subscriptions WHERE id = ?), ?, ?)
+			ON CONFLICT DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer outStmt.Close()
+		now := toMillis(d.now())
+		for _, m := range matches {
+			cluster, ok := inserted[m.StoryID]
+			if !ok {
+				continue
+			}
+			r, err := outStmt.ExecContext(ctx, m.ChannelID, cluster, m.SubscriptionID, feedURL, m.StoryID,
+				joinList(m.Terms), m.SubscriptionID, deliveryNonce(m.ChannelID, cluster), now)
+			if err != nil {
+				return fmt.Errorf("queue story %s for channel %s: %w", m.StoryID, m.ChannelID, err)
+			}
+			if n, _ := r.RowsAffected(); n == 1 {
+				res.Deliveries++
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE feeds SET primed = 1 WHERE url = ?`, feedURL)
+		return err
+	})
+	if err != nil {
+		return SaveResult{}, fmt.Errorf("save stories of %s: %w", feedURL, err)
+	}
+	return res, nil
+}
+
+// clusterKey is the event a story belongs to; a story the clusterer did not
+// see is its own event.
+func clusterKey(s alerts.Story) string {
+	if s.ClusterID != "" {
+		return s.ClusterID
+	}
+	return "s-" + s.FeedURL + "#" + s.ID
+}
+
+// deliveryNonce is the nonce sent with the Discord message for one (channel,
+// event). It is derived, not random, so a retry after a crash sends the same
+// nonce and Discord's enforce_nonce refuses a second post.
+// Discord: a nonce is at most 25 characters.
+func deliveryNonce(channelID, clusterID string) string {
+	sum := sha256.Sum256([]byte(channelID + "\x00" + clusterID))
+	return "v" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
+}
+
+const storyColumns = `feed_url, id, source, title, body, url, published, first_seen, countries, regions, summary, cluster_id`
+
+// StoriesSince returns stories first seen at or after since, oldest first, at
+// most limit of them. The clusterer is re-seeded from these after a restart.
+func (d *DB) StoriesSince(ctx context.Context, since time.Time, limit int) ([]alerts.Story, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+storyColumns+` FROM stories
+		WHERE first_seen >= ? ORDER BY first_seen, feed_url, id LIMIT ?`, toMillis(since), limit)
+	if err != nil {
+		return nil, fmt.Errorf("list stories since %s: %w", since.Format(time.RFC3339), err)
+	}
+	defer rows.Close()
+	var out []alerts.Story
+	for rows.Next() {
+		s, err := scanStory(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list stories: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Story returns one stored story.
+func (d *DB) Story(ctx context.Context, feedURL, id string) (alerts.Story, error) {
+	s, err := scanStory(d.db.QueryRowContext(ctx, `SELECT `+storyColumns+` FROM stories WHERE feed_url = ? AND id = ?`, feedURL, id))
+	if err == sql.ErrNoRows {
+		return alerts.Story{}, fmt.Errorf("story %s of %s: %w", id, feedURL, ErrNotFound)
+	}
+	if err != nil {
+		return alerts.Story{}, fmt.Errorf("read story %s of %s: %w", id, feedURL, err)
+	}
+	return s, nil
+}
+
+func scanStory(sc scanner) (alerts.Story, error) {
+	var s alerts.Story
+	var published, firstSeen int64
+	var countries, regions string
+	err := sc.Scan(&s.FeedURL, &s.ID, &s.Source, &s.Title, &s.Text, &s.URL, &published, &firstSeen,
+		&countries, &regions, &s.Summary, &s.ClusterID)
+	s.Published, s.FirstSeen = fromMillis(published), fromMillis(firstSeen)
+	s.Countries, s.Regions = splitList(countries), splitList(regions)
+	return s, err
+}

@@ -1,0 +1,65 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/vigilbot/vigil/alerts"
+)
+
+// AddSubscription stores a subscription and returns it with its new ID.
+func (d *DB) AddSubscription(ctx context.Context, s alerts.Subscription, createdBy string) (alerts.Subscription, error) {
+	res, err := d.db.ExecContext(ctx, `
+		INSERT INTO subscriptions (guild_id, channel_id, query, regions, feeds, mention_role_id, paused, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.GuildID, s.ChannelID, s.Query, joinList(s.Regions), joinList(s.Feeds), s.MentionRoleID, s.Paused, createdBy, toMillis(d.now()))
+	if err != nil {
+		return alerts.Subscription{}, fmt.Errorf("add subscription for channel %s: %w", s.ChannelID, err)
+	}
+	s.ID, err = res.LastInsertId()
+	return s, err
+}
+
+// RemoveSubscription deletes subscription id of channelID; the channel check
+// keeps one channel's admin from removing another's by guessing IDs.
+func (d *DB) RemoveSubscription(ctx context.Context, channelID string, id int64) error {
+	res, err := d.db.ExecContext(ctx, `DELETE FROM subscriptions WHERE id = ? AND channel_id = ?`, id, channelID)
+	if err != nil {
+		return fmt.Errorf("remove subscription %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("remove subscription %d of channel %s: %w", id, channelID, ErrNotFound)
+	}
+	return nil
+}
+
+// SetChannelPaused pauses or resumes every subscription of a channel.
+func (d *DB) SetChannelPaused(ctx context.Context, channelID string, paused bool) error {
+	if _, err := d.db.ExecContext(ctx, `UPDATE subscriptions SET paused = ? WHERE channel_id = ?`, paused, channelID); err != nil {
+		return fmt.Errorf("pause channel %s: %w", channelID, err)
+	}
+	return nil
+}
+
+// Subscriptions returns every subscription, by ID; with a non-empty
+// channelID, only that channel's.
+func (d *DB) Subscriptions(ctx context.Context, channelID string) ([]alerts.Subscription, error) {
+	rows, err := d.db.QueryContext(ctx, `
+		SELECT id, guild_id, channel_id, query, regions, feeds, mention_role_id, paused
+		FROM subscriptions WHERE ? = '' OR channel_id = ? ORDER BY id`, channelID, channelID)
+	if err != nil {
+		return nil, fmt.Errorf("list subscriptions: %w", err)
+	}
+	defer rows.Close()
+	var out []alerts.Subscription
+	for rows.Next() {
+		var s alerts.Subscription
+		var regions, feeds string
+		if err := rows.Scan(&s.ID, &s.GuildID, &s.ChannelID, &s.Query, &regions, &feeds, &s.MentionRoleID, &s.Paused); err != nil {
+			return nil, fmt.Errorf("list subscriptions: %w", err)
+		}
+		s.Regions, s.Feeds = splitList(regions), splitList(feeds)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
