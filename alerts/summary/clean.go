@@ -1,0 +1,91 @@
+package summary
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Clean tidies a feed's short description for display: whitespace
+// collapsed, a leading dateline ("KYIV (Reuters) -") or date stamp removed,
+// and the boilerplate feeds append ("Read more…", "Continue reading", "The
+// post X appeared first on Y.") dropped.
+func Clean(text string) string {
+	text = stripBoilerplate(text)
+	text = strings.Join(strings.Fields(text), " ")
+	return stripLead(text)
+}
+
+// boilerplateRE matches the trailers that feed software and publishers add to
+// descriptions. Each is anchored to the end of a line: the same words in the
+// middle of prose are left alone.
+var boilerplateRE = []*regexp.Regexp{
+	// WordPress: "The post <title> appeared first on <site>."
+	regexp.MustCompile(`(?is)\s*the post\s.{1,400}?\sappeared first on\s.{1,200}?$`),
+	regexp.MustCompile(`(?i)\s*[\[(]?\s*(?:read|see|view) (?:the )?(?:more|full (?:story|article)|article|story)(?:\s*(?:here|at|on)\b[^\n]{0,80})?\s*(?:\.{3}|…|»|›|→|>>|:)?\s*[\])]?\s*$`),
+	regexp.MustCompile(`(?i)\s*[\[(]?\s*continue reading(?:\s+(?:the )?(?:story|article|on|at)\b[^\n]{0,80})?\s*(?:\.{3}|…|»|›|→|>>)?\s*[\])]?\s*$`),
+	regexp.MustCompile(`(?i)\s*[\[(]?\s*(?:click|tap) here (?:to|for) (?:read|more|the full)[^\n]{0,60}$`),
+	regexp.MustCompile(`\s*[\[(](?:\.{3}|…|more(?:\.{3}|…)?)[\])]\s*$`),
+}
+
+// stripBoilerplate removes feed trailers from the end of each line, keeping
+// the line structure for the splitter.
+func stripBoilerplate(text string) string {
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	for i, line := range lines {
+		for changed := true; changed; {
+			changed = false
+			for _, re := range boilerplateRE {
+				if loc := re.FindStringIndex(line); loc != nil {
+					line = line[:loc[0]]
+					changed = true
+				}
+			}
+		}
+		lines[i] = line
+	}
+	return strings.Join(lines, "\n")
+}
+
+// datelineRE matches a news dateline at the very start of a story: a city in
+// capitals, optionally a state or date after commas, optionally the agency in
+// brackets, then a dash. "KYIV (Reuters) -", "WASHINGTON, Jan. 5 (AP) —",
+// "SAN FRANCISCO, Calif. —", "(Reuters) -".
+var datelineRE = regexp.MustCompile(
+	`^(?:[A-Z][A-Z'’.\-]+(?:\s+[A-Z][A-Z'’.\-]+){0,3}(?:,\s*[A-Z][A-Za-z.]*(?:\s+\d{1,2})?(?:,\s*\d{4})?){0,2}\s*(?:\([A-Za-z][\w .&/-]{0,30}\))?|\([A-Za-z][\w .&/-]{0,30}\))\s*(?:-{1,2}|–|—|:)\s+`)
+
+// dateStampRE matches the date stamps some feeds and scrapers put before the
+// text: "date 2024-03-23", "Published: 2024-03-23T10:00Z", "Updated 5 Jan 2024".
+var dateStampRE = regexp.MustCompile(
+	`^(?i:date|dated|published|posted|updated|last updated)\s*:?\s*(?:\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?|\d{1,2}\s+[A-Za-z]{3,9}\.?\s+\d{4})\s*(?:[-–—|:]\s*)?`)
+
+// stripLead removes a date stamp and a dateline from the start of a story's
+// first sentence. The dateline only counts when what follows still reads as
+// a sentence, so a text that is all capitals is left alone.
+func stripLead(s string) string {
+	s = strings.TrimSpace(s)
+	if loc := dateStampRE.FindStringIndex(s); loc != nil && loc[1] < len(s) {
+		s = s[loc[1]:]
+	}
+	if loc := datelineRE.FindStringIndex(s); loc != nil && loc[1] < len(s) && hasDatelineShape(s[:loc[1]]) {
+		s = s[loc[1]:]
+	}
+	return s
+}
+
+// hasDatelineShape guards the dateline pattern against a sentence that merely
+// starts with an acronym and a dash ("NATO — the alliance said"): it needs an
+// agency in brackets, a comma (city, state or date) or a city-length word.
+func hasDatelineShape(d string) bool {
+	if strings.Contains(d, "(") || strings.Contains(d, ",") {
+		return true
+	}
+	fields := strings.Fields(d)
+	if len(fields) > 2 {
+		return true
+	}
+	return len(fields) == 2 && len(fields[0]) >= 5 && !acronyms[fields[0]]
+}
+
+// acronyms are all-capital organisation names that open sentences in
+// security news and would otherwise pass for a city in a dateline.
+var acronyms = setOf("NATO", "UNICEF", "OPEC", "ASEAN", "INTERPOL", "EUROPOL", "FEMA", "CISA", "NASA", "UNHCR", "UNESCO", "IAEA", "OSCE", "ECOWAS")

@@ -1,0 +1,360 @@
+package summary
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func TestSplit(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want []string
+	}{
+		{
+			name: "plain sentences split on full stops",
+			text: "Russia fired missiles at Kyiv. Air defences shot down most of them.",
+			want: []string{"Russia fired missiles at Kyiv.", "Air defences shot down most of them."},
+		},
+		{
+			name: "country abbreviations do not end a sentence",
+			text: "The U.S. and U.K. condemned the strike. Both summoned envoys.",
+			want: []string{"The U.S. and U.K. condemned the strike.", "Both summoned envoys."},
+		},
+		{
+			name: "an abbreviation that ends a sentence before a common opener does",
+			text: "The troops flew back to the U.S. The deployment ended on Friday.",
+			want: []string{"The troops flew back to the U.S.", "The deployment ended on Friday."},
+		},
+		{
+			name: "ranks and titles do not end a sentence",
+			text: "Gen. Mark Milley met Lt. Col. Vindman and Sgt. Ortiz. Dr. Ewa Nowak and Mr. Lee joined them.",
+			want: []string{"Gen. Mark Milley met Lt. Col. Vindman and Sgt. Ortiz.", "Dr. Ewa Nowak and Mr. Lee joined them."},
+		},
+		{
+			name: "month abbreviations do not end a sentence",
+			text: "Talks resumed on Jan. 5 and again on Feb. 12. They failed in Sept. After that, nothing.",
+			want: []string{"Talks resumed on Jan. 5 and again on Feb. 12.", "They failed in Sept. After that, nothing."},
+		},
+		{
+			name: "initials stay inside a name",
+			text: "John F. Kennedy was shot in Dallas. Lee H. Oswald was arrested.",
+			want: []string{"John F. Kennedy was shot in Dallas.", "Lee H. Oswald was arrested."},
+		},
+		{
+			name: "decimals and numbered items stay whole",
+			text: "Inflation rose 3.5 percent. Resolution No. 2334 passed with approx. 14 votes, e.g. France vs. Russia.",
+			want: []string{"Inflation rose 3.5 percent.", "Resolution No. 2334 passed with approx. 14 votes, e.g. France vs. Russia."},
+		},
+		{
+			name: "a quoted sentence ends at the closing quote",
+			text: `He said "We will fight." Then he left.`,
+			want: []string{`He said "We will fight."`, "Then he left."},
+		},
+		{
+			name: "a quote followed by its attribution stays one sentence",
+			text: `"We will fight," he said. "We will win." The crowd cheered.`,
+			want: []string{`"We will fight," he said.`, `"We will win."`, "The crowd cheered."},
+		},
+		{
+			name: "question and exclamation marks end sentences",
+			text: "Who fired first? Nobody knows! Investigators are on site.",
+			want: []string{"Who fired first?", "Nobody knows!", "Investigators are on site."},
+		},
+		{
+			name: "an ellipsis before a capital ends a sentence but not before lower case",
+			text: "The line went dead... Then silence. He paused … and went on.",
+			want: []string{"The line went dead...", "Then silence.", "He paused … and went on."},
+		},
+		{
+			name: "bullets become separate sentences without their markers",
+			text: "Key points:\n- Troops massed on the border\n* Talks stalled\n• Sanctions loom\n1. Markets fell",
+			want: []string{"Key points:", "Troops massed on the border", "Talks stalled", "Sanctions loom", "Markets fell"},
+		},
+		{
+			name: "a line that continues in lower case is joined",
+			text: "The ministry said the strike hit\nfuel depots near Odesa. No one was hurt.",
+			want: []string{"The ministry said the strike hit fuel depots near Odesa.", "No one was hurt."},
+		},
+		{
+			name: "a heading stays apart from the next paragraph",
+			text: "Strategic Deployment and Defense Enhancement\n\nIn light of the tensions, NATO acted.",
+			want: []string{"Strategic Deployment and Defense Enhancement", "In light of the tensions, NATO acted."},
+		},
+		{
+			name: "a corporate suffix ends a sentence when a capital follows",
+			text: "The hack hit Acme Inc. The firm said data was stolen.",
+			want: []string{"The hack hit Acme Inc.", "The firm said data was stolen."},
+		},
+		{
+			name: "empty and blank text gives nothing",
+			text: " \n\t ",
+			want: []string{},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Split(tt.text)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Split(%q)\n got %q\nwant %q", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSplitMarksHeadings(t *testing.T) {
+	units := splitUnits(readFile(t, "seed-story.txt"))
+	var headings []string
+	for _, u := range units {
+		if u.heading {
+			headings = append(headings, u.text)
+		}
+	}
+	want := []string{
+		"Strategic Deployment and Defense Enhancement",
+		"International Solidarity and Preparedness",
+		"Looking Forward: Security and Stability in the Region",
+	}
+	if !reflect.DeepEqual(headings, want) {
+		t.Errorf("headings = %q, want %q", headings, want)
+	}
+}
+
+func TestClean(t *testing.T) {
+	tests := []struct {
+		name, text, want string
+	}{
+		{"whitespace is collapsed", "  Troops  moved\n\n north.  ", "Troops moved north."},
+		{"a Reuters dateline is removed", "KYIV (Reuters) - Russia launched drones overnight.", "Russia launched drones overnight."},
+		{"an AP dateline with a date is removed", "WASHINGTON, Jan. 5 (AP) — The Senate passed the aid bill.", "The Senate passed the aid bill."},
+		{"a city-and-state dateline is removed", "SAN FRANCISCO, Calif. — A breach exposed 2 million records.", "A breach exposed 2 million records."},
+		{"an acronym opening a sentence is not a dateline", "NATO — the alliance said — will meet.", "NATO — the alliance said — will meet."},
+		{"a date stamp is removed", " date 2024-03-23 As tensions simmer, allies watch.", "As tensions simmer, allies watch."},
+		{"a WordPress trailer is removed", "Hackers hit a water utility. The post Hackers hit utility appeared first on Cyber News.", "Hackers hit a water utility."},
+		{"read more is removed", "Ransomware gang leaks data. Read more…", "Ransomware gang leaks data."},
+		{"continue reading is removed", "Strikes hit Kharkiv overnight. Continue reading →", "Strikes hit Kharkiv overnight."},
+		{"a bracketed ellipsis is removed", "Protests spread to the capital [...]", "Protests spread to the capital"},
+		{"read more inside prose is kept", "Officials urged people to read more about evacuation routes before leaving.", "Officials urged people to read more about evacuation routes before leaving."},
+		{"empty text stays empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Clean(tt.text); got != tt.want {
+				t.Errorf("Clean(%q)\n got %q\nwant %q", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSummarizeSeedStory(t *testing.T) {
+	got := Summarize(readFile(t, "seed-story.txt"), Options{Sentences: 3})
+	golden(t, "seed-story.summary.golden", got)
+	for _, want := range []string{"NATO", "Baltic states", "additional U.S. troops"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary does not mention %q:\n%s", want, got)
+		}
+	}
+	for _, bad := range []string{"date 2024", "Strategic Deployment", "Preparedness\n"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("summary contains %q (date stamp or heading):\n%s", bad, got)
+		}
+	}
+	if n := len(Split(got)); n != 3 {
+		t.Errorf("summary has %d sentences, want 3:\n%s", n, got)
+	}
+}
+
+func TestSummarizeLongArticle(t *testing.T) {
+	text := readFile(t, "long-article.txt")
+	got := Summarize(text, Options{})
+	golden(t, "long-article.summary.golden", got)
+	if !strings.HasPrefix(got, "NATO will send 3,500 additional troops") {
+		t.Errorf("summary does not open with the lead, dateline stripped:\n%s", got)
+	}
+}
+
+func TestSummarizeBudget(t *testing.T) {
+	long := readFile(t, "seed-story.txt")
+	giant := strings.Repeat("Artillery shelled the northern districts of the city again overnight, ", 30) + "officials said."
+	tests := []struct {
+		name      string
+		text      string
+		opt       Options
+		wantMax   int
+		wantSents int // 0: do not check
+		wantEnd   string
+	}{
+		{"defaults keep three sentences within 600 characters", long, Options{}, DefaultMaxChars, 3, "."},
+		{"one sentence is one sentence", long, Options{Sentences: 1}, DefaultMaxChars, 1, "."},
+		{"a tight budget drops sentences rather than cutting them", long, Options{Sentences: 3, MaxChars: 300}, 300, 0, "."},
+		{"a sentence longer than the budget is cut at a word with an ellipsis", giant + " " + giant, Options{Sentences: 1, MaxChars: 120}, 120, 0, ellipsis},
+		{"a budget above the Discord limit is clamped", strings.Repeat(giant+" ", 10), Options{Sentences: 50, MaxChars: 100000}, MaxChars, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Summarize(tt.text, tt.opt)
+			if n := utf8.RuneCountInString(got); n > tt.wantMax || n == 0 {
+				t.Errorf("summary has %d characters, want 1..%d:\n%s", n, tt.wantMax, got)
+			}
+			if tt.wantSents > 0 {
+				if n := len(Split(got)); n != tt.wantSents {
+					t.Errorf("summary has %d sentences, want %d:\n%s", n, tt.wantSents, got)
+				}
+			}
+			if !strings.HasSuffix(got, tt.wantEnd) {
+				t.Errorf("summary ends %q, want suffix %q", tail(got), tt.wantEnd)
+			}
+			if strings.HasSuffix(got, ellipsis) {
+				body := strings.TrimSuffix(got, ellipsis)
+				if !strings.Contains(tt.text, body) || strings.ContainsAny(body[len(body)-1:], " ,") {
+					t.Errorf("cut is not at a word boundary: %q", tail(got))
+				}
+				next := tt.text[len(body):]
+				if r, _ := utf8.DecodeRuneInString(next); r != ' ' && r != ',' {
+					t.Errorf("cut falls inside a word: %q|%q", tail(body), next[:10])
+				}
+			}
+		})
+	}
+}
+
+func TestSummarizeShortText(t *testing.T) {
+	tests := []struct {
+		name, text, want string
+	}{
+		{"a short description is returned cleaned", "KYIV (Reuters) - Drones hit a power plant.  Read more…", "Drones hit a power plant."},
+		{"a title-like line without a full stop is kept", "Russia masses troops on the border", "Russia masses troops on the border"},
+		{"two sentences within budget are both kept", "Quake hits Turkey. Hundreds are feared dead.", "Quake hits Turkey. Hundreds are feared dead."},
+		{"empty text gives an empty summary", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Summarize(tt.text, Options{}); got != tt.want {
+				t.Errorf("Summarize(%q) = %q, want %q", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSummarizeIsDeterministic(t *testing.T) {
+	text := readFile(t, "long-article.txt")
+	first := Summarize(text, Options{Sentences: 3})
+	for i := 0; i < 20; i++ {
+		if got := Summarize(text, Options{Sentences: 3}); got != first {
+			t.Fatalf("run %d differs:\n%s\nvs\n%s", i, got, first)
+		}
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	tests := []struct {
+		name string
+		s    string
+		max  int
+		want string
+	}{
+		{"short text is untouched", "Kyiv hit.", 20, "Kyiv hit."},
+		{"cut backs up to the previous word", "Missiles struck the western city overnight", 20, "Missiles struck the…"},
+		{"trailing comma before the cut is dropped", "Missiles struck, then drones came", 18, "Missiles struck…"},
+		{"a single huge word is cut hard", "Supercalifragilisticexpialidocious", 10, "Supercali…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := truncate(tt.s, tt.max)
+			if got != tt.want {
+				t.Errorf("truncate(%q, %d) = %q, want %q", tt.s, tt.max, got, tt.want)
+			}
+			if n := utf8.RuneCountInString(got); n > tt.max {
+				t.Errorf("truncate gave %d characters, max %d", n, tt.max)
+			}
+		})
+	}
+}
+
+func FuzzSummarize(f *testing.F) {
+	f.Add("KYIV (Reuters) - Russia fired missiles. U.S. officials said \"We will help.\" Then they left...", 2, 120)
+	f.Add("Heading\n\n- bullet one\n- bullet two\nJohn F. Kennedy. 3.5 percent. Jan. 5.", 1, 50)
+	f.Add(strings.Repeat("word ", 400), 3, 600)
+	f.Add("…… ... .. . ! ? \"\" ()", 3, 60)
+	f.Fuzz(func(t *testing.T, text string, n, chars int) {
+		if !utf8.ValidString(text) {
+			return
+		}
+		opt := Options{Sentences: n%10 + 1, MaxChars: chars%MaxChars + 1}
+		if opt.MaxChars < 0 {
+			opt.MaxChars = -opt.MaxChars
+		}
+		got := Summarize(text, opt)
+		limit := opt.withDefaults().MaxChars
+		if c := utf8.RuneCountInString(got); c > limit {
+			t.Fatalf("summary has %d characters, budget %d", c, limit)
+		}
+		if !utf8.ValidString(got) {
+			t.Fatalf("summary is not valid UTF-8: %q", got)
+		}
+		if strings.TrimSpace(text) != "" && strings.TrimSpace(got) == "" && len(Split(text)) > 0 && strings.TrimSpace(Clean(text)) != "" {
+			t.Fatalf("non-empty text %q gave an empty summary", text)
+		}
+		for _, s := range Split(text) {
+			if s == "" || s != strings.TrimSpace(s) {
+				t.Fatalf("Split gave an empty or untrimmed sentence %q", s)
+			}
+		}
+	})
+}
+
+func BenchmarkSummarize2000Words(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "long-article.txt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := string(raw)
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		Summarize(text, Options{Sentences: 3})
+	}
+}
+
+func readFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatalf("read fixture: %v", err)
+	}
+	return string(b)
+}
+
+// golden compares got with testdata/name, rewriting it under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got+"\n"), 0o644); err != nil {
+			t.Fatalf("update golden: %v", err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden (run with -update to create): %v", err)
+	}
+	if got+"\n" != string(want) {
+		t.Errorf("summary differs from %s (run with -update if intended)\n got: %s\nwant: %s", path, got, want)
+	}
+}
+
+func tail(s string) string {
+	r := []rune(s)
+	if len(r) > 30 {
+		r = r[len(r)-30:]
+	}
+	return string(r)
+}
