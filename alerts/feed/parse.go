@@ -1,0 +1,201 @@
+package feed
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/vigilbot/vigil/alerts"
+)
+
+// Limits on what one story keeps.
+const (
+	// maxIDBytes bounds the de-duplication key stored per story; longer
+	// GUIDs and links are replaced by their hash. 256 bytes keeps the
+	// storage index small while every real GUID and article URL fits.
+	maxIDBytes = 256
+	// maxTextBytes bounds a story's text: summaries and tagging read the
+	// opening of an article, and full-content feeds can carry whole books.
+	maxTextBytes = 64 << 10
+	// maxFallbackTitleRunes is how much of the text stands in for a missing
+	// title, about the length of a headline.
+	maxFallbackTitleRunes = 120
+)
+
+// hashIDPrefix marks IDs that are hashes rather than GUIDs or links.
+const hashIDPrefix = "sha256:"
+
+// Feed is a parsed feed document.
+type Feed struct {
+	// Title is the feed's title as plain text; it may be empty.
+	Title string
+	// Link is the absolute URL of the outlet's site, if the feed gives one.
+	Link string
+	// Format is "rss", "atom" or "json".
+	Format string
+	// Stories are the feed's items in document order, one per ID.
+	Stories []alerts.Story
+}
+
+// Parse reads an RSS, Atom or JSON Feed document fetched from feedURL and
+// normalises its items into stories first seen at now. An error names the
+// feed and matches ErrInvalidFeed when the bytes are not a feed.
+func Parse(feedURL string, body []byte, now time.Time) (*Feed, error) {
+	parsed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	if err != nil {
+		return nil, &Error{URL: feedURL, Err: fmt.Errorf("%w: %w", ErrInvalidFeed, err)}
+	}
+	return normalise(feedURL, parsed, now), nil
+}
+
+// normalise turns gofeed's universal feed into Vigil's stories.
+func normalise(feedURL string, parsed *gofeed.Feed, now time.Time) *Feed {
+	now = now.UTC()
+	feedBase, _ := url.Parse(strings.TrimSpace(feedURL))
+	if feedBase != nil && !feedBase.IsAbs() {
+		feedBase = nil
+	}
+	out := &Feed{
+		Title:  plainText(parsed.Title),
+		Link:   canonicalURL(feedBase, parsed.Link),
+		Format: parsed.FeedType,
+	}
+
+	// Relative item links are relative to the site's link when the feed
+	// gives one (RSS convention), else to the feed's own URL.
+	base := feedBase
+	if out.Link != "" {
+		base, _ = url.Parse(out.Link)
+	}
+	source := out.Title
+	if source == "" && feedBase != nil {
+		source = strings.TrimPrefix(feedBase.Hostname(), "www.")
+	}
+
+	out.Stories = make([]alerts.Story, 0, len(parsed.Items))
+	seen := make(map[string]struct{}, len(parsed.Items))
+	for _, item := range parsed.Items {
+		if item == nil {
+			continue
+		}
+		s := normaliseItem(item, base, now)
+		if _, dup := seen[s.ID]; dup {
+			continue
+		}
+		seen[s.ID] = struct{}{}
+		s.FeedURL = feedURL
+		s.Source = source
+		out.Stories = append(out.Stories, s)
+	}
+	return out
+}
+
+// normaliseItem builds a story from one item; the caller sets the fields
+// that come from the feed.
+func normaliseItem(item *gofeed.Item, base *url.URL, now time.Time) alerts.Story {
+	s := alerts.Story{
+		Title:     plainText(item.Title),
+		Text:      truncateUTF8(plainText(firstNonEmpty(item.Content, item.Description)), maxTextBytes),
+		URL:       canonicalURL(base, itemLink(item)),
+		Published: now,
+		FirstSeen: now,
+	}
+	switch {
+	case item.PublishedParsed != nil && !item.PublishedParsed.IsZero():
+		s.Published = item.PublishedParsed.UTC()
+	case item.UpdatedParsed != nil && !item.UpdatedParsed.IsZero():
+		s.Published = item.UpdatedParsed.UTC()
+	}
+	if s.Title == "" {
+		s.Title = headline(s.Text)
+	}
+	s.ID = storyID(item, s)
+	return s
+}
+
+// storyID is the de-duplication key: the GUID, else the canonical link, else
+// a hash of title and date (and text, when both are missing, so that
+// distinct untitled, undated items stay distinct).
+func storyID(item *gofeed.Item, s alerts.Story) string {
+	id := strings.TrimSpace(item.GUID)
+	if id == "" {
+		id = s.URL
+	}
+	if id == "" {
+		date := firstNonEmpty(strings.TrimSpace(item.Published), strings.TrimSpace(item.Updated))
+		key := s.Title + "\n" + date
+		if s.Title == "" && date == "" {
+			key += "\n" + s.Text
+		}
+		return hashID(key)
+	}
+	if len(id) > maxIDBytes || !utf8.ValidString(id) {
+		return hashID(id)
+	}
+	return id
+}
+
+// hashID is a bounded, prefixed key for id.
+func hashID(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hashIDPrefix + hex.EncodeToString(sum[:])
+}
+
+// itemLink is the item's link, else the first of its other links.
+func itemLink(item *gofeed.Item) string {
+	if link := strings.TrimSpace(item.Link); link != "" {
+		return link
+	}
+	for _, l := range item.Links {
+		if l = strings.TrimSpace(l); l != "" {
+			return l
+		}
+	}
+	return ""
+}
+
+// headline cuts text to a title's length at a word boundary.
+func headline(text string) string {
+	if utf8.RuneCountInString(text) <= maxFallbackTitleRunes {
+		return text
+	}
+	cut, n := 0, 0
+	for i := range text {
+		if n == maxFallbackTitleRunes {
+			cut = i
+			break
+		}
+		n++
+	}
+	if sp := strings.LastIndexByte(text[:cut], ' '); sp > cut/2 {
+		cut = sp
+	}
+	return text[:cut] + "…"
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return strings.TrimRight(s[:n], " ")
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}
