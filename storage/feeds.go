@@ -5,42 +5,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/vigilbot/vigil/alerts"
 	"time"
 )
-
-// Feed is a feed Vigil polls and what it knows from polling it.
-type Feed struct {
-	URL   string
-	Title string
-	// GuildID is the server that added the feed with /feeds add; empty for
-	// feeds from the config file.
-	GuildID      string
-	Interval     time.Duration
-	FetchArticle bool
-
-	// Validators from the last successful poll, sent back for a conditional GET.
-	ETag         string
-	LastModified string
-
-	LastPollAt          time.Time
-	LastSuccessAt       time.Time
-	LastError           string
-	ConsecutiveFailures int
-	// LastItemCount is how many items the last good poll held; a sharp drop
-	// is suspicious.
-	LastItemCount int
-	// Primed is set once the first poll has recorded what the feed held, so
-	// later polls alert on what is new.
-	Primed  bool
-	AddedAt time.Time
-}
 
 const feedColumns = `url, title, guild_id, interval_ms, fetch_article, etag, last_modified,
 	last_poll_at, last_success_at, last_error, consecutive_failures, last_item_count, primed, added_at`
 
 // UpsertFeed adds a feed, or updates its title, owner, interval and
 // fetch_article setting while keeping its poll state.
-func (d *DB) UpsertFeed(ctx context.Context, f Feed) error {
+func (d *DB) UpsertFeed(ctx context.Context, f alerts.Feed) error {
 	_, err := d.db.ExecContext(ctx, `
 		INSERT INTO feeds (url, title, guild_id, interval_ms, fetch_article, added_at)
 		VALUES (?, ?, ?, ?, ?, ?)
@@ -69,26 +43,26 @@ func (d *DB) RemoveFeed(ctx context.Context, url string) error {
 }
 
 // Feed returns one feed by URL.
-func (d *DB) Feed(ctx context.Context, url string) (Feed, error) {
+func (d *DB) Feed(ctx context.Context, url string) (alerts.Feed, error) {
 	row := d.db.QueryRowContext(ctx, `SELECT `+feedColumns+` FROM feeds WHERE url = ?`, url)
 	f, err := scanFeed(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Feed{}, fmt.Errorf("feed %s: %w", url, ErrNotFound)
+		return alerts.Feed{}, fmt.Errorf("feed %s: %w", url, ErrNotFound)
 	}
 	if err != nil {
-		return Feed{}, fmt.Errorf("read feed %s: %w", url, err)
+		return alerts.Feed{}, fmt.Errorf("read feed %s: %w", url, err)
 	}
 	return f, nil
 }
 
 // Feeds returns every feed, by URL.
-func (d *DB) Feeds(ctx context.Context) ([]Feed, error) {
+func (d *DB) Feeds(ctx context.Context) ([]alerts.Feed, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT `+feedColumns+` FROM feeds ORDER BY url`)
 	if err != nil {
 		return nil, fmt.Errorf("list feeds: %w", err)
 	}
 	defer rows.Close()
-	var out []Feed
+	var out []alerts.Feed
 	for rows.Next() {
 		f, err := scanFeed(rows)
 		if err != nil {
@@ -99,23 +73,10 @@ func (d *DB) Feeds(ctx context.Context) ([]Feed, error) {
 	return out, rows.Err()
 }
 
-// PollResult is what one poll of a feed learned.
-type PollResult struct {
-	At time.Time
-	// Err is the error that failed the poll; nil for success or not-modified.
-	Err error
-	// NotModified means the server answered 304.
-	NotModified  bool
-	Title        string
-	ETag         string
-	LastModified string
-	ItemCount    int
-}
-
 // RecordPoll stores the outcome of a poll: on success the validators, item
 // count and a cleared error; on failure the error and one more consecutive
 // failure.
-func (d *DB) RecordPoll(ctx context.Context, url string, r PollResult) error {
+func (d *DB) RecordPoll(ctx context.Context, url string, r alerts.PollResult) error {
 	var err error
 	switch {
 	case r.Err != nil:
@@ -141,8 +102,8 @@ func (d *DB) RecordPoll(ctx context.Context, url string, r PollResult) error {
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanFeed(s scanner) (Feed, error) {
-	var f Feed
+func scanFeed(s scanner) (alerts.Feed, error) {
+	var f alerts.Feed
 	var intervalMS, lastPoll, lastSuccess, added int64
 	err := s.Scan(&f.URL, &f.Title, &f.GuildID, &intervalMS, &f.FetchArticle, &f.ETag, &f.LastModified,
 		&lastPoll, &lastSuccess, &f.LastError, &f.ConsecutiveFailures, &f.LastItemCount, &f.Primed, &added)

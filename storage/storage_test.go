@@ -55,20 +55,20 @@ func TestFeedPollStateRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	d := openTemp(t, "")
 	url := "https://news.example/rss"
-	if err := d.UpsertFeed(ctx, Feed{URL: url, Interval: 5 * time.Minute}); err != nil {
+	if err := d.UpsertFeed(ctx, alerts.Feed{URL: url, Interval: 5 * time.Minute}); err != nil {
 		t.Fatal(err)
 	}
 	steps := []struct {
 		name     string
-		result   PollResult
+		result   alerts.PollResult
 		failures int
 		lastErr  string
 		etag     string
 	}{
-		{"a failure counts and keeps the error", PollResult{At: t0, Err: errors.New("server answered 500")}, 1, "server answered 500", ""},
-		{"a second failure counts again", PollResult{At: t0.Add(time.Minute), Err: errors.New("timed out")}, 2, "timed out", ""},
-		{"a success clears the failures and stores validators", PollResult{At: t0.Add(2 * time.Minute), ETag: `"abc"`, LastModified: "Mon, 23 Mar 2026 09:00:00 GMT", ItemCount: 20, Title: "Example News"}, 0, "", `"abc"`},
-		{"not modified keeps the validators", PollResult{At: t0.Add(3 * time.Minute), NotModified: true}, 0, "", `"abc"`},
+		{"a failure counts and keeps the error", alerts.PollResult{At: t0, Err: errors.New("server answered 500")}, 1, "server answered 500", ""},
+		{"a second failure counts again", alerts.PollResult{At: t0.Add(time.Minute), Err: errors.New("timed out")}, 2, "timed out", ""},
+		{"a success clears the failures and stores validators", alerts.PollResult{At: t0.Add(2 * time.Minute), ETag: `"abc"`, LastModified: "Mon, 23 Mar 2026 09:00:00 GMT", ItemCount: 20, Title: "Example News"}, 0, "", `"abc"`},
+		{"not modified keeps the validators", alerts.PollResult{At: t0.Add(3 * time.Minute), NotModified: true}, 0, "", `"abc"`},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -102,7 +102,7 @@ func TestSaveStoriesQueuesEachEventOncePerChannel(t *testing.T) {
 	d := openTemp(t, path)
 	feedA, feedB := "https://a.example/rss", "https://b.example/rss"
 	for _, u := range []string{feedA, feedB} {
-		if err := d.UpsertFeed(ctx, Feed{URL: u}); err != nil {
+		if err := d.UpsertFeed(ctx, alerts.Feed{URL: u}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -117,14 +117,14 @@ func TestSaveStoriesQueuesEachEventOncePerChannel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res != (SaveResult{Stories: 1, Deliveries: 1}) {
+	if res != (alerts.SaveResult{Stories: 1, Deliveries: 1}) {
 		t.Fatalf("first save = %+v", res)
 	}
 
 	// The same poll replayed (a crash before the feed state was recorded)
 	// writes nothing.
 	res, err = d.SaveStories(ctx, feedA, []alerts.Story{story}, []alerts.Match{match})
-	if err != nil || res != (SaveResult{}) {
+	if err != nil || res != (alerts.SaveResult{}) {
 		t.Fatalf("replayed save = %+v, %v; want nothing written", res, err)
 	}
 
@@ -134,7 +134,7 @@ func TestSaveStoriesQueuesEachEventOncePerChannel(t *testing.T) {
 	otherMatch := match
 	otherMatch.StoryID, otherMatch.FeedURL = "other-guid", feedB
 	res, err = d.SaveStories(ctx, feedB, []alerts.Story{other}, []alerts.Match{otherMatch})
-	if err != nil || res != (SaveResult{Stories: 1, Deliveries: 0}) {
+	if err != nil || res != (alerts.SaveResult{Stories: 1, Deliveries: 0}) {
 		t.Fatalf("second outlet save = %+v, %v; want story stored, no delivery", res, err)
 	}
 

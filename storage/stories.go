@@ -47,21 +47,13 @@ func (d *DB) KnownStoryIDs(ctx context.Context, feedURL string, ids []string) (m
 	return known, nil
 }
 
-// SaveResult counts what SaveStories wrote.
-type SaveResult struct {
-	// Stories is how many stories were new to the database.
-	Stories int
-	// Deliveries is how many outbox rows were queued.
-	Deliveries int
-}
-
 // SaveStories stores a poll's new stories and queues their matches for
 // delivery, in one transaction: either all of it is kept or none, so a crash
 // can neither lose an alert nor leave a story that will never be alerted.
 // Stories already stored are skipped with their matches, which makes a
 // replayed poll harmless. It also marks the feed primed.
-func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.Story, matches []alerts.Match) (SaveResult, error) {
-	var res SaveResult
+func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.Story, matches []alerts.Match) (alerts.SaveResult, error) {
+	var res alerts.SaveResult
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		inserted := make(map[string]string, len(stories)) // story ID → cluster ID
 		storyStmt, err := tx.PrepareContext(ctx, `
@@ -85,7 +77,7 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 		}
 		outStmt, err := tx.PrepareContext(ctx, `
 			INSERT INTO outbox (channel_id, cluster_id, subscription_id, feed_url, story_id, terms, mention_role_id, nonce, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, (SELECT mention_role_id FROM subscriptions WHERE id = ?), ?, ?)
+			SELECT ?, ?, id, ?, ?, ?, mention_role_id, ?, ? FROM subscriptions WHERE id = ?
 			ON CONFLICT DO NOTHING`)
 		if err != nil {
 			return err
@@ -97,8 +89,10 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 			if !ok {
 				continue
 			}
-			r, err := outStmt.ExecContext(ctx, m.ChannelID, cluster, m.SubscriptionID, feedURL, m.StoryID,
-				joinList(m.Terms), m.SubscriptionID, deliveryNonce(m.ChannelID, cluster), now)
+			// A subscription removed since the index was built selects no
+			// row, so nothing is queued for it.
+			r, err := outStmt.ExecContext(ctx, m.ChannelID, cluster, feedURL, m.StoryID,
+				joinList(m.Terms), deliveryNonce(m.ChannelID, cluster), now, m.SubscriptionID)
 			if err != nil {
 				return fmt.Errorf("queue story %s for channel %s: %w", m.StoryID, m.ChannelID, err)
 			}
@@ -110,7 +104,7 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 		return err
 	})
 	if err != nil {
-		return SaveResult{}, fmt.Errorf("save stories of %s: %w", feedURL, err)
+		return alerts.SaveResult{}, fmt.Errorf("save stories of %s: %w", feedURL, err)
 	}
 	return res, nil
 }

@@ -1,0 +1,178 @@
+// Package pipeline takes a poll's parsed stories to stored, matched alerts:
+// new stories only, tagged with places, summarised, clustered with other
+// outlets' reports of the same event, matched against every subscription and
+// handed to the store in one batch.
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/vigilbot/vigil/alerts"
+)
+
+// Stages are the steps applied to each new story. Nil stages are skipped, so
+// a command that only needs some of them (vigil check) can leave others out.
+type Stages struct {
+	// Tag returns the countries (ISO alpha-2) and region slugs a story is about.
+	Tag func(title, text string) (countries, regions []string)
+	// Summarize turns a story's text into a short summary.
+	Summarize func(text string) string
+	// Cluster assigns the story to an event, setting its ClusterID.
+	Cluster func(s *alerts.Story)
+	// Match returns the subscriptions that want the story.
+	Match func(s *alerts.Story) []alerts.Match
+	// Article fetches the article page's main text for feeds that opt in.
+	Article func(ctx context.Context, url string) (string, error)
+}
+
+// Store is what the pipeline needs of storage.
+type Store interface {
+	KnownStoryIDs(ctx context.Context, feedURL string, ids []string) (map[string]bool, error)
+	SaveStories(ctx context.Context, feedURL string, stories []alerts.Story, matches []alerts.Match) (alerts.SaveResult, error)
+}
+
+// Config builds a Pipeline.
+type Config struct {
+	Stages Stages
+	Store  Store
+	// FirstPollWindow: on a feed's first poll, stories published within this
+	// long before now still alert; older ones are only recorded. Zero means
+	// the first poll alerts nothing, so adding a feed never floods a channel.
+	FirstPollWindow time.Duration
+	// ArticleTimeout bounds fetching one article page; on timeout the feed's
+	// own text is summarised instead.
+	ArticleTimeout time.Duration
+	Now            func() time.Time
+	Logger         *slog.Logger
+}
+
+// defaultArticleTimeout keeps a slow article page from holding an alert back
+// for long: the feed text is a fine fallback.
+const defaultArticleTimeout = 10 * time.Second
+
+// Pipeline processes polls. It is safe for concurrent use if its stages are.
+type Pipeline struct {
+	cfg Config
+}
+
+// New returns a Pipeline; Now defaults to the wall clock and Logger to
+// slog.Default.
+func New(cfg Config) *Pipeline {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.ArticleTimeout <= 0 {
+		cfg.ArticleTimeout = defaultArticleTimeout
+	}
+	return &Pipeline{cfg: cfg}
+}
+
+// Result is what one poll produced.
+type Result struct {
+	// Stories are the poll's new stories, processed, oldest first.
+	Stories []alerts.Story
+	// Matches are the alerts wanted for those stories, before the store
+	// collapses reports of an event a channel already has.
+	Matches []alerts.Match
+	// Saved is what the store wrote.
+	Saved alerts.SaveResult
+	// Quiet counts new stories on a feed's first poll that were recorded
+	// without alerting because they are older than the first-poll window.
+	Quiet int
+}
+
+// Process runs a poll's stories through the pipeline and stores them.
+func (p *Pipeline) Process(ctx context.Context, f alerts.Feed, stories []alerts.Story) (Result, error) {
+	fresh, err := p.newStories(ctx, f.URL, stories)
+	if err != nil {
+		return Result{}, err
+	}
+	now := p.cfg.Now()
+	var res Result
+	for i := range fresh {
+		s := &fresh[i]
+		alert := f.Primed || (p.cfg.FirstPollWindow > 0 && now.Sub(s.Published) <= p.cfg.FirstPollWindow)
+		p.enrich(ctx, f, s, alert)
+		if !alert {
+			res.Quiet++
+			continue
+		}
+		if p.cfg.Stages.Match != nil {
+			res.Matches = append(res.Matches, p.cfg.Stages.Match(s)...)
+		}
+	}
+	res.Stories = fresh
+	if p.cfg.Store != nil {
+		res.Saved, err = p.cfg.Store.SaveStories(ctx, f.URL, fresh, res.Matches)
+		if err != nil {
+			return Result{}, err
+		}
+	}
+	return res, nil
+}
+
+// newStories drops what the store has already seen and orders the rest
+// oldest first, so the first outlet to report an event leads its cluster.
+func (p *Pipeline) newStories(ctx context.Context, feedURL string, stories []alerts.Story) ([]alerts.Story, error) {
+	if p.cfg.Store == nil {
+		out := append([]alerts.Story(nil), stories...)
+		sortOldestFirst(out)
+		return out, nil
+	}
+	ids := make([]string, len(stories))
+	for i, s := range stories {
+		ids[i] = s.ID
+	}
+	known, err := p.cfg.Store.KnownStoryIDs(ctx, feedURL, ids)
+	if err != nil {
+		return nil, fmt.Errorf("process %s: %w", feedURL, err)
+	}
+	var out []alerts.Story
+	for _, s := range stories {
+		if !known[s.ID] {
+			out = append(out, s)
+		}
+	}
+	sortOldestFirst(out)
+	return out, nil
+}
+
+func sortOldestFirst(stories []alerts.Story) {
+	sort.SliceStable(stories, func(i, j int) bool { return stories[i].Published.Before(stories[j].Published) })
+}
+
+// enrich tags, summarises and clusters one story, from the article page's
+// text when the feed opted in and the page could be read. Article pages are fetched
+// only for stories that will alert: a feed's first poll must not fetch its
+// whole back catalogue.
+func (p *Pipeline) enrich(ctx context.Context, f alerts.Feed, s *alerts.Story, alert bool) {
+	st := p.cfg.Stages
+	text := s.Text
+	if alert && f.FetchArticle && st.Article != nil && s.URL != "" {
+		actx, cancel := context.WithTimeout(ctx, p.cfg.ArticleTimeout)
+		body, err := st.Article(actx, s.URL)
+		cancel()
+		switch {
+		case err != nil:
+			p.cfg.Logger.Warn("article fetch failed; summarising the feed text", "feed", f.URL, "story", s.ID, "url", s.URL, "err", err)
+		case len(body) > len(text):
+			text = body
+		}
+	}
+	if st.Tag != nil {
+		s.Countries, s.Regions = st.Tag(s.Title, text)
+	}
+	if st.Summarize != nil {
+		s.Summary = st.Summarize(text)
+	}
+	if st.Cluster != nil {
+		st.Cluster(s)
+	}
+}

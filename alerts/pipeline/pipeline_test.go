@@ -1,0 +1,147 @@
+package pipeline_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/pipeline"
+	"github.com/vigilbot/vigil/storage"
+)
+
+var now = time.Date(2026, 3, 23, 12, 0, 0, 0, time.UTC)
+
+func story(id string, age time.Duration, title string) alerts.Story {
+	return alerts.Story{ID: id, FeedURL: "https://a.example/rss", Title: title, Text: title + ". More text.", URL: "https://a.example/" + id, Published: now.Add(-age), FirstSeen: now}
+}
+
+func openStore(t *testing.T) *storage.DB {
+	t.Helper()
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "v.db"), storage.WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sub, err := db.AddSubscription(context.Background(), alerts.Subscription{GuildID: "g", ChannelID: "c1"}, "admin")
+	if err != nil || sub.ID != 1 {
+		t.Fatalf("add subscription: %+v, %v", sub, err)
+	}
+	return db
+}
+
+// matchEverything sends every story to channel c1 through subscription 1.
+func matchEverything(s *alerts.Story) []alerts.Match {
+	return []alerts.Match{{StoryID: s.ID, FeedURL: s.FeedURL, SubscriptionID: 1, ChannelID: "c1"}}
+}
+
+func TestFirstPollRecordsWithoutFloodingThenAlertsOnlyNewStories(t *testing.T) {
+	tests := []struct {
+		name        string
+		window      time.Duration
+		wantAlerted []string
+	}{
+		{"with no window the first poll alerts nothing", 0, nil},
+		{"with a window only recent stories alert", 2 * time.Hour, []string{"fresh"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := openStore(t)
+			f := alerts.Feed{URL: "https://a.example/rss"}
+			if err := db.UpsertFeed(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+			p := pipeline.New(pipeline.Config{
+				Stages:          pipeline.Stages{Match: matchEverything},
+				Store:           db,
+				FirstPollWindow: tt.window,
+				Now:             func() time.Time { return now },
+			})
+			first := []alerts.Story{story("old", 72*time.Hour, "Old news"), story("fresh", time.Hour, "Fresh news")}
+			res, err := p.Process(ctx, f, first)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(res.Matches); strings.Join(got, ",") != strings.Join(tt.wantAlerted, ",") {
+				t.Errorf("first poll alerted %v, want %v", got, tt.wantAlerted)
+			}
+			if res.Saved.Stories != 2 {
+				t.Errorf("first poll stored %d stories, want 2", res.Saved.Stories)
+			}
+
+			f, _ = db.Feed(ctx, f.URL)
+			second := append(first, story("newer", 0, "Newer news"))
+			res, err = p.Process(ctx, f, second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(res.Matches); len(got) != 1 || got[0] != "newer" {
+				t.Errorf("second poll alerted %v, want only the new story", got)
+			}
+			if res.Saved != (alerts.SaveResult{Stories: 1, Deliveries: 1}) {
+				t.Errorf("second poll saved %+v", res.Saved)
+			}
+		})
+	}
+}
+
+func TestStagesRunInOrderAndArticleFailureFallsBackToFeedText(t *testing.T) {
+	ctx := context.Background()
+	db := openStore(t)
+	f := alerts.Feed{URL: "https://a.example/rss", FetchArticle: true, Primed: true}
+	var summarised []string
+	p := pipeline.New(pipeline.Config{
+		Store: db,
+		Now:   func() time.Time { return now },
+		Stages: pipeline.Stages{
+			Tag: func(title, text string) ([]string, []string) {
+				if strings.Contains(text, "Tallinn") {
+					return []string{"EE"}, []string{"baltic-states"}
+				}
+				return nil, nil
+			},
+			Summarize: func(text string) string { summarised = append(summarised, text); return "summary of " + text[:10] },
+			Cluster:   func(s *alerts.Story) { s.ClusterID = "c-" + s.ID },
+			Match:     matchEverything,
+			Article: func(ctx context.Context, url string) (string, error) {
+				if strings.HasSuffix(url, "/broken") {
+					return "", errors.New("server answered 500")
+				}
+				return "The full article from Tallinn, much longer than the feed's teaser text.", nil
+			},
+		},
+	})
+	res, err := p.Process(ctx, f, []alerts.Story{story("broken", time.Hour, "Teaser one"), story("fine", 0, "Teaser two")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Stories) != 2 {
+		t.Fatalf("stories = %d", len(res.Stories))
+	}
+	broken, fine := res.Stories[0], res.Stories[1]
+	if broken.ID != "broken" {
+		t.Fatalf("stories not oldest first: %s first", broken.ID)
+	}
+	if broken.Summary != "summary of Teaser one" || len(broken.Countries) != 0 {
+		t.Errorf("failed article: summary %q, countries %v; want the feed text used", broken.Summary, broken.Countries)
+	}
+	if fine.Summary != "summary of The full a" || fine.Countries[0] != "EE" || fine.ClusterID != "c-fine" {
+		t.Errorf("fetched article: %+v", fine)
+	}
+	stored, err := db.Story(ctx, f.URL, "fine")
+	if err != nil || stored.Summary != fine.Summary || stored.ClusterID != "c-fine" || stored.Regions[0] != "baltic-states" {
+		t.Errorf("stored story = %+v, %v", stored, err)
+	}
+}
+
+func ids(ms []alerts.Match) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.StoryID)
+	}
+	return out
+}
