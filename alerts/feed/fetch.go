@@ -282,6 +282,10 @@ func (f *Fetcher) explain(ctx context.Context, err error) error {
 		// is the same failure for the admin.
 		return &TimeoutError{After: f.timeout}
 	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+		return fmt.Errorf("host %s not found in DNS: %w", dnsErr.Name, err)
+	}
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
 		return uerr.Err

@@ -36,7 +36,7 @@ var blockedRanges = []specialRange{
 	{netip.MustParsePrefix("240.0.0.0/4"), "reserved"}, // includes 255.255.255.255 broadcast
 	{netip.MustParsePrefix("::/128"), "unspecified"},
 	{netip.MustParsePrefix("::1/128"), "loopback"},
-	{netip.MustParsePrefix("::/96"), "reserved"}, // deprecated IPv4-compatible form
+	{netip.MustParsePrefix("::/96"), "reserved"},    // deprecated IPv4-compatible form
 	{netip.MustParsePrefix("100::/64"), "reserved"}, // discard-only
 	{netip.MustParsePrefix("2001:db8::/32"), "documentation"},
 	{netip.MustParsePrefix("fc00::/7"), "private"}, // unique local
