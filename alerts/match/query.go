@@ -102,7 +102,7 @@ func Parse(query string) (*Query, error) {
 		}
 		return &Query{}, nil
 	}
-	p := &parser{toks: toks}
+	p := &parser{toks: toks, endCol: utf8.RuneCountInString(query) + 1}
 	root, err := p.parseAnd(0, 0)
 	if err != nil {
 		return nil, err
@@ -194,6 +194,9 @@ func writeExpr(b *strings.Builder, e *expr, parent exprKind) {
 		// parentheses; an AND inside an OR, and anything excluded, does.
 		// Nested ANDs and ORs were flattened by the parser.
 		paren := parent == exprNot || parent == exprOr
+		if paren {
+			b.WriteByte('(')
+		}
 		sep := " "
 		if e.kind == exprOr {
 			sep = " OR "
@@ -325,9 +328,10 @@ func isQuerySpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c 
 //	unary   = "-" primary | primary
 //	primary = term | "(" and ")"
 type parser struct {
-	toks  []token
-	pos   int
-	terms int
+	toks   []token
+	pos    int
+	terms  int
+	endCol int // the column just past the query, for errors at its end
 }
 
 func (p *parser) peek() (token, bool) {
@@ -456,7 +460,7 @@ func (p *parser) parseUnary(depth int) (*expr, error) {
 func (p *parser) parsePrimary(depth int) (*expr, error) {
 	t, ok := p.peek()
 	if !ok {
-		return nil, &SyntaxError{Pos: p.endCol(), Msg: "expected a word, phrase or group at the end of the query"}
+		return nil, &SyntaxError{Pos: p.endCol, Msg: "expected a word, phrase or group at the end of the query"}
 	}
 	switch t.kind {
 	case tokTerm:
@@ -480,7 +484,7 @@ func (p *parser) parsePrimary(depth int) (*expr, error) {
 		}
 		c, ok := p.peek()
 		if !ok || c.kind != tokClose {
-			col := p.endCol()
+			col := p.endCol
 			if ok {
 				col = c.col
 			}
@@ -494,12 +498,4 @@ func (p *parser) parsePrimary(depth int) (*expr, error) {
 		return nil, &SyntaxError{Pos: t.col, Msg: `unexpected ")" with no "(" to match`}
 	}
 	return nil, &SyntaxError{Pos: t.col, Msg: fmt.Sprintf("unexpected %s", t.describe())}
-}
-
-// endCol is the column just past the last token, for errors at the end.
-func (p *parser) endCol() int {
-	if len(p.toks) == 0 {
-		return 1
-	}
-	return p.toks[len(p.toks)-1].col + 1
 }
