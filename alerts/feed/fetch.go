@@ -284,7 +284,7 @@ func (f *Fetcher) explain(ctx context.Context, err error) error {
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
-		return fmt.Errorf("host %s not found in DNS: %w", dnsErr.Name, err)
+		return fmt.Errorf("host %s not found: %w", dnsErr.Name, dnsErr)
 	}
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
