@@ -253,14 +253,35 @@ func collapseSpace(s string) string {
 	b.Grow(len(s))
 	pendingSpace := false
 	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c <= ' ' || c == 0x7f {
+				// ASCII white space and control characters alike:
+				// controls are noise from broken feeds, and as spaces
+				// they still keep the words around them apart.
+				pendingSpace = b.Len() > 0
+				i++
+				continue
+			}
+			// Copy a run of printable ASCII in one go; it is nearly all
+			// of most text.
+			j := i + 1
+			for j < len(s) && s[j] > ' ' && s[j] < 0x7f {
+				j++
+			}
+			if pendingSpace {
+				b.WriteByte(' ')
+				pendingSpace = false
+			}
+			b.WriteString(s[i:j])
+			i = j
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		switch {
 		case r == utf8.RuneError && size == 1:
-			r = utf8.RuneError
+			// Invalid UTF-8: WriteRune writes U+FFFD.
 		case unicode.IsSpace(r), unicode.IsControl(r):
-			// Control characters are noise from broken feeds; as spaces
-			// they still keep the words around them apart.
 			pendingSpace = b.Len() > 0
 			continue
 		case r == '\u200b', r == '\ufeff':
