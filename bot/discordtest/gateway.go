@@ -1,0 +1,617 @@
+package discordtest
+
+import (
+	"bytes"
+	"compress/zlib"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Gateway opcodes (Discord: "Gateway Opcodes").
+const (
+	opDispatch       = 0
+	opHeartbeat      = 1
+	opIdentify       = 2
+	opPresenceUpdate = 3
+	opVoiceState     = 4
+	opResume         = 6
+	opReconnect      = 7
+	opRequestMembers = 8
+	opInvalidSession = 9
+	opHello          = 10
+	opHeartbeatACK   = 11
+)
+
+// Gateway close codes the fake uses (Discord: "Gateway Close Event Codes").
+const (
+	CloseUnknownOpcode        = 4001
+	CloseDecodeError          = 4002
+	CloseNotAuthenticated     = 4003
+	CloseAuthenticationFailed = 4004
+	CloseAlreadyAuthenticated = 4005
+	CloseInvalidSeq           = 4007
+	CloseInvalidShard         = 4010
+	CloseInvalidAPIVersion    = 4012
+	CloseInvalidIntents       = 4013
+)
+
+const (
+	// maxGatewayPayload is the largest frame a client may send.
+	// Discord: "the gateway will close ... if the payload exceeds 4096 bytes".
+	maxGatewayPayload = 4096
+	// maxBacklog bounds the events kept per session for RESUME. Discord does
+	// not publish its figure; this is far above what a test produces.
+	maxBacklog = 4096
+	// gatewayWriteTimeout bounds one frame write so a stuck client cannot
+	// hold a dispatching test forever.
+	gatewayWriteTimeout = 5 * time.Second
+)
+
+// GatewayStats counts what the fake's gateway has seen.
+type GatewayStats struct {
+	Connections     int // websocket connections accepted
+	Identifies      int // successful IDENTIFYs (new sessions)
+	Resumes         int // successful RESUMEs
+	Heartbeats      int // heartbeats received (each one ACKed)
+	Dispatched      int // dispatch events sent, including replays
+	InvalidSessions int // op 9 Invalid Session sent
+	// LastIntents and LastCompress are what the latest IDENTIFY asked for.
+	LastIntents  int
+	LastCompress bool
+}
+
+// GatewayStats returns the gateway counters.
+func (s *Server) GatewayStats() GatewayStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+// Dispatch sends an event (op 0) with data as its "d" to every live gateway
+// session, with the session's next sequence number. A session whose
+// connection is down keeps the event for RESUME, as Discord does. Dispatching
+// before any session identified is a test bug and fails the test.
+func (s *Server) Dispatch(event string, data any) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		s.tb.Errorf("Dispatch %s: encode data: %v", event, err)
+		return
+	}
+	sessions := s.liveSessions()
+	if len(sessions) == 0 {
+		s.tb.Errorf("Dispatch %s: no gateway session has identified yet", event)
+		return
+	}
+	for _, gs := range sessions {
+		gs.mu.Lock()
+		gs.dispatchLocked(event, raw)
+		gs.mu.Unlock()
+	}
+	s.touch(func(st *GatewayStats) { st.Dispatched += len(sessions) })
+}
+
+// Reconnect asks every connected client to reconnect and resume (op 7), as
+// Discord does before it restarts a gateway node.
+func (s *Server) Reconnect() {
+	for _, c := range s.liveConns() {
+		if err := c.writeOp(opReconnect, nil); err != nil {
+			c.kill()
+		}
+	}
+}
+
+// DropConnections kills every gateway connection without a close frame, like
+// a network failure; clients reconnect and resume.
+func (s *Server) DropConnections() {
+	for _, c := range s.liveConns() {
+		c.kill()
+	}
+}
+
+// InvalidateSessions ends every session: connected clients get op 9 Invalid
+// Session (not resumable) and must identify again; a later RESUME of these
+// sessions is refused the same way.
+func (s *Server) InvalidateSessions() {
+	for _, gs := range s.liveSessions() {
+		if c := s.invalidate(gs); c != nil {
+			c.detachSession(gs)
+			c.invalidSession()
+		}
+	}
+}
+
+func (s *Server) liveSessions() []*gatewaySession {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*gatewaySession, 0, len(s.sessions))
+	for _, gs := range s.sessions {
+		if !gs.invalid {
+			out = append(out, gs)
+		}
+	}
+	return out
+}
+
+func (s *Server) liveConns() []*gatewayConn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*gatewayConn, 0, len(s.conns))
+	for c := range s.conns {
+		out = append(out, c)
+	}
+	return out
+}
+
+// touch updates the gateway counters and wakes waiters.
+func (s *Server) touch(update func(*GatewayStats)) {
+	s.mu.Lock()
+	update(&s.stats)
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// gatewaySession is Discord's view of one identified bot session: its
+// sequence, the events it was sent (for RESUME) and its current connection.
+// Lock order: gatewaySession.mu before Server.mu, never the reverse.
+type gatewaySession struct {
+	id       string
+	compress bool
+
+	mu      sync.Mutex
+	invalid bool // written under both gs.mu and Server.mu; read under either
+	seq     int64
+	backlog []frame
+	conn    *gatewayConn
+}
+
+// frame is one sent dispatch, kept for replay.
+type frame struct {
+	seq  int64
+	data []byte
+}
+
+// dispatchLocked sends one event with the next sequence number; gs.mu held.
+func (gs *gatewaySession) dispatchLocked(event string, raw json.RawMessage) {
+	gs.seq++
+	seq := gs.seq
+	data, err := json.Marshal(payload{Op: opDispatch, D: raw, S: &seq, T: &event})
+	if err != nil {
+		// raw came from json.Marshal; re-encoding it cannot fail.
+		panic(fmt.Sprintf("discordtest: encode %s: %v", event, err))
+	}
+	gs.backlog = append(gs.backlog, frame{seq: seq, data: data})
+	if len(gs.backlog) > maxBacklog {
+		gs.backlog = gs.backlog[len(gs.backlog)-maxBacklog:]
+	}
+	if gs.conn != nil {
+		if err := gs.conn.write(data); err != nil {
+			gs.conn.kill()
+		}
+	}
+}
+
+// payload is a gateway frame in either direction.
+type payload struct {
+	Op int             `json:"op"`
+	D  json.RawMessage `json:"d"`
+	S  *int64          `json:"s"`
+	T  *string         `json:"t"`
+}
+
+var upgrader = websocket.Upgrader{
+	// discordgo sends no Origin; anything on loopback may connect.
+	CheckOrigin: func(*http.Request) bool { return true },
+}
+
+// gatewayConn is one websocket connection; its handler goroutine reads,
+// anyone may write under wmu.
+type gatewayConn struct {
+	s  *Server
+	ws *websocket.Conn
+
+	wmu      sync.Mutex
+	compress bool
+
+	// session is only touched by the connection's own goroutine, and by
+	// InvalidateSessions through detachSession.
+	smu     sync.Mutex
+	session *gatewaySession
+}
+
+// serveGateway runs one gateway connection until it closes.
+func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		http.Error(w, "server closing", http.StatusServiceUnavailable)
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+
+	ws, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		s.cfg.logger.Debug("gateway upgrade failed", "err", err)
+		return
+	}
+	c := &gatewayConn{s: s, ws: ws}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		ws.Close()
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.stats.Connections++
+	s.notifyLocked()
+	s.mu.Unlock()
+	defer c.finish()
+
+	q := r.URL.Query()
+	if v := q.Get("v"); v != "" && v != "9" && v != "10" {
+		c.closeWith(CloseInvalidAPIVersion, "Invalid API version.")
+		return
+	}
+	if enc := q.Get("encoding"); enc != "" && enc != "json" {
+		c.closeWith(CloseDecodeError, "discordtest speaks encoding=json only.")
+		return
+	}
+	if q.Get("compress") != "" {
+		c.closeWith(CloseDecodeError, "discordtest does not support transport compression.")
+		return
+	}
+
+	hello, _ := json.Marshal(map[string]int64{"heartbeat_interval": max(s.cfg.heartbeat.Milliseconds(), 1)})
+	if err := c.writeOp(opHello, hello); err != nil {
+		return
+	}
+	ws.SetReadLimit(maxGatewayPayload)
+	for {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			var ce *websocket.CloseError
+			// Discord: closing with 1000 or 1001 invalidates the session.
+			if errors.As(err, &ce) && (ce.Code == websocket.CloseNormalClosure || ce.Code == websocket.CloseGoingAway) {
+				if gs := c.currentSession(); gs != nil {
+					s.invalidate(gs)
+				}
+			}
+			return
+		}
+		if !c.handle(data) {
+			return
+		}
+	}
+}
+
+// handle processes one client frame and reports whether to keep reading.
+func (c *gatewayConn) handle(data []byte) bool {
+	var p payload
+	if err := json.Unmarshal(data, &p); err != nil {
+		c.closeWith(CloseDecodeError, "Error while decoding payload.")
+		return false
+	}
+	switch p.Op {
+	case opHeartbeat:
+		c.s.touch(func(st *GatewayStats) { st.Heartbeats++ })
+		if err := c.writeOp(opHeartbeatACK, nil); err != nil {
+			return false
+		}
+		return true
+	case opIdentify:
+		return c.identify(p.D)
+	case opResume:
+		return c.resume(p.D)
+	case opPresenceUpdate, opVoiceState, opRequestMembers:
+		if c.currentSession() == nil {
+			c.closeWith(CloseNotAuthenticated, "Not authenticated.")
+			return false
+		}
+		c.s.cfg.logger.Debug("gateway op accepted", "op", p.Op)
+		return true
+	default:
+		c.closeWith(CloseUnknownOpcode, "Unknown opcode.")
+		return false
+	}
+}
+
+// identify starts a new session and sends READY and GUILD_CREATEs.
+func (c *gatewayConn) identify(raw json.RawMessage) bool {
+	var d struct {
+		Token    string  `json:"token"`
+		Compress bool    `json:"compress"`
+		Intents  *int    `json:"intents"`
+		Shard    *[2]int `json:"shard"`
+	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		c.closeWith(CloseDecodeError, "Error while decoding payload.")
+		return false
+	}
+	if c.currentSession() != nil {
+		c.closeWith(CloseAlreadyAuthenticated, "Already authenticated.")
+		return false
+	}
+	if !c.s.gatewayTokenOK(d.Token) {
+		c.closeWith(CloseAuthenticationFailed, "Authentication failed.")
+		return false
+	}
+	if d.Intents == nil {
+		c.closeWith(CloseInvalidIntents, "Invalid intent(s).")
+		return false
+	}
+	if d.Shard != nil && (d.Shard[1] < 1 || d.Shard[0] < 0 || d.Shard[0] >= d.Shard[1]) {
+		c.closeWith(CloseInvalidShard, "Invalid shard.")
+		return false
+	}
+	gs := &gatewaySession{id: newSessionID(), compress: d.Compress && c.s.cfg.compress}
+	ready, guilds := c.s.readyPayload(gs.id, d.Shard)
+
+	gs.mu.Lock()
+	c.setCompress(gs.compress)
+	c.setSession(gs)
+	gs.conn = c
+	c.s.mu.Lock()
+	c.s.sessions[gs.id] = gs
+	c.s.stats.Identifies++
+	c.s.stats.LastIntents = *d.Intents
+	c.s.stats.LastCompress = d.Compress
+	c.s.mu.Unlock()
+	gs.dispatchLocked("READY", ready)
+	for _, g := range guilds {
+		gs.dispatchLocked("GUILD_CREATE", g)
+	}
+	gs.mu.Unlock()
+	c.s.touch(func(st *GatewayStats) { st.Dispatched += 1 + len(guilds) })
+	c.s.cfg.logger.Debug("gateway session identified", "session", gs.id)
+	return true
+}
+
+// resume reattaches a session and replays what the client missed.
+func (c *gatewayConn) resume(raw json.RawMessage) bool {
+	var d struct {
+		Token     string `json:"token"`
+		SessionID string `json:"session_id"`
+		Seq       int64  `json:"seq"`
+	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		c.closeWith(CloseDecodeError, "Error while decoding payload.")
+		return false
+	}
+	if c.currentSession() != nil {
+		c.closeWith(CloseAlreadyAuthenticated, "Already authenticated.")
+		return false
+	}
+	if !c.s.gatewayTokenOK(d.Token) {
+		c.closeWith(CloseAuthenticationFailed, "Authentication failed.")
+		return false
+	}
+	c.s.mu.Lock()
+	gs := c.s.sessions[d.SessionID]
+	if gs != nil && gs.invalid {
+		gs = nil
+	}
+	c.s.mu.Unlock()
+	if gs == nil {
+		return c.invalidSession()
+	}
+
+	gs.mu.Lock()
+	if d.Seq > gs.seq {
+		gs.mu.Unlock()
+		c.closeWith(CloseInvalidSeq, "Invalid seq.")
+		return false
+	}
+	if len(gs.backlog) > 0 && gs.backlog[0].seq > d.Seq+1 {
+		// The events the client missed are gone; it must start over.
+		gs.mu.Unlock()
+		c.s.invalidate(gs)
+		return c.invalidSession()
+	}
+	if old := gs.conn; old != nil && old != c {
+		old.detachSession(gs)
+		old.kill()
+	}
+	c.setCompress(gs.compress)
+	c.setSession(gs)
+	gs.conn = c
+	replayed := 0
+	for _, f := range gs.backlog {
+		if f.seq <= d.Seq {
+			continue
+		}
+		if err := c.write(f.data); err != nil {
+			gs.mu.Unlock()
+			return false
+		}
+		replayed++
+	}
+	gs.dispatchLocked("RESUMED", json.RawMessage(`{"_trace":["discordtest"]}`))
+	gs.mu.Unlock()
+	c.s.touch(func(st *GatewayStats) {
+		st.Resumes++
+		st.Dispatched += replayed + 1
+	})
+	c.s.cfg.logger.Debug("gateway session resumed", "session", gs.id, "replayed", replayed)
+	return true
+}
+
+// invalidSession sends op 9 with d=false: the session cannot be resumed.
+func (c *gatewayConn) invalidSession() bool {
+	c.s.touch(func(st *GatewayStats) { st.InvalidSessions++ })
+	return c.writeOp(opInvalidSession, json.RawMessage("false")) == nil
+}
+
+// invalidate marks a session dead so it neither receives nor resumes, and
+// returns the connection it was attached to, if any.
+func (s *Server) invalidate(gs *gatewaySession) *gatewayConn {
+	gs.mu.Lock()
+	defer gs.mu.Unlock()
+	c := gs.conn
+	gs.conn = nil
+	s.mu.Lock()
+	gs.invalid = true
+	s.notifyLocked()
+	s.mu.Unlock()
+	return c
+}
+
+// readyPayload builds READY and the GUILD_CREATE bodies.
+func (s *Server) readyPayload(sessionID string, shard *[2]int) (json.RawMessage, []json.RawMessage) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	type stub struct {
+		ID          string `json:"id"`
+		Unavailable bool   `json:"unavailable"`
+	}
+	stubs := make([]stub, 0, len(s.guildOrder))
+	guilds := make([]json.RawMessage, 0, len(s.guildOrder))
+	for _, id := range s.guildOrder {
+		stubs = append(stubs, stub{ID: id, Unavailable: true})
+		guilds = append(guilds, mustJSON(s.guilds[id]))
+	}
+	ready := map[string]any{
+		"v":                  9,
+		"user":               s.cfg.bot,
+		"guilds":             stubs,
+		"session_id":         sessionID,
+		"session_type":       "normal",
+		"resume_gateway_url": s.GatewayURL(),
+		"application":        map[string]any{"id": s.cfg.appID, "flags": 0},
+		"private_channels":   []any{},
+	}
+	if shard != nil {
+		ready["shard"] = shard
+	}
+	return mustJSON(ready), guilds
+}
+
+// gatewayTokenOK accepts the token with or without the "Bot " prefix that
+// discordgo sends in IDENTIFY.
+func (s *Server) gatewayTokenOK(token string) bool {
+	return strings.TrimPrefix(token, "Bot ") == s.cfg.token
+}
+
+func (c *gatewayConn) currentSession() *gatewaySession {
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	return c.session
+}
+
+func (c *gatewayConn) setSession(gs *gatewaySession) {
+	c.smu.Lock()
+	c.session = gs
+	c.smu.Unlock()
+}
+
+// detachSession forgets gs if it is this connection's session.
+func (c *gatewayConn) detachSession(gs *gatewaySession) {
+	c.smu.Lock()
+	if c.session == gs {
+		c.session = nil
+	}
+	c.smu.Unlock()
+}
+
+func (c *gatewayConn) setCompress(on bool) {
+	c.wmu.Lock()
+	c.compress = on
+	c.wmu.Unlock()
+}
+
+// writeOp sends a non-dispatch frame.
+func (c *gatewayConn) writeOp(op int, d json.RawMessage) error {
+	data, err := json.Marshal(payload{Op: op, D: d})
+	if err != nil {
+		return fmt.Errorf("encode op %d: %w", op, err)
+	}
+	return c.write(data)
+}
+
+// write sends one frame, zlib-compressed in a binary message when the client
+// asked for compression in IDENTIFY (discordgo inflates binary frames).
+func (c *gatewayConn) write(data []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	mt := websocket.TextMessage
+	if c.compress {
+		var buf bytes.Buffer
+		zw := zlib.NewWriter(&buf)
+		if _, err := zw.Write(data); err != nil {
+			return fmt.Errorf("compress frame: %w", err)
+		}
+		if err := zw.Close(); err != nil {
+			return fmt.Errorf("compress frame: %w", err)
+		}
+		data, mt = buf.Bytes(), websocket.BinaryMessage
+	}
+	if err := c.ws.SetWriteDeadline(time.Now().Add(gatewayWriteTimeout)); err != nil {
+		return fmt.Errorf("set write deadline: %w", err)
+	}
+	if err := c.ws.WriteMessage(mt, data); err != nil {
+		return fmt.Errorf("write gateway frame: %w", err)
+	}
+	return nil
+}
+
+// closeWith sends a close frame with a Discord close code; the read loop
+// then ends and closes the socket.
+func (c *gatewayConn) closeWith(code int, text string) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	msg := websocket.FormatCloseMessage(code, text)
+	if err := c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(gatewayWriteTimeout)); err != nil {
+		c.s.cfg.logger.Debug("gateway close frame not sent", "code", code, "err", err)
+	}
+}
+
+// kill closes the TCP connection without a close frame.
+func (c *gatewayConn) kill() {
+	if err := c.ws.NetConn().Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		c.s.cfg.logger.Debug("gateway connection close", "err", err)
+	}
+}
+
+// finish unregisters the connection when its goroutine ends.
+func (c *gatewayConn) finish() {
+	c.ws.Close()
+	if gs := c.currentSession(); gs != nil {
+		gs.mu.Lock()
+		if gs.conn == c {
+			gs.conn = nil
+		}
+		gs.mu.Unlock()
+	}
+	c.s.mu.Lock()
+	delete(c.s.conns, c)
+	c.s.notifyLocked()
+	c.s.mu.Unlock()
+	c.s.cfg.logger.Debug("gateway connection closed", slog.Bool("had_session", c.currentSession() != nil))
+}
+
+// newSessionID returns 32 hex digits, the shape of Discord's session IDs.
+func newSessionID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b[:])
+}
+
+// mustJSON encodes values the package built itself.
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("discordtest: encode %T: %v", v, err))
+	}
+	return b
+}

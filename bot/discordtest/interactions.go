@@ -1,0 +1,608 @@
+package discordtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+const (
+	// interactionAckDeadline is how long a bot has to answer the callback.
+	// Discord: "you must send an initial response within 3 seconds".
+	interactionAckDeadline = 3 * time.Second
+	// interactionTokenLifetime is how long follow-ups and edits work.
+	// Discord: "Interaction tokens are valid for 15 minutes".
+	interactionTokenLifetime = 15 * time.Minute
+)
+
+// User is someone who invokes an interaction.
+type User struct {
+	ID       string
+	Username string
+}
+
+// Member is a guild member who invokes an interaction. Permissions are the
+// member's computed permissions in the channel, which Discord sends with
+// every guild interaction.
+type Member struct {
+	User
+	Nick        string
+	Roles       []string
+	Permissions int64
+}
+
+// CommandOption is one option of an interaction's data.
+type CommandOption = discordgo.ApplicationCommandInteractionDataOption
+
+// StringOption is a STRING option.
+func StringOption(name, value string) *CommandOption {
+	return &CommandOption{Name: name, Type: discordgo.ApplicationCommandOptionString, Value: value}
+}
+
+// IntegerOption is an INTEGER option.
+func IntegerOption(name string, value int64) *CommandOption {
+	return &CommandOption{Name: name, Type: discordgo.ApplicationCommandOptionInteger, Value: value}
+}
+
+// NumberOption is a NUMBER (double) option.
+func NumberOption(name string, value float64) *CommandOption {
+	return &CommandOption{Name: name, Type: discordgo.ApplicationCommandOptionNumber, Value: value}
+}
+
+// BoolOption is a BOOLEAN option.
+func BoolOption(name string, value bool) *CommandOption {
+	return &CommandOption{Name: name, Type: discordgo.ApplicationCommandOptionBoolean, Value: value}
+}
+
+// ChannelOption is a CHANNEL option; a known channel is added to the
+// interaction's resolved data.
+func ChannelOption(name, channelID string) *CommandOption {
+	return &CommandOption{Name: name, Type: discordgo.ApplicationCommandOptionChannel, Value: channelID}
+}
+
+// RoleOption is a ROLE option; a known role is added to resolved data.
+func RoleOption(name, roleID string) *CommandOption {
+	return &CommandOption{Name: name, Type: discordgo.ApplicationCommandOptionRole, Value: roleID}
+}
+
+// UserOption is a USER option; a known user is added to resolved data.
+func UserOption(name, userID string) *CommandOption {
+	return &CommandOption{Name: name, Type: discordgo.ApplicationCommandOptionUser, Value: userID}
+}
+
+// Subcommand is a SUB_COMMAND with its options.
+func Subcommand(name string, opts ...*CommandOption) *CommandOption {
+	return &CommandOption{Name: name, Type: discordgo.ApplicationCommandOptionSubCommand, Options: opts}
+}
+
+// SubcommandGroup is a SUB_COMMAND_GROUP with its subcommands.
+func SubcommandGroup(name string, subs ...*CommandOption) *CommandOption {
+	return &CommandOption{Name: name, Type: discordgo.ApplicationCommandOptionSubCommandGroup, Options: subs}
+}
+
+// Focused marks the option the user is typing in, for Autocomplete.
+func Focused(o *CommandOption) *CommandOption {
+	o.Focused = true
+	return o
+}
+
+// SlashCommand dispatches an APPLICATION_COMMAND interaction for a chat-input
+// command invoked by member in a guild channel, and returns the interaction as
+// discordgo decodes it. The command's ID is the registered one when the bot
+// registered the command for the guild or globally.
+func (s *Server) SlashCommand(guildID, channelID string, member Member, name string, options ...*CommandOption) *discordgo.Interaction {
+	return s.interact(discordgo.InteractionApplicationCommand, guildID, channelID, &member, member.User, name, options)
+}
+
+// Autocomplete dispatches an APPLICATION_COMMAND_AUTOCOMPLETE interaction;
+// exactly one option (possibly inside a subcommand) should be Focused.
+func (s *Server) Autocomplete(guildID, channelID string, member Member, name string, options ...*CommandOption) *discordgo.Interaction {
+	if countFocused(options) != 1 {
+		s.tb.Errorf("Autocomplete %s: want exactly one Focused option, got %d", name, countFocused(options))
+	}
+	return s.interact(discordgo.InteractionApplicationCommandAutocomplete, guildID, channelID, &member, member.User, name, options)
+}
+
+// DMSlashCommand dispatches an APPLICATION_COMMAND interaction invoked by
+// user in a DM with the bot: the payload has a user and no member or guild.
+func (s *Server) DMSlashCommand(user User, name string, options ...*CommandOption) *discordgo.Interaction {
+	s.mu.Lock()
+	s.users[user.ID] = wireUser(user)
+	ch, _ := s.dmChannelLocked(user.ID)
+	s.mu.Unlock()
+	return s.interact(discordgo.InteractionApplicationCommand, "", ch.ID, nil, user, name, options)
+}
+
+func countFocused(opts []*CommandOption) int {
+	n := 0
+	for _, o := range opts {
+		if o.Focused {
+			n++
+		}
+		n += countFocused(o.Options)
+	}
+	return n
+}
+
+// interactionState is what the fake remembers of one interaction.
+type interactionState struct {
+	id, token string
+	kind      discordgo.InteractionType
+	guildID   string
+	channelID string
+	created   time.Time
+	response  *InteractionResponse
+	original  *Message
+	followups []*Message
+}
+
+// InteractionResponse is the callback a bot sent for an interaction.
+type InteractionResponse struct {
+	Type            discordgo.InteractionResponseType
+	Content         string
+	Embeds          []*discordgo.MessageEmbed
+	Components      json.RawMessage
+	AllowedMentions *discordgo.MessageAllowedMentions
+	Flags           discordgo.MessageFlags
+	Choices         []*discordgo.ApplicationCommandOptionChoice
+	CustomID        string
+	Title           string
+	// Raw is the whole callback body as sent.
+	Raw json.RawMessage
+}
+
+// InteractionRecord is an interaction with everything the bot did about it.
+type InteractionRecord struct {
+	ID        string
+	Token     string
+	Type      discordgo.InteractionType
+	GuildID   string
+	ChannelID string
+	// Response is nil until the bot answered the callback.
+	Response *InteractionResponse
+	// Original is the response message, nil when there is none (yet).
+	Original  *Message
+	Followups []Message
+}
+
+// Interaction returns what the bot did with the interaction of the given ID.
+func (s *Server) Interaction(id string) (InteractionRecord, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.interactions[id]
+	if st == nil {
+		return InteractionRecord{}, false
+	}
+	rec := InteractionRecord{ID: st.id, Token: st.token, Type: st.kind, GuildID: st.guildID, ChannelID: st.channelID}
+	if st.response != nil {
+		r := cloneJSON(*st.response)
+		rec.Response = &r
+	}
+	if st.original != nil {
+		m := st.original.clone()
+		rec.Original = &m
+	}
+	for _, f := range st.followups {
+		rec.Followups = append(rec.Followups, f.clone())
+	}
+	return rec, true
+}
+
+func wireUser(u User) *discordgo.User {
+	return &discordgo.User{ID: u.ID, Username: u.Username, Discriminator: "0"}
+}
+
+// interact builds, records and dispatches one interaction.
+func (s *Server) interact(kind discordgo.InteractionType, guildID, channelID string, member *Member, user User, name string, options []*CommandOption) *discordgo.Interaction {
+	now := s.cfg.now()
+	id := s.ids.next()
+	token := "aW50ZXJhY3Rpb246" + id + ":" + newSessionID() + newSessionID()
+
+	s.mu.Lock()
+	s.users[user.ID] = wireUser(user)
+	data := map[string]any{
+		"id":      s.commandIDLocked(guildID, name),
+		"name":    name,
+		"type":    discordgo.ChatApplicationCommand,
+		"options": options,
+	}
+	if resolved := s.resolveLocked(guildID, options); len(resolved) > 0 {
+		data["resolved"] = resolved
+	}
+	p := map[string]any{
+		"id":             id,
+		"application_id": s.cfg.appID,
+		"type":           kind,
+		"data":           data,
+		"channel_id":     channelID,
+		"token":          token,
+		"version":        1,
+		"locale":         "en-US",
+		"entitlements":   []any{},
+	}
+	if ch := s.channels[channelID]; ch != nil {
+		p["channel"] = map[string]any{"id": ch.ID, "type": ch.Type, "name": ch.Name, "guild_id": ch.GuildID}
+	}
+	if member != nil {
+		p["guild_id"] = guildID
+		p["guild_locale"] = "en-US"
+		p["guild"] = map[string]any{"id": guildID, "locale": "en-US", "features": []string{}}
+		p["context"] = discordgo.InteractionContextGuild
+		p["authorizing_integration_owners"] = map[string]string{"0": guildID}
+		p["app_permissions"] = strconv.FormatInt(s.botPermissionsLocked(guildID), 10)
+		roles := member.Roles
+		if roles == nil {
+			roles = []string{}
+		}
+		p["member"] = map[string]any{
+			"user":        wireUser(user),
+			"nick":        member.Nick,
+			"roles":       roles,
+			"permissions": strconv.FormatInt(member.Permissions, 10),
+			"joined_at":   now.Add(-24 * time.Hour).UTC().Format(time.RFC3339),
+			"deaf":        false,
+			"mute":        false,
+			"flags":       0,
+			"pending":     false,
+		}
+	} else {
+		p["user"] = wireUser(user)
+		p["context"] = discordgo.InteractionContextBotDM
+		p["authorizing_integration_owners"] = map[string]string{"1": user.ID}
+		p["app_permissions"] = strconv.FormatInt(dmPermissions, 10)
+	}
+	st := &interactionState{id: id, token: token, kind: kind, guildID: guildID, channelID: channelID, created: now}
+	s.interactions[id] = st
+	s.byToken[token] = st
+	s.notifyLocked()
+	s.mu.Unlock()
+
+	raw := mustJSON(p)
+	s.Dispatch("INTERACTION_CREATE", raw)
+	var out discordgo.Interaction
+	if err := json.Unmarshal(raw, &out); err != nil {
+		s.tb.Errorf("decode interaction %s as discordgo would: %v", name, err)
+	}
+	return &out
+}
+
+// dmPermissions is what a bot may do in a DM: view, send, embed, attach,
+// read history, external emojis, add reactions.
+const dmPermissions = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages |
+	discordgo.PermissionEmbedLinks | discordgo.PermissionAttachFiles | discordgo.PermissionReadMessageHistory |
+	discordgo.PermissionUseExternalEmojis | discordgo.PermissionAddReactions
+
+// commandIDLocked is the registered command's ID, or a fresh one.
+func (s *Server) commandIDLocked(guildID, name string) string {
+	for _, scope := range []string{guildID, ""} {
+		for _, c := range s.commands[scope] {
+			if c.Name == name && (c.Type == discordgo.ChatApplicationCommand || c.Type == 0) {
+				return c.ID
+			}
+		}
+	}
+	return s.ids.next()
+}
+
+// botPermissionsLocked ORs the @everyone role and the bot member's roles.
+func (s *Server) botPermissionsLocked(guildID string) int64 {
+	g := s.guilds[guildID]
+	if g == nil {
+		return 0
+	}
+	var roles []string
+	for _, m := range g.Members {
+		if m.User != nil && m.User.ID == s.cfg.bot.ID {
+			roles = m.Roles
+		}
+	}
+	var perms int64
+	for _, r := range g.Roles {
+		if r.ID == guildID || slices.Contains(roles, r.ID) {
+			perms |= r.Permissions
+		}
+	}
+	return perms
+}
+
+// resolveLocked builds the "resolved" map for channel, user and role options.
+func (s *Server) resolveLocked(guildID string, options []*CommandOption) map[string]any {
+	channels, users, members, roles := map[string]any{}, map[string]any{}, map[string]any{}, map[string]any{}
+	var walk func([]*CommandOption)
+	walk = func(opts []*CommandOption) {
+		for _, o := range opts {
+			walk(o.Options)
+			id, _ := o.Value.(string)
+			switch o.Type {
+			case discordgo.ApplicationCommandOptionChannel:
+				if ch := s.channels[id]; ch != nil {
+					channels[id] = map[string]any{"id": ch.ID, "name": ch.Name, "type": ch.Type, "parent_id": ch.ParentID, "permissions": "0"}
+				}
+			case discordgo.ApplicationCommandOptionUser, discordgo.ApplicationCommandOptionMentionable:
+				if u := s.users[id]; u != nil {
+					users[id] = u
+					if m := s.memberLocked(guildID, id); m != nil {
+						members[id] = map[string]any{"roles": m.Roles, "nick": m.Nick, "joined_at": m.JoinedAt, "permissions": "0"}
+					}
+				}
+				if o.Type == discordgo.ApplicationCommandOptionUser {
+					break
+				}
+				fallthrough
+			case discordgo.ApplicationCommandOptionRole:
+				if g := s.guilds[guildID]; g != nil {
+					for _, r := range g.Roles {
+						if r.ID == id {
+							roles[id] = r
+						}
+					}
+				}
+			}
+		}
+	}
+	walk(options)
+	out := map[string]any{}
+	for k, v := range map[string]map[string]any{"channels": channels, "users": users, "members": members, "roles": roles} {
+		if len(v) > 0 {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func (s *Server) memberLocked(guildID, userID string) *discordgo.Member {
+	if g := s.guilds[guildID]; g != nil {
+		for _, m := range g.Members {
+			if m.User != nil && m.User.ID == userID {
+				return m
+			}
+		}
+	}
+	return nil
+}
+
+// allowedCallbacks lists the callback types Discord accepts per interaction
+// type (Discord: "Interaction Callback Type").
+var allowedCallbacks = map[discordgo.InteractionType][]discordgo.InteractionResponseType{
+	discordgo.InteractionApplicationCommand: {
+		discordgo.InteractionResponseChannelMessageWithSource,
+		discordgo.InteractionResponseDeferredChannelMessageWithSource,
+		discordgo.InteractionResponseModal,
+	},
+	discordgo.InteractionApplicationCommandAutocomplete: {
+		discordgo.InteractionApplicationCommandAutocompleteResult,
+	},
+}
+
+func (s *Server) interactionCallback(rc *restCall) answer {
+	var body struct {
+		Type discordgo.InteractionResponseType `json:"type"`
+		Data *messageBody                      `json:"data"`
+	}
+	var extra struct {
+		Data *struct {
+			Choices  []*discordgo.ApplicationCommandOptionChoice `json:"choices"`
+			CustomID string                                      `json:"custom_id"`
+			Title    string                                      `json:"title"`
+		} `json:"data"`
+	}
+	if !decodeBody(rc, &body) || !decodeBody(rc, &extra) {
+		return badJSON()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.interactions[rc.r.PathValue("interaction")]
+	if st == nil || st.token != rc.r.PathValue("token") || rc.now.Sub(st.created) > interactionAckDeadline {
+		return fail(http.StatusNotFound, CodeUnknownInteraction, "Unknown interaction")
+	}
+	if st.response != nil {
+		return fail(http.StatusBadRequest, CodeAlreadyAcknowledged, "Interaction has already been acknowledged.")
+	}
+	if !slices.Contains(allowedCallbacks[st.kind], body.Type) {
+		errs := formErrors{}
+		errs.add("type", "BASE_TYPE_CHOICES", fmt.Sprintf("Value must be one of %v.", allowedCallbacks[st.kind]))
+		return invalidForm(errs)
+	}
+	data := body.Data
+	if data == nil {
+		data = &messageBody{}
+	}
+	resp := &InteractionResponse{
+		Type: body.Type, Content: data.content(), Embeds: withRichType(data.Embeds), Components: data.Components,
+		AllowedMentions: data.AllowedMentions, Flags: data.Flags, Raw: append(json.RawMessage(nil), rc.body...),
+	}
+	if extra.Data != nil {
+		resp.Choices, resp.CustomID, resp.Title = extra.Data.Choices, extra.Data.CustomID, extra.Data.Title
+	}
+	errs := formErrors{}
+	switch body.Type {
+	case discordgo.InteractionResponseChannelMessageWithSource:
+		validateMessage(data.content(), data.Embeds, data.AllowedMentions, errs)
+		if len(errs) == 0 && data.isEmpty(rc.atts) {
+			return fail(http.StatusBadRequest, CodeCannotSendEmptyMessage, "Cannot send an empty message")
+		}
+	case discordgo.InteractionApplicationCommandAutocompleteResult:
+		if len(resp.Choices) > maxOptionChoices {
+			errs.add("data.choices", "BASE_TYPE_MAX_LENGTH", fmt.Sprintf("Must be %d or fewer in length.", maxOptionChoices))
+		}
+		for i, c := range resp.Choices {
+			if n := len([]rune(c.Name)); n < 1 || n > maxChoiceName {
+				errs.add("data.choices."+strconv.Itoa(i)+".name", "BASE_TYPE_BAD_LENGTH", fmt.Sprintf("Must be between 1 and %d in length.", maxChoiceName))
+			}
+		}
+	case discordgo.InteractionResponseModal:
+		if resp.CustomID == "" || resp.Title == "" || !hasComponents(data.Components) {
+			errs.add("data", "MODAL_INVALID", "A modal needs custom_id, title and components.")
+		}
+	}
+	if len(errs) > 0 {
+		return invalidForm(errs)
+	}
+	st.response = resp
+	switch body.Type {
+	case discordgo.InteractionResponseChannelMessageWithSource:
+		st.original = s.interactionMessageLocked(st, data, rc, 0)
+	case discordgo.InteractionResponseDeferredChannelMessageWithSource:
+		// The "thinking" placeholder: empty, loading, possibly ephemeral.
+		st.original = s.interactionMessageLocked(st, &messageBody{Flags: data.Flags & discordgo.MessageFlagsEphemeral}, rc, discordgo.MessageFlagsLoading)
+	}
+	s.notifyLocked()
+	return noContent()
+}
+
+// interactionMessageLocked creates a message sent through an interaction;
+// non-ephemeral ones also appear in the channel.
+func (s *Server) interactionMessageLocked(st *interactionState, data *messageBody, rc *restCall, extraFlags discordgo.MessageFlags) *Message {
+	m := &Message{
+		ID:              s.ids.next(),
+		ChannelID:       st.channelID,
+		GuildID:         st.guildID,
+		Type:            discordgo.MessageTypeChatInputCommand,
+		Author:          s.cfg.bot,
+		Content:         data.content(),
+		Embeds:          withRichType(data.Embeds),
+		Components:      data.Components,
+		AllowedMentions: data.AllowedMentions,
+		Pinged:          pinged(data.content(), data.AllowedMentions),
+		Flags:           data.Flags | extraFlags,
+		TTS:             data.TTS,
+		Attachments:     rc.atts,
+		WebhookID:       s.cfg.appID,
+		InteractionID:   st.id,
+		Timestamp:       rc.now,
+	}
+	if m.Flags&discordgo.MessageFlagsEphemeral == 0 {
+		s.messages[st.channelID] = append(s.messages[st.channelID], m)
+	}
+	return m
+}
+
+// webhookInteractionLocked resolves /webhooks/{app}/{token}.
+func (s *Server) webhookInteractionLocked(rc *restCall) (*interactionState, answer, bool) {
+	st := s.byToken[rc.r.PathValue("token")]
+	if rc.r.PathValue("app") != s.cfg.appID || st == nil {
+		return nil, fail(http.StatusNotFound, CodeUnknownWebhook, "Unknown Webhook"), false
+	}
+	if rc.now.Sub(st.created) > interactionTokenLifetime {
+		return nil, fail(http.StatusUnauthorized, CodeInvalidWebhookToken, "Invalid Webhook Token"), false
+	}
+	return st, answer{}, true
+}
+
+// message finds @original or a follow-up by ID.
+func (st *interactionState) message(id string) *Message {
+	if id == "@original" {
+		return st.original
+	}
+	for _, m := range st.followups {
+		if m.ID == id {
+			return m
+		}
+	}
+	if st.original != nil && st.original.ID == id {
+		return st.original
+	}
+	return nil
+}
+
+func (s *Server) createFollowup(rc *restCall) answer {
+	var body messageBody
+	if !decodeBody(rc, &body) {
+		return badJSON()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, a, found := s.webhookInteractionLocked(rc)
+	if !found {
+		return a
+	}
+	if st.response == nil {
+		// Discord knows no webhook for an interaction that was never acknowledged.
+		return fail(http.StatusNotFound, CodeUnknownWebhook, "Unknown Webhook")
+	}
+	errs := formErrors{}
+	validateMessage(body.content(), body.Embeds, body.AllowedMentions, errs)
+	if len(errs) > 0 {
+		return invalidForm(errs)
+	}
+	if body.isEmpty(rc.atts) {
+		return fail(http.StatusBadRequest, CodeCannotSendEmptyMessage, "Cannot send an empty message")
+	}
+	var m *Message
+	if o := st.original; o != nil && o.Flags&discordgo.MessageFlagsLoading != 0 {
+		// Discord: the first follow-up to a deferred response replaces the
+		// "thinking" message.
+		o.Content, o.Embeds, o.Components = body.content(), withRichType(body.Embeds), body.Components
+		o.AllowedMentions, o.Pinged = body.AllowedMentions, pinged(body.content(), body.AllowedMentions)
+		o.Flags &^= discordgo.MessageFlagsLoading
+		o.EditedTimestamp = rc.now
+		m = o
+	} else {
+		m = s.interactionMessageLocked(st, &body, rc, 0)
+		m.Type = discordgo.MessageTypeDefault
+		st.followups = append(st.followups, m)
+	}
+	s.notifyLocked()
+	if rc.r.URL.Query().Get("wait") != "true" {
+		return noContent()
+	}
+	return ok(m.wire(s.users))
+}
+
+func (s *Server) getWebhookMessage(rc *restCall) answer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, a, found := s.webhookInteractionLocked(rc)
+	if !found {
+		return a
+	}
+	m := st.message(rc.r.PathValue("message"))
+	if m == nil {
+		return fail(http.StatusNotFound, CodeUnknownMessage, "Unknown Message")
+	}
+	return ok(m.wire(s.users))
+}
+
+func (s *Server) editWebhookMessage(rc *restCall) answer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, a, found := s.webhookInteractionLocked(rc)
+	if !found {
+		return a
+	}
+	m := st.message(rc.r.PathValue("message"))
+	if m == nil {
+		return fail(http.StatusNotFound, CodeUnknownMessage, "Unknown Message")
+	}
+	return s.applyEditLocked(m, rc)
+}
+
+func (s *Server) deleteWebhookMessage(rc *restCall) answer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, a, found := s.webhookInteractionLocked(rc)
+	if !found {
+		return a
+	}
+	m := st.message(rc.r.PathValue("message"))
+	if m == nil {
+		return fail(http.StatusNotFound, CodeUnknownMessage, "Unknown Message")
+	}
+	if m == st.original {
+		st.original = nil
+	} else {
+		for i, f := range st.followups {
+			if f == m {
+				st.followups = append(st.followups[:i], st.followups[i+1:]...)
+				break
+			}
+		}
+	}
+	s.removeMessageLocked(m.ChannelID, m.ID)
+	return noContent()
+}
