@@ -1,0 +1,293 @@
+package geo
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// gazetteerJSON is the built-in gazetteer. It was generated once from the
+// maintainers' knowledge and is edited by hand since; see data/README.md.
+//
+//go:embed data/gazetteer.json
+var gazetteerJSON []byte
+
+type gazetteer struct {
+	Countries []countryData `json:"countries"`
+	Regions   []regionData  `json:"regions"`
+	// NotPlaces are phrases that contain a place name but are not about the
+	// place: outlets ("Washington Post"), products, idioms, people.
+	NotPlaces []string `json:"not_places"`
+	// HeadlineAmbiguous are abbreviations that are also English words ("US"
+	// is "us"). In text written all in capitals they are a place only when the
+	// word before them is none of the listed ones ("LET US" is not); with an
+	// empty list, never.
+	HeadlineAmbiguous map[string][]string `json:"headline_ambiguous"`
+	// NonPersonPrev and NonPersonNext are capitalised words that may stand next
+	// to a name that is also a given name without making it a person's.
+	NonPersonPrev []string `json:"non_person_prev"`
+	NonPersonNext []string `json:"non_person_next"`
+}
+
+type countryData struct {
+	Code     string   `json:"code"`
+	Name     string   `json:"name"`
+	Official string   `json:"official"`
+	Aliases  []string `json:"aliases"`
+	Demonyms []string `json:"demonyms"`
+	Cities   []string `json:"cities"`
+	Places   []string `json:"places"`
+	// PersonNames are names of the country that are also given or family
+	// names ("Jordan", "Chad", "Georgia").
+	PersonNames []string `json:"person_names"`
+}
+
+type regionData struct {
+	Slug       string   `json:"slug"`
+	Name       string   `json:"name"`
+	Aliases    []string `json:"aliases"`
+	Countries  []string `json:"countries"`
+	Places     []string `json:"places"`
+	TagMembers bool     `json:"tag_members"`
+	NamedOnly  bool     `json:"named_only"`
+}
+
+var (
+	gazetteerOnce sync.Once
+	gazetteerData *gazetteer
+	gazetteerErr  error
+)
+
+// loadGazetteer parses the embedded file once; the result is never modified.
+func loadGazetteer() (*gazetteer, error) {
+	gazetteerOnce.Do(func() {
+		var g gazetteer
+		if err := json.Unmarshal(gazetteerJSON, &g); err != nil {
+			gazetteerErr = fmt.Errorf("parse embedded gazetteer: %w", err)
+			return
+		}
+		gazetteerData = &g
+	})
+	return gazetteerData, gazetteerErr
+}
+
+// build indexes the gazetteer and regions into a Tagger.
+func build(g *gazetteer, regions []regionData) (*Tagger, error) {
+	t := &Tagger{
+		byCode: make(map[string]int, len(g.Countries)),
+		bySlug: make(map[string]int, len(regions)),
+		root:   &node{},
+	}
+	for i, c := range g.Countries {
+		if _, dup := t.byCode[c.Code]; dup || len(c.Code) != 2 {
+			return nil, fmt.Errorf("gazetteer: bad or duplicate country code %q", c.Code)
+		}
+		t.byCode[c.Code] = i
+		t.countries = append(t.countries, country{code: c.Code, name: c.Name})
+	}
+	for i, r := range regions {
+		if _, dup := t.bySlug[r.Slug]; dup {
+			return nil, fmt.Errorf("gazetteer: duplicate region %q", r.Slug)
+		}
+		t.bySlug[r.Slug] = i
+		reg := region{slug: r.Slug, name: r.Name, tagMembers: r.TagMembers, namedOnly: r.NamedOnly}
+		for _, code := range r.Countries {
+			ci, ok := t.byCode[code]
+			if !ok {
+				return nil, fmt.Errorf("gazetteer: region %q: unknown country %q", r.Slug, code)
+			}
+			reg.countries = append(reg.countries, ci)
+		}
+		slices.SortFunc(reg.countries, func(a, b int) int { return strings.Compare(t.countries[a].code, t.countries[b].code) })
+		reg.countries = slices.Compact(reg.countries)
+		t.regions = append(t.regions, reg)
+	}
+	t.countryOrder = sortedIndexes(len(t.countries), func(i int) string { return t.countries[i].code })
+	t.regionOrder = sortedIndexes(len(t.regions), func(i int) string { return t.regions[i].slug })
+	t.linkRegions()
+
+	b := newTrieBuilder(t, g)
+	for i, c := range g.Countries {
+		b.addCountry(i, c)
+	}
+	for i, r := range regions {
+		b.addRegion(i, r)
+	}
+	for _, phrase := range g.NotPlaces {
+		b.add(phrase, -1, false)
+	}
+	t.resolve = b.resolve
+	t.buildSuggestions(g, regions)
+	return t, nil
+}
+
+// linkRegions works out which regions a country or a named region implies.
+func (t *Tagger) linkRegions() {
+	t.memberOf = make([][]int, len(t.countries))
+	t.implies = make([][]int, len(t.regions))
+	for _, ri := range t.regionOrder {
+		r := t.regions[ri]
+		if r.namedOnly {
+			continue
+		}
+		for _, ci := range r.countries {
+			t.memberOf[ci] = append(t.memberOf[ci], ri)
+		}
+	}
+	for ai, a := range t.regions {
+		if len(a.countries) == 0 {
+			continue
+		}
+		for _, bi := range t.regionOrder {
+			b := t.regions[bi]
+			if bi == ai || b.namedOnly || len(b.countries) < len(a.countries) {
+				continue
+			}
+			if isSubset(a.countries, b.countries) {
+				t.implies[ai] = append(t.implies[ai], bi)
+			}
+		}
+	}
+}
+
+// isSubset reports whether sorted a is contained in sorted b.
+func isSubset(a, b []int) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedIndexes(n int, key func(int) string) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(key(a), key(b)) })
+	return idx
+}
+
+// trieBuilder turns gazetteer names into trie patterns and resolve keys.
+type trieBuilder struct {
+	t          *Tagger
+	nCountries int
+	headline   map[string]*headlineRule
+	// resolve maps a folded name to a code or slug; the first writer wins, so
+	// names are added in order of precedence.
+	resolve map[string]string
+}
+
+func newTrieBuilder(t *Tagger, g *gazetteer) *trieBuilder {
+	b := &trieBuilder{
+		t:          t,
+		nCountries: len(g.Countries),
+		headline:   make(map[string]*headlineRule),
+		resolve:    make(map[string]string),
+	}
+	for word, after := range g.HeadlineAmbiguous {
+		rule := &headlineRule{never: len(after) == 0, notAfter: make(map[string]bool, len(after))}
+		for _, a := range after {
+			rule.notAfter[a] = true
+		}
+		b.headline[word] = rule
+	}
+	t.nonPersonPrev = make(map[string]bool, len(g.NonPersonPrev))
+	for _, s := range g.NonPersonPrev {
+		t.nonPersonPrev[s] = true
+	}
+	t.nonPersonNext = make(map[string]bool, len(g.NonPersonNext))
+	for _, s := range g.NonPersonNext {
+		t.nonPersonNext[s] = true
+	}
+	return b
+}
+
+func (b *trieBuilder) addCountry(i int, c countryData) {
+	person := make(map[string]bool, len(c.PersonNames))
+	for _, p := range c.PersonNames {
+		person[p] = true
+	}
+	b.key(c.Code, c.Code)
+	for _, group := range [][]string{{c.Name, c.Official}, c.Aliases, demonymForms(c.Demonyms), c.Cities, c.Places} {
+		for _, name := range group {
+			if name == "" {
+				continue
+			}
+			b.add(name, i, person[name])
+			b.key(name, c.Code)
+		}
+	}
+}
+
+func (b *trieBuilder) addRegion(i int, r regionData) {
+	b.key(r.Slug, r.Slug)
+	for _, group := range [][]string{{r.Name}, r.Aliases, r.Places} {
+		for _, name := range group {
+			b.add(name, b.nCountries+i, false)
+			b.key(name, r.Slug)
+		}
+	}
+}
+
+// demonymForms adds the plural of each demonym ("Iranian" → "Iranians");
+// forms that are not English words never occur in text and cost nothing.
+func demonymForms(demonyms []string) []string {
+	out := make([]string, 0, 2*len(demonyms))
+	for _, d := range demonyms {
+		out = append(out, d)
+		if !strings.HasSuffix(d, "s") {
+			out = append(out, d+"s")
+		}
+	}
+	return out
+}
+
+// key records a Resolve key for name unless a name of higher precedence has
+// it already.
+func (b *trieBuilder) key(name, target string) {
+	k := resolveKey(name)
+	if k == "" {
+		return
+	}
+	if _, taken := b.resolve[k]; !taken {
+		b.resolve[k] = target
+	}
+}
+
+// add inserts name into the trie; target -1 makes a phrase that tags nothing.
+func (b *trieBuilder) add(name string, target int, person bool) {
+	toks := tokenize(name, nil)
+	if len(toks) == 0 {
+		return
+	}
+	var fold []byte
+	n := b.t.root
+	classes := make([]uint8, len(toks))
+	for i, tk := range toks {
+		fold = foldToken(fold[:0], name[tk.start:tk.end])
+		n = n.child(string(fold))
+		classes[i] = tk.class()
+	}
+	p := &pattern{
+		classes:  classes,
+		person:   person && len(toks) == 1,
+		headline: b.headline[name],
+	}
+	for _, q := range n.patterns {
+		if slices.Equal(q.classes, p.classes) && q.person == p.person && q.headline == p.headline {
+			p = q
+			break
+		}
+	}
+	if !slices.Contains(n.patterns, p) {
+		n.patterns = append(n.patterns, p)
+	}
+	if target >= 0 && !slices.Contains(p.targets, target) {
+		p.targets = append(p.targets, target)
+	}
+}

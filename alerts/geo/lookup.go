@@ -1,0 +1,240 @@
+package geo
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// Resolve turns what a user typed for a place into a country code or region
+// slug: "EE", "ee", "Estonia", "Estonian", "Tallinn" → "EE"; "baltic-states",
+// "Baltic states", "the Baltics" → "baltic-states". Codes and names of
+// countries win over regions, and names over demonyms, cities and places.
+func (t *Tagger) Resolve(name string) (code string, ok bool) {
+	code, ok = t.resolve[resolveKey(name)]
+	return code, ok
+}
+
+// resolveKey folds a name to its words in lower case without diacritics,
+// joined by single spaces, without a leading "the".
+func resolveKey(name string) string {
+	toks := tokenize(name, nil)
+	var b []byte
+	for i, tk := range toks {
+		if i == 0 && len(toks) > 1 && strings.EqualFold(name[tk.start:tk.end], "the") {
+			continue
+		}
+		if len(b) > 0 {
+			b = append(b, ' ')
+		}
+		b = foldToken(b, name[tk.start:tk.end])
+	}
+	return string(b)
+}
+
+// Name returns the display name of a country code or region slug, or "" when
+// it is neither.
+func (t *Tagger) Name(code string) string {
+	if ci, ok := t.byCode[strings.ToUpper(code)]; ok {
+		return t.countries[ci].name
+	}
+	if ri, ok := t.bySlug[code]; ok {
+		return t.regions[ri].name
+	}
+	return ""
+}
+
+// Flag returns the emoji flag of a country code (two regional indicator
+// symbols), or "" for a region or an unknown code.
+func (t *Tagger) Flag(code string) string {
+	code = strings.ToUpper(code)
+	if _, ok := t.byCode[code]; !ok {
+		return ""
+	}
+	const regionalIndicatorA = 0x1F1E6
+	return string([]rune{regionalIndicatorA + rune(code[0]-'A'), regionalIndicatorA + rune(code[1]-'A')})
+}
+
+// Expand returns a region's member countries, sorted, or a country's own
+// code; nil when code is neither. For an area (a sea or strait) the members
+// are the states around it.
+func (t *Tagger) Expand(code string) []string {
+	if ci, ok := t.byCode[strings.ToUpper(code)]; ok {
+		return []string{t.countries[ci].code}
+	}
+	ri, ok := t.bySlug[code]
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(t.regions[ri].countries))
+	for _, ci := range t.regions[ri].countries {
+		out = append(out, t.countries[ci].code)
+	}
+	return out
+}
+
+// Countries lists every country and territory, in code order.
+func (t *Tagger) Countries() []Place {
+	out := make([]Place, 0, len(t.countries))
+	for _, ci := range t.countryOrder {
+		out = append(out, Place{Code: t.countries[ci].code, Name: t.countries[ci].name, Kind: KindCountry})
+	}
+	return out
+}
+
+// Regions lists every region, built-in and configured, in slug order.
+func (t *Tagger) Regions() []Place {
+	out := make([]Place, 0, len(t.regions))
+	for _, ri := range t.regionOrder {
+		out = append(out, Place{Code: t.regions[ri].slug, Name: t.regions[ri].name, Kind: KindRegion})
+	}
+	return out
+}
+
+// suggestion is one place with the folded names it may be found by.
+type suggestion struct {
+	place Place
+	keys  []string
+}
+
+func (t *Tagger) buildSuggestions(g *gazetteer, regions []regionData) {
+	for i, c := range g.Countries {
+		keys := []string{resolveKey(c.Code), resolveKey(c.Name)}
+		for _, n := range append([]string{c.Official}, c.Aliases...) {
+			if n != "" {
+				keys = append(keys, resolveKey(n))
+			}
+		}
+		t.suggests = append(t.suggests, suggestion{
+			place: Place{Code: c.Code, Name: t.countries[i].name, Kind: KindCountry},
+			keys:  compactKeys(keys),
+		})
+	}
+	for _, r := range regions {
+		keys := []string{resolveKey(r.Slug), resolveKey(r.Name)}
+		for _, n := range r.Aliases {
+			keys = append(keys, resolveKey(n))
+		}
+		t.suggests = append(t.suggests, suggestion{
+			place: Place{Code: r.Slug, Name: r.Name, Kind: KindRegion},
+			keys:  compactKeys(keys),
+		})
+	}
+}
+
+func compactKeys(keys []string) []string {
+	keys = slices.DeleteFunc(keys, func(k string) bool { return k == "" })
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
+
+// Scores of a suggestion, best first.
+const (
+	scoreExact = iota
+	scorePrefix
+	scoreWordPrefix
+	scoreFuzzy // plus the edit distance
+)
+
+// minFuzzyLen is the shortest input compared by edit distance: below it
+// every short name would be "close".
+const minFuzzyLen = 3
+
+// Suggest offers up to n places whose names or codes start with input, or
+// are a few typing mistakes away from it (for autocomplete and "did you
+// mean"). Better matches come first; countries before regions on a tie.
+func (t *Tagger) Suggest(input string, n int) []Place {
+	q := resolveKey(input)
+	if q == "" || n <= 0 {
+		return nil
+	}
+	qr := []rune(q)
+	maxEdits := 1
+	switch {
+	case len(qr) > 8:
+		maxEdits = 3
+	case len(qr) > 4:
+		maxEdits = 2
+	}
+	type scored struct {
+		place Place
+		score int
+	}
+	var hits []scored
+	for _, s := range t.suggests {
+		best := -1
+		for _, k := range s.keys {
+			sc := scoreKey(q, qr, k, maxEdits)
+			if sc >= 0 && (best < 0 || sc < best) {
+				best = sc
+			}
+		}
+		if best >= 0 {
+			hits = append(hits, scored{s.place, best})
+		}
+	}
+	slices.SortFunc(hits, func(a, b scored) int {
+		return cmp.Or(
+			cmp.Compare(a.score, b.score),
+			cmp.Compare(kindRank(a.place.Kind), kindRank(b.place.Kind)),
+			cmp.Compare(a.place.Name, b.place.Name),
+		)
+	})
+	out := make([]Place, 0, min(n, len(hits)))
+	for _, h := range hits[:min(n, len(hits))] {
+		out = append(out, h.place)
+	}
+	return out
+}
+
+func kindRank(kind string) int {
+	if kind == KindCountry {
+		return 0
+	}
+	return 1
+}
+
+// scoreKey rates key against the folded query; -1 means no match.
+func scoreKey(q string, qr []rune, key string, maxEdits int) int {
+	switch {
+	case key == q:
+		return scoreExact
+	case strings.HasPrefix(key, q):
+		return scorePrefix
+	case strings.Contains(key, " "+q):
+		return scoreWordPrefix
+	case len(qr) < minFuzzyLen:
+		return -1
+	}
+	kr := []rune(key)
+	d := editDistance(qr, kr)
+	// While typing, the query is a prefix of the name with mistakes in it.
+	if len(kr) > len(qr) {
+		d = min(d, editDistance(qr, kr[:len(qr)]))
+	}
+	if d > maxEdits {
+		return -1
+	}
+	return scoreFuzzy + d
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b []rune) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,409 @@
+package geo
+
+import (
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// node is one word of a token trie; children are keyed by folded word.
+type node struct {
+	children map[string]*node
+	// patterns end here; several differ only in the case their words need
+	// ("NATO" and "Nato").
+	patterns []*pattern
+}
+
+func (n *node) child(word string) *node {
+	if c, ok := n.children[word]; ok {
+		return c
+	}
+	if n.children == nil {
+		n.children = make(map[string]*node)
+	}
+	c := &node{}
+	n.children[word] = c
+	return c
+}
+
+// pattern is a name as a sequence of words.
+type pattern struct {
+	// classes say, per word, which case the text must have.
+	classes []uint8
+	// targets are country indexes, then region indexes offset by the number
+	// of countries; none means a phrase that is not a place.
+	targets []int
+	// person marks a one-word name that is also a given name.
+	person bool
+	// headline is set for an abbreviation that is also an English word.
+	headline *headlineRule
+}
+
+// headlineRule says when an abbreviation that is also a word ("US") is a
+// place in text written all in capitals.
+type headlineRule struct {
+	never    bool
+	notAfter map[string]bool // "LET", "TELL", "WITH"...
+}
+
+// Word case classes: how a word of a name must be written in the text.
+const (
+	classLower uint8 = iota // any case: "states" in "Baltic states"
+	classCap                // initial capital or all capitals: "Turkey"
+	classUpper              // all capitals: "US", "DRC"
+)
+
+// matches reports whether toks[i:i+len(p.classes)] are written the way the
+// pattern needs.
+func (p *pattern) matches(seg string, toks []token, i int, allCaps bool) bool {
+	if allCaps && p.headline != nil {
+		if p.headline.never {
+			return false
+		}
+		if i > 0 && p.headline.notAfter[seg[toks[i-1].start:toks[i-1].end]] {
+			return false
+		}
+	}
+	for k, c := range p.classes {
+		tk := toks[i+k]
+		switch c {
+		case classCap:
+			if tk.flags&firstUpper == 0 {
+				return false
+			}
+		case classUpper:
+			if tk.flags&hasLower != 0 || tk.flags&hasUpper == 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// token is one word of text: a run of letters, digits and combining marks.
+type token struct {
+	start, end   int // byte offsets in the text
+	fstart, fend int // byte offsets of the folded word in the fold buffer
+	flags        uint8
+}
+
+const (
+	firstUpper uint8 = 1 << iota
+	hasUpper
+	hasLower
+)
+
+func (tk token) class() uint8 {
+	switch {
+	case tk.flags&hasUpper == 0:
+		return classLower
+	case tk.flags&hasLower == 0:
+		return classUpper
+	default:
+		return classCap
+	}
+}
+
+// nameLike reports whether a word looks like part of a proper name.
+func (tk token) nameLike() bool {
+	return tk.flags&firstUpper != 0 && tk.flags&hasLower != 0
+}
+
+// tokenize appends the words of s to buf.
+func tokenize(s string, buf []token) []token {
+	inWord := false
+	var cur token
+	for i := 0; i < len(s); {
+		c := s[i]
+		var r rune
+		size := 1
+		if c < utf8.RuneSelf {
+			r = rune(c)
+		} else {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		var word bool
+		var upper, lower bool
+		switch {
+		case 'a' <= r && r <= 'z':
+			word, lower = true, true
+		case 'A' <= r && r <= 'Z':
+			word, upper = true, true
+		case '0' <= r && r <= '9':
+			word = true
+		case r < utf8.RuneSelf:
+		case unicode.IsLetter(r):
+			word = true
+			upper, lower = unicode.IsUpper(r), unicode.IsLower(r)
+		case unicode.IsDigit(r), unicode.Is(unicode.Mn, r):
+			word = true
+		}
+		if word {
+			if !inWord {
+				cur = token{start: i}
+				if upper {
+					cur.flags |= firstUpper
+				}
+				inWord = true
+			}
+			if upper {
+				cur.flags |= hasUpper
+			}
+			if lower {
+				cur.flags |= hasLower
+			}
+		} else if inWord {
+			cur.end = i
+			buf = append(buf, cur)
+			inWord = false
+		}
+		i += size
+	}
+	if inWord {
+		cur.end = len(s)
+		buf = append(buf, cur)
+	}
+	return buf
+}
+
+// foldToken appends word lower-cased and stripped of diacritics to dst, so
+// that "Türkiye", "Turkiye" and "TÜRKIYE" share one trie path.
+func foldToken(dst []byte, word string) []byte {
+	for i := 0; i < len(word); {
+		c := word[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(word[i:])
+		i += size
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		r = unicode.ToLower(r)
+		if f, ok := foldMap[r]; ok {
+			r = f
+		}
+		dst = utf8.AppendRune(dst, r)
+	}
+	return dst
+}
+
+// foldMap strips the diacritics found in place names written in Latin script.
+var foldMap = func() map[rune]rune {
+	m := make(map[rune]rune)
+	for base, accented := range map[rune]string{
+		'a': "àáâãäåāăą", 'c': "çćĉċč", 'd': "ďđ", 'e': "èéêëēĕėęě", 'g': "ĝğġģ",
+		'h': "ĥħ", 'i': "ìíîïĩīĭįı", 'j': "ĵ", 'k': "ķ", 'l': "ĺļľŀł", 'n': "ñńņňŉ",
+		'o': "òóôõöøōŏő", 'r': "ŕŗř", 's': "śŝşšș", 't': "ţťŧț", 'u': "ùúûüũūŭůűų",
+		'w': "ŵ", 'y': "ýÿŷ", 'z': "źżž",
+	} {
+		for _, r := range accented {
+			m[r] = base
+		}
+	}
+	return m
+}()
+
+// Limits of what may stand between two words of one name.
+const (
+	// maxJoin is the longest separator inside a name: ", " in "Atlanta,
+	// Georgia", ". " in "U.S. Virgin Islands".
+	maxJoin = 3
+	// maxAbbrevLen is the longest word after which a full stop does not end
+	// the name: "U.S.", "St. Petersburg".
+	maxAbbrevLen = 2
+)
+
+// joinable reports whether two consecutive words may belong to one name.
+func joinable(s string, prev, cur token) bool {
+	sep := s[prev.end:cur.start]
+	if len(sep) > maxJoin {
+		return false
+	}
+	for i := 0; i < len(sep); i++ {
+		switch sep[i] {
+		case '\n', '\r', '!', '?', ';', ':', '(', ')', '"', '/', '|':
+			return false
+		case '.':
+			if prev.end-prev.start > maxAbbrevLen {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// scan is the state of one Tag call.
+type scan struct {
+	toks      []token
+	fold      []byte
+	countries []bool
+	regions   []bool // named in the text
+}
+
+var scanPool = sync.Pool{New: func() any { return new(scan) }}
+
+// Tag returns the countries and regions that a story's title and text are
+// about. It reads each once.
+func (t *Tagger) Tag(title, text string) Tags {
+	s := scanPool.Get().(*scan)
+	defer scanPool.Put(s)
+	s.countries = resetBools(s.countries, len(t.countries))
+	s.regions = resetBools(s.regions, len(t.regions))
+
+	t.scanSegment(s, title)
+	t.scanSegment(s, text)
+	return t.collect(s)
+}
+
+func resetBools(b []bool, n int) []bool {
+	if cap(b) < n {
+		return make([]bool, n)
+	}
+	b = b[:n]
+	clear(b)
+	return b
+}
+
+func (t *Tagger) scanSegment(s *scan, seg string) {
+	s.toks = tokenize(seg, s.toks[:0])
+	s.fold = s.fold[:0]
+	var upper, lower, long, longCap int
+	for i := range s.toks {
+		tk := &s.toks[i]
+		tk.fstart = len(s.fold)
+		s.fold = foldToken(s.fold, seg[tk.start:tk.end])
+		tk.fend = len(s.fold)
+		if tk.flags&hasUpper != 0 {
+			upper++
+		}
+		if tk.flags&hasLower != 0 {
+			lower++
+		}
+		if tk.end-tk.start >= 4 {
+			long++
+			if tk.flags&firstUpper != 0 {
+				longCap++
+			}
+		}
+	}
+	// Headlines set in capitals: almost no word has a lower-case letter.
+	allCaps := upper >= 3 && lower*10 <= upper
+	// Headlines in title case: most long words are capitalised, so a
+	// capitalised neighbour says nothing about a person's name.
+	titleCase := long >= 3 && longCap*4 >= long*3
+
+	toks := s.toks
+	for i := 0; i < len(toks); {
+		var best *pattern
+		end := -1
+		n := t.root
+		for j := i; j < len(toks); j++ {
+			if j > i && !joinable(seg, toks[j-1], toks[j]) {
+				break
+			}
+			n = n.children[string(s.fold[toks[j].fstart:toks[j].fend])]
+			if n == nil {
+				break
+			}
+			for _, p := range n.patterns {
+				if p.matches(seg, toks, i, allCaps) {
+					best, end = p, j
+					break
+				}
+			}
+		}
+		if best == nil {
+			i++
+			continue
+		}
+		if !best.person || allCaps || !t.isPerson(seg, toks, i, titleCase) {
+			for _, target := range best.targets {
+				if target < len(t.countries) {
+					s.countries[target] = true
+				} else {
+					s.regions[target-len(t.countries)] = true
+				}
+			}
+		}
+		i = end + 1
+	}
+}
+
+// isPerson reports whether the one-word name at toks[i] stands next to
+// another capitalised name, as in "Michael Jordan" or "Jordan Peterson".
+func (t *Tagger) isPerson(seg string, toks []token, i int, titleCase bool) bool {
+	if i > 0 {
+		p := toks[i-1]
+		if seg[p.end:toks[i].start] == " " && p.nameLike() && !t.nonPersonPrev[seg[p.start:p.end]] && !sentenceStart(seg, toks, i-1) {
+			return true
+		}
+	}
+	if i+1 < len(toks) && !titleCase {
+		n := toks[i+1]
+		if seg[toks[i].end:n.start] == " " && n.nameLike() && !t.nonPersonNext[seg[n.start:n.end]] {
+			return true
+		}
+	}
+	return false
+}
+
+// sentenceStart reports whether toks[i] begins a sentence, where a capital
+// says nothing about the word.
+func sentenceStart(seg string, toks []token, i int) bool {
+	from := 0
+	if i > 0 {
+		from = toks[i-1].end
+	}
+	sep := strings.TrimRight(seg[from:toks[i].start], " \t\"'“‘(")
+	if sep == "" {
+		return i == 0
+	}
+	switch sep[len(sep)-1] {
+	case '.', '!', '?', ':', '\n', '\r':
+		return true
+	}
+	return false
+}
+
+// collect turns what a scan found into sorted tags, following memberships.
+func (t *Tagger) collect(s *scan) Tags {
+	countries := s.countries
+	regions := make([]bool, len(t.regions))
+	for ri, named := range s.regions {
+		if !named {
+			continue
+		}
+		regions[ri] = true
+		for _, up := range t.implies[ri] {
+			regions[up] = true
+		}
+		if t.regions[ri].tagMembers {
+			for _, ci := range t.regions[ri].countries {
+				countries[ci] = true
+			}
+		}
+	}
+	var tags Tags
+	for _, ci := range t.countryOrder {
+		if !countries[ci] {
+			continue
+		}
+		tags.Countries = append(tags.Countries, t.countries[ci].code)
+		for _, ri := range t.memberOf[ci] {
+			regions[ri] = true
+		}
+	}
+	for _, ri := range t.regionOrder {
+		if regions[ri] {
+			tags.Regions = append(tags.Regions, t.regions[ri].slug)
+		}
+	}
+	return tags
+}
