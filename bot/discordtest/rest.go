@@ -151,6 +151,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // handler.
 func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, route string, acc access, h func(*restCall) answer) {
 	rc := r.Context().Value(ctxKey{}).(*restCall)
+	rc.r = r // the routed request carries the path values
 	if acc == botAuth && r.Header.Get("Authorization") != "Bot "+s.cfg.token {
 		s.respond(w, rc, route, fail(http.StatusUnauthorized, CodeGeneral, "401: Unauthorized"))
 		return

@@ -1,0 +1,321 @@
+package discordtest
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/json"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// wsClient is a bare gateway client for checking the protocol frame by
+// frame, without discordgo's reconnect logic and its one-second Close.
+type wsClient struct {
+	t  testing.TB
+	ws *websocket.Conn
+}
+
+func dialGateway(t testing.TB, srv *Server, query string) *wsClient {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial(srv.GatewayURL()+"/?"+query, nil)
+	if err != nil {
+		t.Fatalf("dial gateway: %v", err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return &wsClient{t: t, ws: ws}
+}
+
+// dialAndHello dials with discordgo's query and reads HELLO.
+func dialAndHello(t testing.TB, srv *Server) *wsClient {
+	t.Helper()
+	c := dialGateway(t, srv, "v=9&encoding=json")
+	if p := c.read(); p.Op != opHello {
+		t.Fatalf("first frame op = %d, want HELLO", p.Op)
+	}
+	return c
+}
+
+func (c *wsClient) send(op int, d any) {
+	c.t.Helper()
+	if err := c.ws.WriteJSON(map[string]any{"op": op, "d": d}); err != nil {
+		c.t.Fatalf("send op %d: %v", op, err)
+	}
+}
+
+// read returns the next frame, inflating zlib binary frames.
+func (c *wsClient) read() payload {
+	c.t.Helper()
+	p, _, err := c.readFrame()
+	if err != nil {
+		c.t.Fatalf("read gateway frame: %v", err)
+	}
+	return p
+}
+
+func (c *wsClient) readFrame() (payload, int, error) {
+	if err := c.ws.SetReadDeadline(time.Now().Add(testTimeout)); err != nil {
+		return payload{}, 0, err
+	}
+	mt, data, err := c.ws.ReadMessage()
+	if err != nil {
+		return payload{}, 0, err
+	}
+	if mt == websocket.BinaryMessage {
+		zr, err := zlib.NewReader(bytes.NewReader(data))
+		if err != nil {
+			return payload{}, mt, err
+		}
+		if data, err = io.ReadAll(zr); err != nil {
+			return payload{}, mt, err
+		}
+	}
+	var p payload
+	return p, mt, json.Unmarshal(data, &p)
+}
+
+// closeCode reads until the server closes and returns the close code.
+func (c *wsClient) closeCode() int {
+	c.t.Helper()
+	for {
+		_, _, err := c.readFrame()
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			return ce.Code
+		}
+		if err != nil {
+			c.t.Fatalf("connection ended without a close frame: %v", err)
+		}
+	}
+}
+
+func (c *wsClient) identify(token string, compress bool) {
+	c.t.Helper()
+	c.send(opIdentify, map[string]any{"token": token, "compress": compress, "intents": 513, "properties": map[string]string{"os": "linux"}})
+}
+
+// expectDispatch reads one frame and checks it is the given event and seq.
+func (c *wsClient) expectDispatch(event string, seq int64) payload {
+	c.t.Helper()
+	p := c.read()
+	if p.Op != opDispatch || p.T == nil || *p.T != event || p.S == nil || *p.S != seq {
+		c.t.Fatalf("frame = op %d t %v s %v, want dispatch %s seq %d", p.Op, deref(p.T), deref(p.S), event, seq)
+	}
+	return p
+}
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func TestGatewayHandshake(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		compress   bool
+		wantBinary bool
+	}{
+		{name: "plain identify gets text frames", compress: false, wantBinary: false},
+		{name: "identify with compress gets zlib binary frames", compress: true, wantBinary: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t)
+			c := dialGateway(t, srv, "v=9&encoding=json")
+			hello, mt, err := c.readFrame()
+			if err != nil || hello.Op != opHello || mt != websocket.TextMessage {
+				t.Fatalf("HELLO = op %d type %d err %v, want op 10 as text", hello.Op, mt, err)
+			}
+			var h struct {
+				HeartbeatInterval int64 `json:"heartbeat_interval"`
+			}
+			if err := json.Unmarshal(hello.D, &h); err != nil || h.HeartbeatInterval != defaultHeartbeatInterval.Milliseconds() {
+				t.Errorf("HELLO d = %s, want heartbeat_interval %d", hello.D, defaultHeartbeatInterval.Milliseconds())
+			}
+			c.identify(srv.Token(), tt.compress)
+			_, mt, err = c.readFrame()
+			if err != nil || (mt == websocket.BinaryMessage) != tt.wantBinary {
+				t.Fatalf("READY frame type = %d (err %v), want binary %v", mt, err, tt.wantBinary)
+			}
+			c.expectDispatch("GUILD_CREATE", 2)
+			c.send(opHeartbeat, 2)
+			if p := c.read(); p.Op != opHeartbeatACK {
+				t.Errorf("answer to heartbeat = op %d, want 11", p.Op)
+			}
+		})
+	}
+}
+
+func TestGatewayClosesWithDiscordCodes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		query string
+		act   func(c *wsClient, srv *Server)
+		want  int
+	}{
+		{
+			name: "a wrong token fails authentication",
+			act:  func(c *wsClient, _ *Server) { c.identify("Bot wrong", false) },
+			want: CloseAuthenticationFailed,
+		},
+		{
+			name: "a presence update before identify is not authenticated",
+			act:  func(c *wsClient, _ *Server) { c.send(opPresenceUpdate, map[string]any{"status": "online"}) },
+			want: CloseNotAuthenticated,
+		},
+		{
+			name: "an unknown opcode is refused",
+			act:  func(c *wsClient, _ *Server) { c.send(99, nil) },
+			want: CloseUnknownOpcode,
+		},
+		{
+			name: "a frame that is not JSON is a decode error",
+			act: func(c *wsClient, _ *Server) {
+				if err := c.ws.WriteMessage(websocket.TextMessage, []byte("{op:")); err != nil {
+					c.t.Fatal(err)
+				}
+			},
+			want: CloseDecodeError,
+		},
+		{
+			name: "a second identify is refused",
+			act: func(c *wsClient, srv *Server) {
+				c.identify(srv.Token(), false)
+				c.expectDispatch("READY", 1)
+				c.identify(srv.Token(), false)
+			},
+			want: CloseAlreadyAuthenticated,
+		},
+		{
+			name: "an identify without intents is refused",
+			act:  func(c *wsClient, srv *Server) { c.send(opIdentify, map[string]any{"token": srv.Token()}) },
+			want: CloseInvalidIntents,
+		},
+		{
+			name:  "an old API version is refused",
+			query: "v=6&encoding=json",
+			want:  CloseInvalidAPIVersion,
+		},
+		{
+			name:  "ETF encoding is refused",
+			query: "v=9&encoding=etf",
+			want:  CloseDecodeError,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t)
+			query := tt.query
+			if query == "" {
+				query = "v=9&encoding=json"
+			}
+			c := dialGateway(t, srv, query)
+			if tt.act != nil {
+				if p := c.read(); p.Op != opHello {
+					t.Fatalf("first frame op = %d, want HELLO", p.Op)
+				}
+				tt.act(c, srv)
+			}
+			if got := c.closeCode(); got != tt.want {
+				t.Errorf("close code = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestGatewayResume(t *testing.T) {
+	t.Parallel()
+	// start identifies, reads READY and GUILD_CREATE (seq 2), drops the
+	// connection and dispatches two events (seq 3 and 4) while it is down.
+	start := func(t *testing.T) (*Server, string) {
+		srv := newServer(t)
+		c := dialAndHello(t, srv)
+		c.identify(srv.Token(), false)
+		var ready struct {
+			SessionID string `json:"session_id"`
+		}
+		if err := json.Unmarshal(c.expectDispatch("READY", 1).D, &ready); err != nil {
+			t.Fatal(err)
+		}
+		c.expectDispatch("GUILD_CREATE", 2)
+		c.ws.Close()
+		waitFor(t, srv, "the server to notice the drop", func() bool { return len(srv.liveConns()) == 0 })
+		srv.Dispatch("CHANNEL_DELETE", map[string]string{"id": otherChannelID})
+		srv.Dispatch("CHANNEL_CREATE", map[string]string{"id": otherChannelID})
+		return srv, ready.SessionID
+	}
+	resume := func(c *wsClient, srv *Server, session string, seq int64) {
+		c.send(opResume, map[string]any{"token": srv.Token(), "session_id": session, "seq": seq})
+	}
+
+	t.Run("replays every event after the client's sequence, then RESUMED", func(t *testing.T) {
+		t.Parallel()
+		srv, session := start(t)
+		c := dialAndHello(t, srv)
+		resume(c, srv, session, 2)
+		c.expectDispatch("CHANNEL_DELETE", 3)
+		c.expectDispatch("CHANNEL_CREATE", 4)
+		c.expectDispatch("RESUMED", 5)
+		srv.Dispatch("GUILD_UPDATE", map[string]string{"id": guildID})
+		c.expectDispatch("GUILD_UPDATE", 6)
+	})
+	t.Run("replays only what the client has not seen", func(t *testing.T) {
+		t.Parallel()
+		srv, session := start(t)
+		c := dialAndHello(t, srv)
+		resume(c, srv, session, 3)
+		c.expectDispatch("CHANNEL_CREATE", 4)
+		c.expectDispatch("RESUMED", 5)
+	})
+	t.Run("a sequence from the future closes with 4007", func(t *testing.T) {
+		t.Parallel()
+		srv, session := start(t)
+		c := dialAndHello(t, srv)
+		resume(c, srv, session, 40)
+		if got := c.closeCode(); got != CloseInvalidSeq {
+			t.Errorf("close code = %d, want %d", got, CloseInvalidSeq)
+		}
+	})
+	t.Run("an unknown session gets op 9 and may identify again", func(t *testing.T) {
+		t.Parallel()
+		srv, _ := start(t)
+		c := dialAndHello(t, srv)
+		resume(c, srv, "00000000000000000000000000000000", 2)
+		if p := c.read(); p.Op != opInvalidSession || string(p.D) != "false" {
+			t.Fatalf("answer = op %d d %s, want op 9 d false", p.Op, p.D)
+		}
+		c.identify(srv.Token(), false)
+		c.expectDispatch("READY", 1)
+	})
+	t.Run("a session closed with 1000 cannot be resumed", func(t *testing.T) {
+		t.Parallel()
+		srv := newServer(t)
+		c := dialAndHello(t, srv)
+		c.identify(srv.Token(), false)
+		var ready struct {
+			SessionID string `json:"session_id"`
+		}
+		if err := json.Unmarshal(c.expectDispatch("READY", 1).D, &ready); err != nil {
+			t.Fatal(err)
+		}
+		msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+		if err := c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, srv, "the session to end", func() bool { return len(srv.liveSessions()) == 0 })
+		c2 := dialAndHello(t, srv)
+		resume(c2, srv, ready.SessionID, 2)
+		if p := c2.read(); p.Op != opInvalidSession {
+			t.Errorf("answer = op %d, want op 9", p.Op)
+		}
+	})
+}
