@@ -95,6 +95,7 @@ func (t *Tagger) Regions() []Place {
 type suggestion struct {
 	place Place
 	keys  []string
+	runes [][]rune // keys as runes, for edit distances
 }
 
 func (t *Tagger) buildSuggestions(g *gazetteer, regions []regionData) {
@@ -105,27 +106,33 @@ func (t *Tagger) buildSuggestions(g *gazetteer, regions []regionData) {
 				keys = append(keys, resolveKey(n))
 			}
 		}
-		t.suggests = append(t.suggests, suggestion{
-			place: Place{Code: c.Code, Name: t.countries[i].name, Kind: KindCountry},
-			keys:  compactKeys(keys),
-		})
+		t.suggests = append(t.suggests, newSuggestion(Place{Code: c.Code, Name: t.countries[i].name, Kind: KindCountry}, keys))
 	}
 	for _, r := range regions {
 		keys := []string{resolveKey(r.Slug), resolveKey(r.Name)}
 		for _, n := range r.Aliases {
 			keys = append(keys, resolveKey(n))
 		}
-		t.suggests = append(t.suggests, suggestion{
-			place: Place{Code: r.Slug, Name: r.Name, Kind: KindRegion},
-			keys:  compactKeys(keys),
-		})
+		t.suggests = append(t.suggests, newSuggestion(Place{Code: r.Slug, Name: r.Name, Kind: KindRegion}, keys))
 	}
 }
 
-func compactKeys(keys []string) []string {
+func newSuggestion(p Place, keys []string) suggestion {
 	keys = slices.DeleteFunc(keys, func(k string) bool { return k == "" })
 	slices.Sort(keys)
-	return slices.Compact(keys)
+	keys = slices.Compact(keys)
+	s := suggestion{place: p, keys: keys}
+	for _, k := range keys {
+		s.runes = append(s.runes, []rune(k))
+	}
+	return s
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // Scores of a suggestion, best first.
@@ -163,8 +170,8 @@ func (t *Tagger) Suggest(input string, n int) []Place {
 	var hits []scored
 	for _, s := range t.suggests {
 		best := -1
-		for _, k := range s.keys {
-			sc := scoreKey(q, qr, k, maxEdits)
+		for i, k := range s.keys {
+			sc := scoreKey(q, qr, k, s.runes[i], maxEdits)
 			if sc >= 0 && (best < 0 || sc < best) {
 				best = sc
 			}
@@ -195,7 +202,7 @@ func kindRank(kind string) int {
 }
 
 // scoreKey rates key against the folded query; -1 means no match.
-func scoreKey(q string, qr []rune, key string, maxEdits int) int {
+func scoreKey(q string, qr []rune, key string, kr []rune, maxEdits int) int {
 	switch {
 	case key == q:
 		return scoreExact
@@ -206,8 +213,11 @@ func scoreKey(q string, qr []rune, key string, maxEdits int) int {
 	case len(qr) < minFuzzyLen:
 		return -1
 	}
-	kr := []rune(key)
-	d := editDistance(qr, kr)
+	d := maxEdits + 1
+	// Lengths further apart than maxEdits cannot be within it.
+	if abs(len(kr)-len(qr)) <= maxEdits {
+		d = editDistance(qr, kr)
+	}
 	// While typing, the query is a prefix of the name with mistakes in it.
 	if len(kr) > len(qr) {
 		d = min(d, editDistance(qr, kr[:len(qr)]))
@@ -218,8 +228,12 @@ func scoreKey(q string, qr []rune, key string, maxEdits int) int {
 	return scoreFuzzy + d
 }
 
-// editDistance is the Levenshtein distance between a and b.
+// editDistance is the optimal string alignment distance between a and b:
+// insertions, deletions, substitutions and swaps of neighbours ("ukrian")
+// cost one each.
 func editDistance(a, b []rune) int {
+	// Three rows: the one before the previous is needed for swaps.
+	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -233,8 +247,11 @@ func editDistance(a, b []rune) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }

@@ -228,7 +228,7 @@ func joinable(s string, prev, cur token) bool {
 	}
 	for i := 0; i < len(sep); i++ {
 		switch sep[i] {
-		case '\n', '\r', '!', '?', ';', ':', '(', ')', '"', '/', '|':
+		case '\n', '\r', '!', '?', ';', ':', '"', '/', '|':
 			return false
 		case '.':
 			if prev.end-prev.start > maxAbbrevLen {
@@ -297,7 +297,7 @@ func (t *Tagger) scanSegment(s *scan, seg string) {
 	allCaps := upper >= 3 && lower*10 <= upper
 	// Headlines in title case: most long words are capitalised, so a
 	// capitalised neighbour says nothing about a person's name.
-	titleCase := long >= 3 && longCap*4 >= long*3
+	titleCase := long >= 4 && longCap*5 >= long*4
 
 	toks := s.toks
 	for i := 0; i < len(toks); {

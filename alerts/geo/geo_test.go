@@ -1,0 +1,242 @@
+package geo
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
+// newTagger returns a Tagger over the built-in gazetteer.
+func newTagger(t testing.TB) *Tagger {
+	t.Helper()
+	tg, err := New()
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return tg
+}
+
+func TestTagResolvesTheClassicTraps(t *testing.T) {
+	tg := newTagger(t)
+	tests := []struct {
+		name  string
+		title string
+		text  string
+		want  []string // countries exactly
+	}{
+		{"Niger is not Nigeria", "", "Troops in Niger and Nigeria.", []string{"NE", "NG"}},
+		{"a Nigerien is from Niger", "", "A Nigerien official said.", []string{"NE"}},
+		{"a Nigerian is from Nigeria", "", "A Nigerian official said.", []string{"NG"}},
+		{"Niamey is in Niger", "", "Protests in Niamey.", []string{"NE"}},
+		{"South Sudan is not also Sudan", "", "Fighting in South Sudan.", []string{"SS"}},
+		{"Sudan alone is Sudan", "", "Fighting in Sudan and South Sudan.", []string{"SD", "SS"}},
+		{"South Sudanese is South Sudan", "", "South Sudanese forces moved.", []string{"SS"}},
+		{"Equatorial Guinea is not Guinea", "", "Oil in Equatorial Guinea.", []string{"GQ"}},
+		{"Guinea-Bissau is not Guinea", "", "A coup in Guinea-Bissau.", []string{"GW"}},
+		{"Papua New Guinea is not Guinea", "", "Quake in Papua New Guinea.", []string{"PG"}},
+		{"Guinea alone is Guinea", "", "Elections in Guinea.", []string{"GN"}},
+		{"a guinea pig is not Guinea", "", "The guinea pig escaped.", nil},
+		{"DRC is the Democratic Republic of the Congo", "", "DRC troops fought M23.", []string{"CD"}},
+		{"the long name is CD without tagging CG", "", "The Democratic Republic of the Congo said.", []string{"CD"}},
+		{"Kinshasa is CD", "", "Officials in Kinshasa said.", []string{"CD"}},
+		{"Republic of the Congo is CG", "", "The Republic of the Congo held a vote.", []string{"CG"}},
+		{"Congo-Brazzaville is CG", "", "Congo-Brazzaville signed.", []string{"CG"}},
+		{"Brazzaville is CG", "", "Talks in Brazzaville.", []string{"CG"}},
+		{"bare Congo is CD as news usually means", "", "Rebels in eastern Congo.", []string{"CD"}},
+		{"Atlanta, Georgia is the US state", "", "Police in Atlanta, Georgia said.", []string{"US"}},
+		{"the Georgia governor is the US state", "", "The Georgia governor signed a bill.", []string{"US"}},
+		{"Georgia, U.S. is the US state", "", "A firm based in Georgia, U.S. was hit.", []string{"US"}},
+		{"the state of Georgia is the US state", "", "Voters in the state of Georgia.", []string{"US"}},
+		{"Tbilisi is Georgia the country", "", "Protesters in Tbilisi.", []string{"GE"}},
+		{"the Georgian government is Georgia", "", "The Georgian government said.", []string{"GE"}},
+		{"bare Georgia is the country", "", "Russia warned Georgia on Tuesday.", []string{"GE", "RU"}},
+		{"Michael Jordan is a person", "", "Basketball star Michael Jordan retired.", nil},
+		{"Jordan Peterson is a person", "", "The author Jordan Peterson spoke.", nil},
+		{"a capitalised surname makes Jordan a person", "", "Coach Jordan Smith spoke.", nil},
+		{"Amman is Jordan", "", "Talks in Amman.", []string{"JO"}},
+		{"Jordanian is Jordan", "", "A Jordanian minister said.", []string{"JO"}},
+		{"King Abdullah of Jordan is the country", "", "King Abdullah of Jordan met envoys.", []string{"JO"}},
+		{"Jordan's king is the country", "", "Jordan's King Abdullah said.", []string{"JO"}},
+		{"Jordan at the start of a sentence is the country", "", "Jordan closed its airspace.", []string{"JO"}},
+		{"Jordan in a title-case headline is the country", "Jordan Closes Airspace After Drone Strike", "", []string{"JO"}},
+		{"a lower-case turkey is the bird", "", "We ate turkey at Thanksgiving.", nil},
+		{"a Thanksgiving Turkey is the bird", "How To Roast A Thanksgiving Turkey", "", nil},
+		{"Turkey is the country", "", "Turkey closed the strait.", []string{"TR"}},
+		{"Türkiye is Turkey", "", "Türkiye and Turkiye.", []string{"TR"}},
+		{"lower-case china is porcelain", "", "She collects fine china and chad ballots.", nil},
+		{"China is the country", "", "China responded.", []string{"CN"}},
+		{"Chad is the country", "", "Chad expelled diplomats.", []string{"TD"}},
+		{"Chad Smith is a person", "", "Drummer Chad Smith played.", nil},
+		{"agency credits are not places", "", "(AFP) (Reuters) The Canadian Press and Agence France-Presse reported, Al Jazeera said.", nil},
+		{"New Mexico is not Mexico", "", "A lab in New Mexico.", []string{"US"}},
+		{"New Jersey is not Jersey", "", "A port in New Jersey.", []string{"US"}},
+		{"Jersey is Jersey", "", "Banks in Jersey.", []string{"JE"}},
+		{"Indiana is not India", "", "A plant in Indiana.", []string{"US"}},
+		{"Dominica is not the Dominican Republic", "", "A storm hit Dominica.", []string{"DM"}},
+		{"the Dominican Republic is DO", "", "A storm hit the Dominican Republic.", []string{"DO"}},
+		{"American Samoa is not Samoa", "", "Flights to American Samoa.", []string{"AS"}},
+		{"Samoa is Samoa", "", "Flights to Samoa.", []string{"WS"}},
+		{"the Washington Post is an outlet", "", "The Washington Post reported it.", nil},
+		{"Washington is the US", "", "Washington imposed sanctions.", []string{"US"}},
+		{"the pronoun us is not the US", "", "Let us know what they told us.", nil},
+		{"US in capitals is the US", "", "US and UK officials met.", []string{"GB", "US"}},
+		{"U.S. with dots is the US", "", "The U.S. said.", []string{"US"}},
+		{"an all-caps headline is read case-insensitively", "RUSSIA STRIKES KHARKIV AS US WARNS CHINA", "", []string{"CN", "RU", "UA", "US"}},
+		{"LET US in an all-caps headline is the pronoun", "LET US PRAY FOR PEACE", "", nil},
+		{"CAR in an all-caps headline is a car", "CAR BOMB KILLS FIVE", "", nil},
+		{"metonyms stand for their state", "", "The Kremlin, the Pentagon, Downing Street, Zhongnanhai and the Elysee reacted.", []string{"CN", "FR", "GB", "RU", "US"}},
+		{"places of contested regions", "", "Shelling in Donbas, Crimea and Gaza; strikes on Kaliningrad.", []string{"PS", "RU", "UA"}},
+		{"Burma and Ivory Coast are old names", "", "Burma and Ivory Coast.", []string{"CI", "MM"}},
+		{"Holland and Britain are common names", "", "Holland beat Great Britain.", []string{"GB", "NL"}},
+		{"demonyms and plurals tag countries", "", "Iranians, Afghans and Emiratis met Ukrainians.", []string{"AE", "AF", "IR", "UA"}},
+		{"possessives tag countries", "", "Russia's army and Ukraine’s navy.", []string{"RU", "UA"}},
+		{"hyphenated pairs tag both", "", "The Russia-Ukraine war.", []string{"RU", "UA"}},
+		{"South Georgia is not Georgia", "", "Fishing off South Georgia.", []string{"GS"}},
+		{"Northern Ireland is the UK", "", "Riots in Northern Ireland.", []string{"GB"}},
+		{"British Columbia is Canada", "", "Fires in British Columbia.", []string{"CA"}},
+		{"New South Wales is Australia", "", "Floods in New South Wales.", []string{"AU"}},
+		{"Hong Kong is its own code", "", "Protests in Hong Kong.", []string{"HK"}},
+		{"Taiwan's Republic of China is not the PRC", "", "The People's Republic of China and the Republic of China.", []string{"CN", "TW"}},
+		{"North Korea and South Korea", "", "North Korea fired at South Korea.", []string{"KP", "KR"}},
+		{"an all-lower-case text tags nothing capitalised", "", "iran russia china ukraine", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tg.Tag(tt.title, tt.text)
+			if !slices.Equal(got.Countries, tt.want) {
+				t.Errorf("Tag(%q, %q).Countries = %v, want %v", tt.title, tt.text, got.Countries, tt.want)
+			}
+		})
+	}
+}
+
+func TestTagRegions(t *testing.T) {
+	tg := newTagger(t)
+	tests := []struct {
+		name          string
+		text          string
+		wantCountries []string // exactly
+		wantRegions   []string // at least
+		notRegions    []string // none of
+	}{
+		{"a member country brings its regions", "Tallinn hit by outage.", []string{"EE"},
+			[]string{"baltic-states", "eu", "europe", "nato", "nato-eastern-flank", "northern-europe"}, []string{"baltic-sea", "eastern-europe"}},
+		{"Poland is on NATO's eastern flank", "Warsaw said.", []string{"PL"},
+			[]string{"nato-eastern-flank", "eastern-europe", "eu", "nato", "visegrad", "central-europe"}, nil},
+		{"the Baltic states tag their members", "The Baltic states met.", []string{"EE", "LT", "LV"},
+			[]string{"baltic-states", "northern-europe", "eu", "nato"}, nil},
+		{"the Baltics tag their members", "Drills in the Baltics.", []string{"EE", "LT", "LV"}, []string{"baltic-states"}, nil},
+		{"a continent tags no countries", "Across Europe and Africa.", nil, []string{"africa", "europe"}, []string{"eu"}},
+		{"the Sahel is named without its members", "Jihadists in the Sahel.", nil, []string{"sahel", "africa", "sub-saharan-africa"}, nil},
+		{"the Horn of Africa is named", "Drought in the Horn of Africa.", nil, []string{"horn-of-africa", "eastern-africa"}, nil},
+		{"Eastern Europe is named", "Troops to Eastern Europe.", nil, []string{"eastern-europe", "europe"}, nil},
+		{"NATO's eastern flank is named", "NATO's eastern flank was reinforced.", nil, []string{"nato", "nato-eastern-flank"}, nil},
+		{"a place in a sea tags the sea", "Ships near Scarborough Shoal and the Spratly Islands.", nil, []string{"south-china-sea"}, nil},
+		{"Bab el-Mandeb is the Red Sea", "Attacks near Bab el-Mandeb.", nil, []string{"red-sea"}, nil},
+		{"Hodeidah is Yemen and the Red Sea", "Strikes on Hodeidah.", []string{"YE"}, []string{"red-sea", "middle-east"}, nil},
+		{"a coastal state does not bring its sea", "Beijing said.", []string{"CN"}, []string{"east-asia", "eastern-asia", "asia"}, []string{"south-china-sea", "taiwan-strait", "indo-pacific", "brics", "sco"}},
+		{"a strait is not the sea its states border", "Warships in the Taiwan Strait.", nil, []string{"taiwan-strait"}, []string{"south-china-sea"}},
+		{"the Suwalki Gap is on the eastern flank", "The Suwalki Gap.", []string{"EE", "LT", "LV"}, []string{"nato-eastern-flank", "baltic-states"}, nil},
+		{"Five Eyes tags its members", "A Five Eyes advisory.", []string{"AU", "CA", "GB", "NZ", "US"}, []string{"five-eyes"}, nil},
+		{"the US is not in forums unless named", "Washington said.", []string{"US"}, []string{"nato", "north-america"}, []string{"g7", "quad", "aukus", "five-eyes", "oas"}},
+		{"Gulf states are the Gulf", "The Gulf states met in Riyadh.", []string{"SA"}, []string{"gulf", "gcc", "middle-east"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tg.Tag("", tt.text)
+			if !slices.Equal(got.Countries, tt.wantCountries) {
+				t.Errorf("Countries = %v, want %v", got.Countries, tt.wantCountries)
+			}
+			for _, r := range tt.wantRegions {
+				if !slices.Contains(got.Regions, r) {
+					t.Errorf("Regions = %v, missing %q", got.Regions, r)
+				}
+			}
+			for _, r := range tt.notRegions {
+				if slices.Contains(got.Regions, r) {
+					t.Errorf("Regions = %v, must not have %q", got.Regions, r)
+				}
+			}
+		})
+	}
+}
+
+func TestTagSeedStoryMatchesGolden(t *testing.T) {
+	tg := newTagger(t)
+	text, err := os.ReadFile(filepath.Join("testdata", "seed-story.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := tg.Tag("", string(text))
+	for _, c := range []string{"RU", "UA", "US", "EE", "LV", "LT"} {
+		if !slices.Contains(got.Countries, c) {
+			t.Errorf("Countries = %v, missing %s", got.Countries, c)
+		}
+	}
+	for _, r := range []string{"baltic-states", "eastern-europe"} {
+		if !slices.Contains(got.Regions, r) {
+			t.Errorf("Regions = %v, missing %s", got.Regions, r)
+		}
+	}
+	out := "countries: " + strings.Join(got.Countries, " ") + "\nregions: " + strings.Join(got.Regions, " ") + "\n"
+	golden := filepath.Join("testdata", "seed-story.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if out != string(want) {
+		t.Errorf("tags differ from %s (run with -update if intended):\ngot:\n%swant:\n%s", golden, out, want)
+	}
+}
+
+func TestTagOutputIsSortedUniqueAndKnown(t *testing.T) {
+	tg := newTagger(t)
+	got := tg.Tag("Iran, Israel and the US", "Iran and Israel; Iranian and Israeli officials; the Gulf, the Middle East and Tehran. Iran again.")
+	checkTags(t, tg, got)
+	if len(got.Countries) != 3 {
+		t.Errorf("Countries = %v, want IL IR US", got.Countries)
+	}
+}
+
+// checkTags fails unless tags are sorted, unique and known to tg.
+func checkTags(t testing.TB, tg *Tagger, tags Tags) {
+	t.Helper()
+	for _, list := range [][]string{tags.Countries, tags.Regions} {
+		if !slices.IsSorted(list) || len(slices.Compact(slices.Clone(list))) != len(list) {
+			t.Errorf("tags not sorted and unique: %v", list)
+		}
+	}
+	for _, c := range tags.Countries {
+		if tg.Name(c) == "" || tg.Flag(c) == "" {
+			t.Errorf("unknown country %q", c)
+		}
+	}
+	for _, r := range tags.Regions {
+		if tg.Name(r) == "" || tg.Flag(r) != "" {
+			t.Errorf("unknown region %q", r)
+		}
+	}
+}
+
+func TestTagIsSafeForConcurrentUse(t *testing.T) {
+	tg := newTagger(t)
+	done := make(chan Tags)
+	for range 4 {
+		go func() { done <- tg.Tag("Kyiv", "Strikes on Kharkiv and Odesa.") }()
+	}
+	for range 4 {
+		if got := <-done; !slices.Equal(got.Countries, []string{"UA"}) {
+			t.Errorf("Countries = %v, want [UA]", got.Countries)
+		}
+	}
+}
