@@ -70,10 +70,16 @@ func canonicalURL(base *url.URL, ref string) string {
 	u.Fragment, u.RawFragment = "", ""
 	u.User = nil
 	if u.RawQuery != "" {
-		u.RawQuery = stripTracking(u.RawQuery)
+		u.RawQuery = escapeQuery(stripTracking(u.RawQuery))
 	}
 	u.ForceQuery = false
-	return u.String()
+	out := u.String()
+	// Resolving a lax relative reference can yield a URL that does not
+	// parse again (a host of "::", say); such a link is of no use.
+	if v, err := url.Parse(out); err != nil || v.Hostname() == "" {
+		return ""
+	}
+	return out
 }
 
 // stripTracking removes tracking parameters from a raw query string without
@@ -101,4 +107,41 @@ func stripTracking(rawQuery string) string {
 		return rawQuery
 	}
 	return strings.Join(kept, "&")
+}
+
+// escapeQuery percent-encodes the bytes that may not appear in a query
+// (RFC 3986, section 3.4): url.Parse lets spaces and non-ASCII through,
+// and a link posted with them breaks or changes on the next round trip.
+func escapeQuery(q string) string {
+	i := 0
+	for i < len(q) && isQueryByte(q[i]) {
+		i++
+	}
+	if i == len(q) {
+		return q
+	}
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	b.WriteString(q[:i])
+	for ; i < len(q); i++ {
+		if c := q[i]; isQueryByte(c) {
+			b.WriteByte(c)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&0xf])
+		}
+	}
+	return b.String()
+}
+
+// isQueryByte reports whether c may appear as-is in a query: unreserved,
+// sub-delims, ':', '@', '/', '?', and '%' of an existing escape.
+func isQueryByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~!$&'()*+,;=:@/?%", c) >= 0
 }

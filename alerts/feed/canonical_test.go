@@ -34,6 +34,8 @@ func TestCanonicalURL(t *testing.T) {
 		{"a mailto link is not a link", "mailto:a@example.com", ""},
 		{"an empty link stays empty", "", ""},
 		{"an unparsable link is dropped", "http://[::1", ""},
+		{"a host that does not parse again is dropped", "//::", ""},
+		{"spaces and non-ASCII in the query are escaped", "https://x.example/s?q=a b&c=é", "https://x.example/s?q=a%20b&c=%C3%A9"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
