@@ -1,6 +1,7 @@
 package discordtest
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -55,7 +56,7 @@ func (s *Server) getCommands(rc *restCall) answer {
 	if out == nil {
 		out = []*discordgo.ApplicationCommand{}
 	}
-	return ok(out)
+	return ok(omitNulls(mustJSON(out)))
 }
 
 // putCommands is the bulk overwrite: the body replaces every command in the
@@ -97,7 +98,7 @@ func (s *Server) putCommands(rc *restCall) answer {
 	}
 	s.commands[guildID] = out
 	s.notifyLocked()
-	return ok(out)
+	return ok(omitNulls(mustJSON(out)))
 }
 
 func commandKey(c *discordgo.ApplicationCommand) string {
@@ -273,4 +274,32 @@ func commandSize(c *discordgo.ApplicationCommand) int {
 	}
 	walk(c.Options)
 	return n
+}
+
+// omitNulls drops null members of objects: discordgo marshals unset option
+// lists as null where Discord leaves the key out.
+func omitNulls(raw json.RawMessage) any {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		panic(fmt.Sprintf("discordtest: re-decode own JSON: %v", err))
+	}
+	var walk func(any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				if e == nil {
+					delete(x, k)
+					continue
+				}
+				x[k] = walk(e)
+			}
+		case []any:
+			for i, e := range x {
+				x[i] = walk(e)
+			}
+		}
+		return v
+	}
+	return walk(v)
 }

@@ -483,7 +483,7 @@ func (s *Server) readyPayload(sessionID string, shard *[2]int) (json.RawMessage,
 	}
 	ready := map[string]any{
 		"v":                  9,
-		"user":               s.cfg.bot,
+		"user":               s.selfUser(),
 		"guilds":             stubs,
 		"session_id":         sessionID,
 		"session_type":       "normal",
@@ -608,10 +608,14 @@ func newSessionID() string {
 }
 
 // mustJSON encodes values the package built itself.
+// mustJSON encodes values the package built itself. Like Discord, it does
+// not escape <, > and & (mentions are <@id>).
 func mustJSON(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		panic(fmt.Sprintf("discordtest: encode %T: %v", v, err))
 	}
-	return b
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }

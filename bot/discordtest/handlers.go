@@ -111,7 +111,16 @@ func (s *Server) getGatewayBot(*restCall) answer {
 	})
 }
 
-func (s *Server) getMe(*restCall) answer { return ok(s.cfg.bot) }
+func (s *Server) getMe(*restCall) answer { return ok(s.selfUser()) }
+
+// selfUser is the bot's own user object as READY and /users/@me carry it.
+func (s *Server) selfUser() map[string]any {
+	u := userJSON(&s.cfg.bot)
+	return map[string]any{
+		"id": u.ID, "username": u.Username, "discriminator": u.Discriminator, "global_name": u.GlobalName,
+		"avatar": u.Avatar, "bot": true, "verified": true, "mfa_enabled": false, "email": nil, "flags": 0,
+	}
+}
 
 func (s *Server) createDM(rc *restCall) answer {
 	var body struct {

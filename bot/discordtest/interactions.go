@@ -112,7 +112,7 @@ func (s *Server) Autocomplete(guildID, channelID string, member Member, name str
 // user in a DM with the bot: the payload has a user and no member or guild.
 func (s *Server) DMSlashCommand(user User, name string, options ...*CommandOption) *discordgo.Interaction {
 	s.mu.Lock()
-	s.users[user.ID] = wireUser(user)
+	s.users[user.ID] = discordUser(user)
 	ch, _ := s.dmChannelLocked(user.ID)
 	s.mu.Unlock()
 	return s.interact(discordgo.InteractionApplicationCommand, "", ch.ID, nil, user, name, options)
@@ -193,7 +193,7 @@ func (s *Server) Interaction(id string) (InteractionRecord, bool) {
 	return rec, true
 }
 
-func wireUser(u User) *discordgo.User {
+func discordUser(u User) *discordgo.User {
 	return &discordgo.User{ID: u.ID, Username: u.Username, Discriminator: "0"}
 }
 
@@ -204,7 +204,7 @@ func (s *Server) interact(kind discordgo.InteractionType, guildID, channelID str
 	token := "aW50ZXJhY3Rpb246" + id + ":" + newSessionID() + newSessionID()
 
 	s.mu.Lock()
-	s.users[user.ID] = wireUser(user)
+	s.users[user.ID] = discordUser(user)
 	data := map[string]any{
 		"id":      s.commandIDLocked(guildID, name),
 		"name":    name,
@@ -240,7 +240,7 @@ func (s *Server) interact(kind discordgo.InteractionType, guildID, channelID str
 			roles = []string{}
 		}
 		p["member"] = map[string]any{
-			"user":        wireUser(user),
+			"user":        userJSON(discordUser(user)),
 			"nick":        member.Nick,
 			"roles":       roles,
 			"permissions": strconv.FormatInt(member.Permissions, 10),
@@ -251,7 +251,7 @@ func (s *Server) interact(kind discordgo.InteractionType, guildID, channelID str
 			"pending":     false,
 		}
 	} else {
-		p["user"] = wireUser(user)
+		p["user"] = userJSON(discordUser(user))
 		p["context"] = discordgo.InteractionContextBotDM
 		p["authorizing_integration_owners"] = map[string]string{"1": user.ID}
 		p["app_permissions"] = strconv.FormatInt(dmPermissions, 10)
@@ -325,7 +325,7 @@ func (s *Server) resolveLocked(guildID string, options []*CommandOption) map[str
 				}
 			case discordgo.ApplicationCommandOptionUser, discordgo.ApplicationCommandOptionMentionable:
 				if u := s.users[id]; u != nil {
-					users[id] = u
+					users[id] = userJSON(u)
 					if m := s.memberLocked(guildID, id); m != nil {
 						members[id] = map[string]any{"roles": m.Roles, "nick": m.Nick, "joined_at": m.JoinedAt, "permissions": "0"}
 					}

@@ -89,13 +89,13 @@ type wireMessage struct {
 	ID              string                    `json:"id"`
 	Type            discordgo.MessageType     `json:"type"`
 	ChannelID       string                    `json:"channel_id"`
-	Author          discordgo.User            `json:"author"`
+	Author          wireUser                  `json:"author"`
 	Content         string                    `json:"content"`
 	Timestamp       string                    `json:"timestamp"`
 	EditedTimestamp *string                   `json:"edited_timestamp"`
 	TTS             bool                      `json:"tts"`
 	MentionEveryone bool                      `json:"mention_everyone"`
-	Mentions        []discordgo.User          `json:"mentions"`
+	Mentions        []wireUser                `json:"mentions"`
 	MentionRoles    []string                  `json:"mention_roles"`
 	Attachments     []wireAttachment          `json:"attachments"`
 	Embeds          []*discordgo.MessageEmbed `json:"embeds"`
@@ -105,6 +105,32 @@ type wireMessage struct {
 	Nonce           string                    `json:"nonce,omitempty"`
 	WebhookID       string                    `json:"webhook_id,omitempty"`
 	ApplicationID   string                    `json:"application_id,omitempty"`
+}
+
+// wireUser is Discord's public user object, without the private fields
+// (email, token, ...) that discordgo.User would marshal empty.
+type wireUser struct {
+	ID            string  `json:"id"`
+	Username      string  `json:"username"`
+	Discriminator string  `json:"discriminator"`
+	GlobalName    *string `json:"global_name"`
+	Avatar        *string `json:"avatar"`
+	Bot           bool    `json:"bot,omitempty"`
+	PublicFlags   int     `json:"public_flags"`
+}
+
+func userJSON(u *discordgo.User) wireUser {
+	w := wireUser{ID: u.ID, Username: u.Username, Discriminator: u.Discriminator, Bot: u.Bot, PublicFlags: int(u.PublicFlags)}
+	if w.Discriminator == "" {
+		w.Discriminator = "0"
+	}
+	if u.GlobalName != "" {
+		w.GlobalName = &u.GlobalName
+	}
+	if u.Avatar != "" {
+		w.Avatar = &u.Avatar
+	}
+	return w
 }
 
 type wireAttachment struct {
@@ -120,12 +146,12 @@ func (m *Message) wire(users map[string]*discordgo.User) wireMessage {
 		ID:              m.ID,
 		Type:            m.Type,
 		ChannelID:       m.ChannelID,
-		Author:          m.Author,
+		Author:          userJSON(&m.Author),
 		Content:         m.Content,
 		Timestamp:       m.Timestamp.UTC().Format(time.RFC3339Nano),
 		TTS:             m.TTS,
 		MentionEveryone: m.Pinged.Everyone,
-		Mentions:        []discordgo.User{},
+		Mentions:        []wireUser{},
 		MentionRoles:    append([]string{}, m.Pinged.Roles...),
 		Attachments:     []wireAttachment{},
 		Embeds:          m.Embeds,
@@ -148,11 +174,11 @@ func (m *Message) wire(users map[string]*discordgo.User) wireMessage {
 		w.Components = json.RawMessage("[]")
 	}
 	for _, id := range m.Pinged.Users {
-		if u, ok := users[id]; ok {
-			w.Mentions = append(w.Mentions, *u)
-		} else {
-			w.Mentions = append(w.Mentions, discordgo.User{ID: id})
+		u, ok := users[id]
+		if !ok {
+			u = &discordgo.User{ID: id}
 		}
+		w.Mentions = append(w.Mentions, userJSON(u))
 	}
 	for i, a := range m.Attachments {
 		w.Attachments = append(w.Attachments, wireAttachment{ID: m.ID + strconv.Itoa(i), Filename: a.Filename, ContentType: a.ContentType, Size: a.Size})

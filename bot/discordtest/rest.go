@@ -285,10 +285,7 @@ func (s *Server) respond(w http.ResponseWriter, rc *restCall, route string, a an
 		w.WriteHeader(a.status)
 		return
 	}
-	data, err := json.Marshal(a.body)
-	if err != nil {
-		panic(fmt.Sprintf("discordtest: encode answer %T: %v", a.body, err))
-	}
+	data := mustJSON(a.body)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(a.status)
 	if _, err := w.Write(data); err != nil {
