@@ -89,3 +89,8 @@ func hasDatelineShape(d string) bool {
 // acronyms are all-capital organisation names that open sentences in
 // security news and would otherwise pass for a city in a dateline.
 var acronyms = setOf("NATO", "UNICEF", "OPEC", "ASEAN", "INTERPOL", "EUROPOL", "FEMA", "CISA", "NASA", "UNHCR", "UNESCO", "IAEA", "OSCE", "ECOWAS")
+
+// IsStopword reports whether w (lower case) is a function word or a verb of
+// attribution that says nothing about a story's event. Clustering shares the
+// list so that summaries and duplicate detection agree on what is content.
+func IsStopword(w string) bool { return stopwords[w] }
