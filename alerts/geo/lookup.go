@@ -143,6 +143,10 @@ const (
 	scoreFuzzy // plus the edit distance
 )
 
+// maxSuggestInput bounds the input Suggest reads, in bytes: Discord sends
+// autocomplete values of at most 100 characters, and no place name is longer.
+const maxSuggestInput = 400
+
 // minFuzzyLen is the shortest input compared by edit distance: below it
 // every short name would be "close".
 const minFuzzyLen = 3
@@ -151,11 +155,15 @@ const minFuzzyLen = 3
 // are a few typing mistakes away from it (for autocomplete and "did you
 // mean"). Better matches come first; countries before regions on a tie.
 func (t *Tagger) Suggest(input string, n int) []Place {
+	if len(input) > maxSuggestInput {
+		input = input[:maxSuggestInput]
+	}
 	q := resolveKey(input)
 	if q == "" || n <= 0 {
 		return nil
 	}
 	qr := []rune(q)
+	wordPrefix := " " + q
 	maxEdits := 1
 	switch {
 	case len(qr) > 8:
@@ -171,7 +179,7 @@ func (t *Tagger) Suggest(input string, n int) []Place {
 	for _, s := range t.suggests {
 		best := -1
 		for i, k := range s.keys {
-			sc := scoreKey(q, qr, k, s.runes[i], maxEdits)
+			sc := scoreKey(q, wordPrefix, qr, k, s.runes[i], maxEdits)
 			if sc >= 0 && (best < 0 || sc < best) {
 				best = sc
 			}
@@ -202,13 +210,13 @@ func kindRank(kind string) int {
 }
 
 // scoreKey rates key against the folded query; -1 means no match.
-func scoreKey(q string, qr []rune, key string, kr []rune, maxEdits int) int {
+func scoreKey(q, wordPrefix string, qr []rune, key string, kr []rune, maxEdits int) int {
 	switch {
 	case key == q:
 		return scoreExact
 	case strings.HasPrefix(key, q):
 		return scorePrefix
-	case strings.Contains(key, " "+q):
+	case strings.Contains(key, wordPrefix):
 		return scoreWordPrefix
 	case len(qr) < minFuzzyLen:
 		return -1

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/vigilbot/vigil/alerts/geo"
+)
+
+// Limits of what vigil tag reads.
+const (
+	// maxTagLine bounds one JSON line of --jsonl input: a story with its full
+	// article text is well under 1 MiB; 16 MiB leaves room without letting a
+	// runaway input take all memory.
+	maxTagLine = 16 << 20
+	// maxTagText bounds plain text read from stdin, for the same reason.
+	maxTagText = 16 << 20
+)
+
+// runTag prints the countries and regions a text is about, or adds them to
+// JSON lines.
+func runTag(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "tag", `tag [--title TITLE] [--config FILE] "TEXT"...
+       vigil tag --jsonl [--config FILE] < stories.jsonl
+
+Prints the countries (ISO 3166-1 alpha-2 code and name) and regions (slug
+and name) a text is about. With no TEXT, the text is read from stdin.
+
+With --jsonl, reads one JSON object per line with "title" and "text" and
+writes each back with "countries" (sorted codes) and "regions" (sorted
+slugs) added; other fields are kept. A line that is not a JSON object is
+reported on stderr with its number and skipped; vigil then exits non-zero.`)
+	jsonl := fs.Bool("jsonl", false, "read JSON objects, one per line, on stdin and write them back tagged")
+	title := fs.String("title", "", "the story's title, tagged with the text")
+	configPath := fs.String("config", "", "config file whose [[regions]] add to the built-in ones (optional)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: tag: %v", errUsage, err)
+	}
+	if *jsonl && (fs.NArg() > 0 || *title != "") {
+		return fmt.Errorf("%w: tag: --jsonl reads stdin and takes neither TEXT nor --title", errUsage)
+	}
+	tagger, err := newTagTagger(*configPath, env)
+	if err != nil {
+		return err
+	}
+	out := bufio.NewWriter(env.stdout)
+	if *jsonl {
+		err = tagJSONLines(ctx, tagger, env.stdin, out, env.stderr)
+	} else {
+		err = tagText(tagger, *title, fs.Args(), env.stdin, out)
+	}
+	if ferr := out.Flush(); err == nil && ferr != nil {
+		err = fmt.Errorf("tag: write output: %w", ferr)
+	}
+	return err
+}
+
+// newTagTagger builds the tagger with the operator's regions when a config
+// file is given.
+func newTagTagger(configPath string, env *cliEnv) (*geo.Tagger, error) {
+	var extra []geo.RegionDef
+	if configPath != "" {
+		cfg, err := LoadConfig(configPath, env.getenv)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range cfg.Regions {
+			extra = append(extra, geo.RegionDef{Slug: r.Slug, Name: r.Name, Aliases: r.Aliases, Countries: r.Countries, Places: r.Places})
+		}
+	}
+	tagger, err := geo.New(extra...)
+	if err != nil {
+		return nil, fmt.Errorf("tag: %w", err)
+	}
+	return tagger, nil
+}
+
+func tagText(tagger *geo.Tagger, title string, args []string, stdin io.Reader, out io.Writer) error {
+	text := strings.Join(args, " ")
+	if len(args) == 0 {
+		b, err := io.ReadAll(io.LimitReader(stdin, maxTagText+1))
+		if err != nil {
+			return fmt.Errorf("tag: read stdin: %w", err)
+		}
+		if len(b) > maxTagText {
+			return fmt.Errorf("tag: stdin is larger than %d bytes", maxTagText)
+		}
+		text = string(b)
+	}
+	tags := tagger.Tag(title, text)
+	fmt.Fprintln(out, "Countries:")
+	if len(tags.Countries) == 0 {
+		fmt.Fprintln(out, "  (none)")
+	}
+	for _, c := range tags.Countries {
+		fmt.Fprintf(out, "  %s  %s %s\n", c, tagger.Flag(c), tagger.Name(c))
+	}
+	fmt.Fprintln(out, "Regions:")
+	if len(tags.Regions) == 0 {
+		fmt.Fprintln(out, "  (none)")
+	}
+	width := 0
+	for _, r := range tags.Regions {
+		width = max(width, len(r))
+	}
+	for _, r := range tags.Regions {
+		fmt.Fprintf(out, "  %-*s  %s\n", width, r, tagger.Name(r))
+	}
+	return nil
+}
+
+// tagJSONLines tags each JSON object on in and writes it to out; bad lines
+// are reported to errOut and counted.
+func tagJSONLines(ctx context.Context, tagger *geo.Tagger, in io.Reader, out, errOut io.Writer) error {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 0, 64<<10), maxTagLine)
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	lineNo, bad := 0, 0
+	for sc.Scan() {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("tag: stopped at line %d: %w", lineNo, err)
+		}
+		lineNo++
+		line := sc.Bytes()
+		if len(strings.TrimSpace(string(line))) == 0 {
+			continue
+		}
+		obj, err := tagJSONLine(tagger, line)
+		if err != nil {
+			bad++
+			fmt.Fprintf(errOut, "vigil tag: line %d: %v\n", lineNo, err)
+			continue
+		}
+		if err := enc.Encode(obj); err != nil {
+			return fmt.Errorf("tag: write line %d: %w", lineNo, err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("tag: read line %d: %w", lineNo+1, err)
+	}
+	if bad > 0 {
+		return fmt.Errorf("tag: %d of %d lines were not valid story objects", bad, lineNo)
+	}
+	return nil
+}
+
+func tagJSONLine(tagger *geo.Tagger, line []byte) (map[string]json.RawMessage, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(line, &obj); err != nil {
+		return nil, fmt.Errorf("not a JSON object: %w", err)
+	}
+	if obj == nil {
+		return nil, errors.New("not a JSON object: null")
+	}
+	var fields [2]string
+	for i, key := range []string{"title", "text"} {
+		raw, ok := obj[key]
+		if !ok || string(raw) == "null" {
+			continue
+		}
+		if err := json.Unmarshal(raw, &fields[i]); err != nil {
+			return nil, fmt.Errorf("field %q is not a string", key)
+		}
+	}
+	tags := tagger.Tag(fields[0], fields[1])
+	var err error
+	if obj["countries"], err = json.Marshal(nonNil(tags.Countries)); err != nil {
+		return nil, err
+	}
+	if obj["regions"], err = json.Marshal(nonNil(tags.Regions)); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// nonNil makes an empty list encode as [] rather than null.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
