@@ -50,9 +50,14 @@ func toUTF8(body []byte, contentType string) ([]byte, error) {
 		return rewriteXMLEncoding(out), nil
 	}
 
-	if isHTML(mediaType) {
-		enc, name, _ := charset.DetermineEncoding(body, contentType)
-		if name == "utf-8" && utf8.Valid(body) {
+	// Feeds are often served as text/html; the XML declaration tells them
+	// apart from pages.
+	if isHTML(mediaType) && xmlDeclStart(body) < 0 {
+		enc, name, certain := charset.DetermineEncoding(body, contentType)
+		// DetermineEncoding only looks at the first 1024 bytes and
+		// guesses Windows-1252 when they are ASCII; valid UTF-8 in the
+		// whole body is the better guess.
+		if name == "utf-8" || !certain && utf8.Valid(body) {
 			return body, nil
 		}
 		return decodeWith(enc, name, body)
@@ -108,13 +113,8 @@ func isHTML(mediaType string) bool {
 // ASCII-compatible encoding, so it can be read before decoding. It returns
 // the label and the byte offsets of the label's value.
 func xmlPrologEncoding(body []byte) (label string, span [2]int, ok bool) {
-	// The declaration must come first; allow leading whitespace, which
-	// real feeds have despite the spec.
-	start := 0
-	for start < len(body) && isXMLSpace(body[start]) {
-		start++
-	}
-	if !bytes.HasPrefix(body[start:], []byte("<?xml")) {
+	start := xmlDeclStart(body)
+	if start < 0 {
 		return "", span, false
 	}
 	end := bytes.Index(body[start:], []byte("?>"))
@@ -148,6 +148,20 @@ func xmlPrologEncoding(body []byte) (label string, span [2]int, ok bool) {
 	valStart := start + j + 1
 	valEnd := valStart + k
 	return string(body[valStart:valEnd]), [2]int{valStart, valEnd}, true
+}
+
+// xmlDeclStart returns the offset of the XML declaration that opens body,
+// or -1 when there is none. The declaration must come first; leading white
+// space is allowed because real feeds have it despite the spec.
+func xmlDeclStart(body []byte) int {
+	start := 0
+	for start < len(body) && isXMLSpace(body[start]) {
+		start++
+	}
+	if !bytes.HasPrefix(body[start:], []byte("<?xml")) {
+		return -1
+	}
+	return start
 }
 
 // rewriteXMLEncoding makes the prolog of an already converted document say

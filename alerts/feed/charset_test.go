@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -39,6 +40,14 @@ func TestToUTF8(t *testing.T) {
 			"<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss>café</rss>"},
 		{"JSON with a header charset is converted",
 			"{\"title\":\"caf\xe9\"}", "application/feed+json; charset=iso-8859-1", "{\"title\":\"café\"}"},
+		{"an HTML page with an ASCII head and UTF-8 later stays UTF-8",
+			"<html><head><title>t</title></head>" + strings.Repeat(" ", 1100) + "<p>café</p>", "text/html",
+			"<html><head><title>t</title></head>" + strings.Repeat(" ", 1100) + "<p>café</p>"},
+		{"an HTML page with a header charset is converted",
+			"<p>caf\xe9</p>", "text/html; charset=iso-8859-1", "<p>café</p>"},
+		{"a feed served as text/html follows XML rules",
+			"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss>caf\xe9</rss>", "text/html; charset=utf-8",
+			"<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss>café</rss>"},
 		{"an HTML page uses its meta charset",
 			"<html><head><meta charset=\"iso-8859-1\"></head><p>caf\xe9</p>", "text/html",
 			"<html><head><meta charset=\"iso-8859-1\"></head><p>café</p>"},

@@ -46,6 +46,9 @@ const (
 	// between polls of feeds on the same host without hoarding sockets.
 	idleConnTimeout     = 90 * time.Second
 	maxIdleConnsPerHost = 2
+	// drainBytes is how much of an unread body is discarded to keep the
+	// connection; error pages are small, and larger ones are not worth it.
+	drainBytes = 4 << 10
 )
 
 // acceptHeader prefers the feed formats Parse understands and still accepts
@@ -218,7 +221,12 @@ func (f *Fetcher) fetch(ctx context.Context, rawURL string, v Validators) (*Resp
 	if err != nil {
 		return nil, f.explain(ctx, err)
 	}
-	defer resp.Body.Close()
+	defer func() {
+		// Reading a little of what is left lets the connection be reused
+		// after a 304 or an error page, without reading a huge one.
+		io.CopyN(io.Discard, resp.Body, drainBytes)
+		resp.Body.Close()
+	}()
 
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
@@ -236,7 +244,11 @@ func (f *Fetcher) fetch(ctx context.Context, rawURL string, v Validators) (*Resp
 
 	body, err := io.ReadAll(io.LimitReader(resp.Body, f.maxBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading response: %w", f.explain(ctx, err))
+		err = f.explain(ctx, err)
+		if errors.Is(err, ErrTimeout) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("reading response: %w", err)
 	}
 	if int64(len(body)) > f.maxBody {
 		return nil, &TooLargeError{Limit: f.maxBody}

@@ -196,8 +196,8 @@ func TestFetchTimesOut(t *testing.T) {
 			if !errors.Is(err, ErrTimeout) {
 				t.Fatalf("err = %v, want ErrTimeout", err)
 			}
-			if !strings.Contains(err.Error(), "timed out after 100ms") {
-				t.Errorf("message %q does not say how long it waited", err)
+			if want := "feed " + srv.URL + ": timed out after 100ms"; err.Error() != want {
+				t.Errorf("message = %q, want %q", err, want)
 			}
 			var te interface{ Timeout() bool }
 			if !errors.As(err, &te) || !te.Timeout() {
