@@ -115,6 +115,19 @@ func (s *Server) routes() *http.ServeMux {
 // serveHTTP is the fake's front door: the gateway websocket, or a REST
 // request that is recorded and then routed.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-s.closing:
+		// Going down: answer nothing, like a server that is gone.
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+		http.Error(w, "server closing", http.StatusServiceUnavailable)
+		return
+	default:
+	}
 	if r.URL.Path == "/gateway" || r.URL.Path == "/gateway/" {
 		s.serveGateway(w, r)
 		return
