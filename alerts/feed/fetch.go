@@ -181,6 +181,10 @@ func (f *Fetcher) Client() *http.Client {
 	}
 }
 
+// CloseIdleConnections closes the kept-alive connections of the fetcher and
+// of every client from Client; call it on shutdown.
+func (f *Fetcher) CloseIdleConnections() { f.transport.CloseIdleConnections() }
+
 // Fetch GETs a feed, sending the validators of the last poll. A 304 answer
 // is an error matching ErrNotModified; every error is an *Error naming the
 // feed.

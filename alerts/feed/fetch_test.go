@@ -32,7 +32,7 @@ func newTestFetcher(t *testing.T, opts Options) *Fetcher {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	f := NewFetcher(opts)
-	t.Cleanup(f.transport.CloseIdleConnections)
+	t.Cleanup(f.CloseIdleConnections)
 	return f
 }
 
@@ -325,7 +325,7 @@ func TestFetchRefusesPrivateAddressesByDefault(t *testing.T) {
 	srv := newServer(t, serveFixture(t, "rss2.xml", "application/rss+xml"))
 	port := srv.Listener.Addr().(*net.TCPAddr).Port
 	f := NewFetcher(Options{Logger: slog.New(slog.DiscardHandler)})
-	t.Cleanup(f.transport.CloseIdleConnections)
+	t.Cleanup(f.CloseIdleConnections)
 
 	for _, u := range []string{srv.URL, fmt.Sprintf("http://localhost:%d/", port)} {
 		t.Run("the default fetcher refuses "+u, func(t *testing.T) {

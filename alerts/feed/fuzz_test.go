@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"bytes"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
+	"golang.org/x/net/html/charset"
 
 	"github.com/vigilbot/vigil/alerts"
 )
@@ -154,6 +156,32 @@ func FuzzCanonicalURL(f *testing.F) {
 		}
 		if again := canonicalURL(base, got); again != got {
 			t.Errorf("not idempotent: %q -> %q -> %q", ref, got, again)
+		}
+	})
+}
+
+func FuzzToUTF8(f *testing.F) {
+	f.Add([]byte("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss>caf\xe9</rss>"), "text/xml")
+	f.Add([]byte("<rss>caf\xe9</rss>"), "text/xml; charset=windows-1252")
+	f.Add([]byte("\xff\xfe<\x00r\x00"), "")
+	f.Add([]byte("<html><meta charset=\"koi8-r\"><p>\xc1</p>"), "text/html")
+	f.Add([]byte("{\"title\":\"x\"}"), "application/feed+json; charset=utf-8")
+	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
+		out, err := toUTF8(body, contentType)
+		if err != nil {
+			return
+		}
+		if bytes.HasPrefix(out, bomUTF8) {
+			t.Errorf("BOM left in %q", out)
+		}
+		// Converted bytes must not keep a prolog that names another
+		// encoding, or the XML parser would decode them twice.
+		if !bytes.Equal(out, body) {
+			if label, _, ok := xmlPrologEncoding(out); ok && !strings.EqualFold(label, "utf-8") {
+				if _, name := charset.Lookup(label); name != "utf-8" {
+					t.Errorf("converted body still declares %q: %q", label, out)
+				}
+			}
 		}
 	})
 }
