@@ -261,7 +261,7 @@ func (b *trieBuilder) key(name, target string) {
 
 // add inserts name into the trie; target -1 makes a phrase that tags nothing.
 func (b *trieBuilder) add(name string, target int, person bool) {
-	toks := tokenize(name, nil)
+	toks := tokenize(name, nil, nil)
 	if len(toks) == 0 {
 		return
 	}

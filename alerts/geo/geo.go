@@ -199,7 +199,7 @@ func validateRegion(def RegionDef, codes, seen map[string]bool) (regionData, err
 		out   *[]string
 	}{{"aliases", def.Aliases, &r.Aliases}, {"places", def.Places, &r.Places}} {
 		for _, name := range list.in {
-			if len(tokenize(name, nil)) == 0 {
+			if len(tokenize(name, nil, nil)) == 0 {
 				return regionData{}, fmt.Errorf("%w %q: %s entry %q has no letters or digits", ErrInvalidRegion, slug, list.field, name)
 			}
 			*list.out = append(*list.out, name)

@@ -18,7 +18,7 @@ func (t *Tagger) Resolve(name string) (code string, ok bool) {
 // resolveKey folds a name to its words in lower case without diacritics,
 // joined by single spaces, without a leading "the".
 func resolveKey(name string) string {
-	toks := tokenize(name, nil)
+	toks := tokenize(name, nil, nil)
 	var b []byte
 	for i, tk := range toks {
 		if i == 0 && len(toks) > 1 && strings.EqualFold(name[tk.start:tk.end], "the") {

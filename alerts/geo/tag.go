@@ -110,59 +110,95 @@ func (tk token) nameLike() bool {
 	return tk.flags&firstUpper != 0 && tk.flags&hasLower != 0
 }
 
-// tokenize appends the words of s to buf.
-func tokenize(s string, buf []token) []token {
+// asciiClass classifies ASCII bytes for the tokenizer: 0 separates words.
+var asciiClass = func() (t [utf8.RuneSelf]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = charLower
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = charUpper
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = charDigit
+	}
+	return t
+}()
+
+// Kinds of word characters.
+const (
+	charNone uint8 = iota
+	charLower
+	charUpper
+	charDigit // and other word characters without case
+)
+
+// tokenize appends the words of s to buf. With fold not nil it also appends
+// each word folded (see foldToken) to *fold and records where.
+func tokenize(s string, buf []token, fold *[]byte) []token {
 	inWord := false
 	var cur token
+	var f []byte
+	if fold != nil {
+		f = *fold
+	}
 	for i := 0; i < len(s); {
 		c := s[i]
-		var r rune
+		var kind uint8
 		size := 1
+		var r rune
 		if c < utf8.RuneSelf {
-			r = rune(c)
+			kind = asciiClass[c]
 		} else {
 			r, size = utf8.DecodeRuneInString(s[i:])
+			switch {
+			case unicode.IsUpper(r):
+				kind = charUpper
+			case unicode.IsLower(r):
+				kind = charLower
+			case unicode.IsLetter(r), unicode.IsDigit(r), unicode.Is(unicode.Mn, r):
+				kind = charDigit
+			}
 		}
-		var word bool
-		var upper, lower bool
-		switch {
-		case 'a' <= r && r <= 'z':
-			word, lower = true, true
-		case 'A' <= r && r <= 'Z':
-			word, upper = true, true
-		case '0' <= r && r <= '9':
-			word = true
-		case r < utf8.RuneSelf:
-		case unicode.IsLetter(r):
-			word = true
-			upper, lower = unicode.IsUpper(r), unicode.IsLower(r)
-		case unicode.IsDigit(r), unicode.Is(unicode.Mn, r):
-			word = true
+		if kind == charNone {
+			if inWord {
+				cur.end, cur.fend = i, len(f)
+				buf = append(buf, cur)
+				inWord = false
+			}
+			i += size
+			continue
 		}
-		if word {
-			if !inWord {
-				cur = token{start: i}
-				if upper {
-					cur.flags |= firstUpper
+		if !inWord {
+			cur = token{start: i, fstart: len(f)}
+			if kind == charUpper {
+				cur.flags |= firstUpper
+			}
+			inWord = true
+		}
+		switch kind {
+		case charUpper:
+			cur.flags |= hasUpper
+		case charLower:
+			cur.flags |= hasLower
+		}
+		if fold != nil {
+			if c < utf8.RuneSelf {
+				if kind == charUpper {
+					c += 'a' - 'A'
 				}
-				inWord = true
+				f = append(f, c)
+			} else {
+				f = foldRune(f, r)
 			}
-			if upper {
-				cur.flags |= hasUpper
-			}
-			if lower {
-				cur.flags |= hasLower
-			}
-		} else if inWord {
-			cur.end = i
-			buf = append(buf, cur)
-			inWord = false
 		}
 		i += size
 	}
 	if inWord {
-		cur.end = len(s)
+		cur.end, cur.fend = len(s), len(f)
 		buf = append(buf, cur)
+	}
+	if fold != nil {
+		*fold = f
 	}
 	return buf
 }
@@ -182,16 +218,21 @@ func foldToken(dst []byte, word string) []byte {
 		}
 		r, size := utf8.DecodeRuneInString(word[i:])
 		i += size
-		if unicode.Is(unicode.Mn, r) {
-			continue
-		}
-		r = unicode.ToLower(r)
-		if f, ok := foldMap[r]; ok {
-			r = f
-		}
-		dst = utf8.AppendRune(dst, r)
+		dst = foldRune(dst, r)
 	}
 	return dst
+}
+
+// foldRune appends r lower-cased without diacritics; combining marks vanish.
+func foldRune(dst []byte, r rune) []byte {
+	if unicode.Is(unicode.Mn, r) {
+		return dst
+	}
+	r = unicode.ToLower(r)
+	if f, ok := foldMap[r]; ok {
+		r = f
+	}
+	return utf8.AppendRune(dst, r)
 }
 
 // foldMap strips the diacritics found in place names written in Latin script.
@@ -272,14 +313,11 @@ func resetBools(b []bool, n int) []bool {
 }
 
 func (t *Tagger) scanSegment(s *scan, seg string) {
-	s.toks = tokenize(seg, s.toks[:0])
 	s.fold = s.fold[:0]
+	s.toks = tokenize(seg, s.toks[:0], &s.fold)
 	var upper, lower, long, longCap int
 	for i := range s.toks {
 		tk := &s.toks[i]
-		tk.fstart = len(s.fold)
-		s.fold = foldToken(s.fold, seg[tk.start:tk.end])
-		tk.fend = len(s.fold)
 		if tk.flags&hasUpper != 0 {
 			upper++
 		}
