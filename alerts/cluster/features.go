@@ -52,10 +52,10 @@ type termSet struct {
 
 // extract computes a story's features.
 func extract(s *alerts.Story) features {
-	titleWords := words(s.Title)
+	titleWords := summary.Words(s.Title)
 	var leadWords [][]string
 	for _, sent := range leadOf(s) {
-		leadWords = append(leadWords, words(sent))
+		leadWords = append(leadWords, summary.Words(sent))
 	}
 
 	entities := map[string]bool{}
@@ -220,45 +220,9 @@ func shareAny(a, b []uint64) bool {
 	return false
 }
 
-// words splits s into raw words, case kept. Numbers stay whole ("100,000"
-// becomes "100000", "7.8" becomes "7d8") and dotted initialisms become one
-// word ("U.S." becomes "US").
-func words(s string) []string {
-	var out []string
-	var b strings.Builder
-	flush := func() {
-		if b.Len() > 0 {
-			out = append(out, b.String())
-			b.Reset()
-		}
-	}
-	isDigit := func(i int) bool { return i >= 0 && i < len(s) && s[i] >= '0' && s[i] <= '9' }
-	isLetter := func(i int) bool {
-		return i >= 0 && i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z')
-	}
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '’':
-			b.WriteRune(r)
-		case r == ',' && isDigit(i-1) && isDigit(i+1) && isDigit(i+2) && isDigit(i+3) && !isDigit(i+4):
-			// thousands separator: keep the number whole
-		case r == '.' && isDigit(i-1) && isDigit(i+1):
-			b.WriteByte('d') // decimal point, kept distinct from a full stop
-		case r == '.' && isLetter(i-1) && !isLetter(i-2) && isLetter(i+1) && i+2 < len(s) && s[i+2] == '.':
-			// inside an initialism such as "U.S."
-		default:
-			flush()
-		}
-		i += size
-	}
-	flush()
-	return out
-}
-
 // terms normalises s into comparable terms: lower case, stemmed, synonyms
 // folded, numbers bucketed, stopwords dropped.
-func terms(s string) []string { return termsOf(words(s)) }
+func terms(s string) []string { return termsOf(summary.Words(s)) }
 
 func termsOf(ws []string) []string {
 	out := make([]string, 0, len(ws))

@@ -15,16 +15,21 @@ func Clean(text string) string {
 	return stripLead(text)
 }
 
-// boilerplateRE matches the trailers that feed software and publishers add to
-// descriptions. Each is anchored to the end of a line: the same words in the
-// middle of prose are left alone.
-var boilerplateRE = []*regexp.Regexp{
+// boilerplate lists the trailers that feed software and publishers add to
+// descriptions, each with a word that must appear for the pattern to be
+// worth running (the patterns backtrack; most lines have none of these).
+// Each is anchored to the end of a line: the same words in the middle of
+// prose are left alone.
+var boilerplate = []struct {
+	hints []string // lower case; the pattern runs when any is present
+	re    *regexp.Regexp
+}{
 	// WordPress: "The post <title> appeared first on <site>."
-	regexp.MustCompile(`(?is)\s*the post\s.{1,400}?\sappeared first on\s.{1,200}?$`),
-	regexp.MustCompile(`(?i)\s*[\[(]?\s*(?:read|see|view) (?:the )?(?:more|full (?:story|article)|article|story)(?:\s*(?:here|at|on)\b[^\n]{0,80})?\s*(?:\.{3}|…|»|›|→|>>|:)?\s*[\])]?\s*$`),
-	regexp.MustCompile(`(?i)\s*[\[(]?\s*continue reading(?:\s+(?:the )?(?:story|article|on|at)\b[^\n]{0,80})?\s*(?:\.{3}|…|»|›|→|>>)?\s*[\])]?\s*$`),
-	regexp.MustCompile(`(?i)\s*[\[(]?\s*(?:click|tap) here (?:to|for) (?:read|more|the full)[^\n]{0,60}$`),
-	regexp.MustCompile(`\s*[\[(](?:\.{3}|…|more(?:\.{3}|…)?)[\])]\s*$`),
+	{[]string{"appeared first on"}, regexp.MustCompile(`(?is)\s*the post\s.{1,400}?\sappeared first on\s.{1,200}?$`)},
+	{[]string{"read", "see", "view"}, regexp.MustCompile(`(?i)\s*[\[(]?\s*(?:read|see|view) (?:the )?(?:more|full (?:story|article)|article|story)(?:\s*(?:here|at|on)\b[^\n]{0,80})?\s*(?:\.{3}|…|»|›|→|>>|:)?\s*[\])]?\s*$`)},
+	{[]string{"continue reading"}, regexp.MustCompile(`(?i)\s*[\[(]?\s*continue reading(?:\s+(?:the )?(?:story|article|on|at)\b[^\n]{0,80})?\s*(?:\.{3}|…|»|›|→|>>)?\s*[\])]?\s*$`)},
+	{[]string{"click here", "tap here"}, regexp.MustCompile(`(?i)\s*[\[(]?\s*(?:click|tap) here (?:to|for) (?:read|more|the full)[^\n]{0,60}$`)},
+	{[]string{"[", "("}, regexp.MustCompile(`\s*[\[(](?:\.{3}|…|more(?:\.{3}|…)?)[\])]\s*$`)},
 }
 
 // stripBoilerplate removes feed trailers from the end of each line, keeping
@@ -34,10 +39,15 @@ func stripBoilerplate(text string) string {
 	for i, line := range lines {
 		for changed := true; changed; {
 			changed = false
-			for _, re := range boilerplateRE {
-				if loc := re.FindStringIndex(line); loc != nil {
+			lower := strings.ToLower(line)
+			for _, b := range boilerplate {
+				if !containsAny(lower, b.hints) {
+					continue
+				}
+				if loc := b.re.FindStringIndex(line); loc != nil {
 					line = line[:loc[0]]
 					changed = true
+					break
 				}
 			}
 		}
@@ -94,3 +104,12 @@ var acronyms = setOf("NATO", "UNICEF", "OPEC", "ASEAN", "INTERPOL", "EUROPOL", "
 // attribution that says nothing about a story's event. Clustering shares the
 // list so that summaries and duplicate detection agree on what is content.
 func IsStopword(w string) bool { return stopwords[w] }
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}

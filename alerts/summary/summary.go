@@ -2,7 +2,6 @@ package summary
 
 import (
 	"math"
-	"regexp"
 	"sort"
 	"strings"
 	"unicode"
@@ -151,10 +150,12 @@ func repeats(vecs []vector, chosen []int, i int) bool {
 func rank(cands []string, vecs []vector) []float64 {
 	n := len(cands)
 	prior := make([]float64, n)
+	short := make([]bool, n)
 	var sum float64
 	for i := range prior {
+		short[i] = wordCount(cands[i]) < minWords
 		p := 1 / math.Sqrt(float64(i+1))
-		if wordCount(cands[i]) < minWords {
+		if short[i] {
 			p *= 0.05
 		}
 		prior[i] = p
@@ -164,17 +165,21 @@ func rank(cands []string, vecs []vector) []float64 {
 		prior[i] /= sum
 	}
 
-	w := make([][]float64, n)
-	out := make([]float64, n) // each node's total edge weight
-	for i := range w {
-		w[i] = make([]float64, n)
+	// Sparse graph: most sentence pairs share no content word.
+	type edge struct {
+		to int
+		w  float64
 	}
+	adj := make([][]edge, n)
+	out := make([]float64, n) // each node's total edge weight
 	for i := 0; i < n; i++ {
 		for j := i + 1; j < n; j++ {
-			s := cosine(vecs[i], vecs[j])
-			w[i][j], w[j][i] = s, s
-			out[i] += s
-			out[j] += s
+			if s := cosine(vecs[i], vecs[j]); s > 0 {
+				adj[i] = append(adj[i], edge{j, s})
+				adj[j] = append(adj[j], edge{i, s})
+				out[i] += s
+				out[j] += s
+			}
 		}
 	}
 
@@ -187,17 +192,21 @@ func rank(cands []string, vecs []vector) []float64 {
 				dangling += score[j]
 			}
 		}
-		var delta float64
-		for i := 0; i < n; i++ {
-			var in float64
-			for j := 0; j < n; j++ {
-				if w[j][i] > 0 {
-					in += w[j][i] / out[j] * score[j]
-				}
+		for i := range next {
+			next[i] = (1-damping)*prior[i] + damping*dangling*prior[i]
+		}
+		for j := 0; j < n; j++ {
+			if out[j] == 0 {
+				continue
 			}
-			v := (1-damping)*prior[i] + damping*(in+dangling*prior[i])
-			delta += math.Abs(v - score[i])
-			next[i] = v
+			share := damping * score[j] / out[j]
+			for _, e := range adj[j] {
+				next[e.to] += share * e.w
+			}
+		}
+		var delta float64
+		for i := range next {
+			delta += math.Abs(next[i] - score[i])
 		}
 		score, next = next, score
 		if delta < rankEpsilon {
@@ -209,7 +218,7 @@ func rank(cands []string, vecs []vector) []float64 {
 	// weak.
 	for i := range score {
 		score[i] *= 1 + prior[i]*float64(n)*leadWeight
-		if wordCount(cands[i]) < minWords {
+		if short[i] {
 			score[i] *= 0.05
 		}
 	}
@@ -327,11 +336,8 @@ func truncate(s string, max int) string {
 // Terms returns the content words of s, lower-cased and lightly stemmed, in
 // order, with stopwords removed. It is what summaries and clustering compare.
 func Terms(s string) []string {
-	s = initialismRE.ReplaceAllStringFunc(s, func(m string) string { return strings.ReplaceAll(m, ".", "") })
 	var out []string
-	for _, w := range strings.FieldsFunc(s, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '’'
-	}) {
+	for _, w := range Words(s) {
 		w = strings.ToLower(strings.Trim(w, "'’"))
 		w = strings.TrimSuffix(strings.TrimSuffix(w, "'s"), "’s")
 		if w == "" || stopwords[w] {
@@ -342,9 +348,35 @@ func Terms(s string) []string {
 	return out
 }
 
-// initialismRE matches dotted initialisms ("U.S.", "U.K.") so that they
-// become one word ("US") rather than stray letters.
-var initialismRE = regexp.MustCompile(`\b(?:\p{L}\.){2,}`)
+// Words splits s into words, case kept, for comparing texts. Numbers stay
+// whole ("100,000" becomes "100000", "7.8" becomes "7d8") and dotted
+// initialisms become one word ("U.S." becomes "US").
+func Words(s string) []string {
+	// One pass into a buffer with a space for every separator, then one
+	// split: two allocations however many words.
+	buf := make([]byte, 0, len(s))
+	isDigit := func(i int) bool { return i >= 0 && i < len(s) && s[i] >= '0' && s[i] <= '9' }
+	isLetter := func(i int) bool {
+		return i >= 0 && i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z')
+	}
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '’':
+			buf = append(buf, s[i:i+size]...)
+		case r == ',' && isDigit(i-1) && isDigit(i+1) && isDigit(i+2) && isDigit(i+3) && !isDigit(i+4):
+			// thousands separator: keep the number whole
+		case r == '.' && isDigit(i-1) && isDigit(i+1):
+			buf = append(buf, 'd') // decimal point, kept distinct from a full stop
+		case r == '.' && isLetter(i-1) && !isLetter(i-2) && isLetter(i+1) && i+2 < len(s) && s[i+2] == '.':
+			// inside an initialism such as "U.S."
+		default:
+			buf = append(buf, ' ')
+		}
+		i += size
+	}
+	return strings.Fields(string(buf))
+}
 
 // Stem strips common English inflections so that "troops" meets "troop" and
 // "deployed" meets "deploy". It is deliberately light: over-stemming merges

@@ -358,3 +358,25 @@ func tail(s string) string {
 	}
 	return string(r)
 }
+
+func TestWords(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{"punctuation separates words", "Kyiv, Odesa; Lviv!", []string{"Kyiv", "Odesa", "Lviv"}},
+		{"thousands separators stay inside numbers", "100,000 troops and 1,5 ratio", []string{"100000", "troops", "and", "1", "5", "ratio"}},
+		{"decimals stay whole", "a 7.8 quake", []string{"a", "7d8", "quake"}},
+		{"initialisms become one word", "U.S. and U.K. troops", []string{"US", "and", "UK", "troops"}},
+		{"apostrophes stay in words", "Ukraine's army", []string{"Ukraine's", "army"}},
+		{"non-Latin letters are words", "Київ — 東京", []string{"Київ", "東京"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Words(tt.in); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Words(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
