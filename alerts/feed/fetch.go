@@ -154,7 +154,7 @@ func NewFetcher(opts Options) *Fetcher {
 		// No proxy: the guard checks the address actually dialled, and a
 		// proxy would make that the proxy's address instead of the feed's.
 		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
+		DialContext:           policy.dialContext(dialer.DialContext),
 		ForceAttemptHTTP2:     true,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: f.timeout,

@@ -1,7 +1,9 @@
 package feed
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"syscall"
 )
@@ -117,4 +119,21 @@ func (p addressPolicy) control(network, address string, _ syscall.RawConn) error
 		return fmt.Errorf("dial %s %q: unexpected address form: %w", network, address, err)
 	}
 	return p.check(ap.Addr())
+}
+
+// dialContext wraps dial so that an IP literal the policy refuses fails
+// before a socket is even created. Host names still go through control once
+// resolved; this only spares a pointless socket (and keeps the verdict the
+// same on hosts without IPv6, where creating the socket would fail first).
+func (p addressPolicy) dialContext(dial func(ctx context.Context, network, address string) (net.Conn, error)) func(ctx context.Context, network, address string) (net.Conn, error) {
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		if host, _, err := net.SplitHostPort(address); err == nil {
+			if ip, err := netip.ParseAddr(host); err == nil {
+				if err := p.check(ip); err != nil {
+					return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+				}
+			}
+		}
+		return dial(ctx, network, address)
+	}
 }

@@ -1,7 +1,9 @@
 package feed
 
 import (
+	"context"
 	"errors"
+	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -108,4 +110,34 @@ func TestAddressPolicy(t *testing.T) {
 			t.Errorf("message = %v", err)
 		}
 	})
+}
+
+func TestDialContextRefusesBlockedLiteralsBeforeDialling(t *testing.T) {
+	tests := []struct {
+		name    string
+		address string
+		dialled bool
+	}{
+		{"a loopback literal is refused without a socket", "127.0.0.1:80", false},
+		{"an IPv6 loopback literal is refused without a socket", "[::1]:80", false},
+		{"the metadata endpoint is refused without a socket", "169.254.169.254:80", false},
+		{"a public literal is dialled", "93.184.216.34:443", true},
+		{"a host name is dialled and checked once resolved", "example.com:443", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dialled := false
+			dial := addressPolicy{}.dialContext(func(ctx context.Context, network, address string) (net.Conn, error) {
+				dialled = true
+				return nil, errors.New("fake dialer")
+			})
+			_, err := dial(t.Context(), "tcp", tt.address)
+			if dialled != tt.dialled {
+				t.Errorf("dialled = %v, want %v", dialled, tt.dialled)
+			}
+			if !tt.dialled && !errors.Is(err, ErrBlockedAddress) {
+				t.Errorf("err = %v, want ErrBlockedAddress", err)
+			}
+		})
+	}
 }
