@@ -260,24 +260,32 @@ func (b *trieBuilder) key(name, target string) {
 }
 
 // add inserts name into the trie; target -1 makes a phrase that tags nothing.
+// A name of several words that starts with a capital is also inserted after
+// "the", so that "the Gulf of Mexico" is read whole rather than as the alias
+// "the Gulf" followed by "of Mexico".
 func (b *trieBuilder) add(name string, target int, person bool) {
 	toks := tokenize(name, nil, nil)
 	if len(toks) == 0 {
 		return
 	}
-	var fold []byte
-	n := b.t.root
+	words := make([]string, len(toks))
 	classes := make([]uint8, len(toks))
 	for i, tk := range toks {
-		fold = foldToken(fold[:0], name[tk.start:tk.end])
-		n = n.child(string(fold))
+		words[i] = string(foldToken(nil, name[tk.start:tk.end]))
 		classes[i] = tk.class()
 	}
-	p := &pattern{
-		classes:  classes,
-		person:   person && len(toks) == 1,
-		headline: b.headline[name],
+	b.insert(words, classes, target, person && len(toks) == 1, b.headline[name])
+	if len(words) > 1 && classes[0] == classCap && words[0] != "the" {
+		b.insert(append([]string{"the"}, words...), append([]uint8{classLower}, classes...), target, false, nil)
 	}
+}
+
+func (b *trieBuilder) insert(words []string, classes []uint8, target int, person bool, headline *headlineRule) {
+	n := b.t.root
+	for _, w := range words {
+		n = n.child(w)
+	}
+	p := &pattern{classes: classes, person: person, headline: headline}
 	for _, q := range n.patterns {
 		if slices.Equal(q.classes, p.classes) && q.person == p.person && q.headline == p.headline {
 			p = q

@@ -104,6 +104,12 @@ func TestTagResolvesTheClassicTraps(t *testing.T) {
 		{"Taiwan's Republic of China is not the PRC", "", "The People's Republic of China and the Republic of China.", []string{"CN", "TW"}},
 		{"North Korea and South Korea", "", "North Korea fired at South Korea.", []string{"KP", "KR"}},
 		{"an all-lower-case text tags nothing capitalised", "", "iran russia china ukraine", nil},
+		{"Java is a programming language, not Indonesia", "", "A Java deserialisation flaw.", nil},
+		{"Alexandria, Virginia is not Egypt", "", "Charged in Alexandria, Virginia.", []string{"US"}},
+		{"George Washington is a person", "", "A statue of George Washington fell.", nil},
+		{"Washington on a weekday is the US", "", "Washington Tuesday imposed sanctions.", []string{"US"}},
+		{"the Gulf of Mexico is not the Persian Gulf", "", "A storm in the Gulf of Mexico.", []string{"MX", "US"}},
+		{"Kashmir is claimed by India and Pakistan", "", "Shelling in Kashmir.", []string{"IN", "PK"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,6 +151,9 @@ func TestTagRegions(t *testing.T) {
 		{"Five Eyes tags its members", "A Five Eyes advisory.", []string{"AU", "CA", "GB", "NZ", "US"}, []string{"five-eyes"}, nil},
 		{"the US is not in forums unless named", "Washington said.", []string{"US"}, []string{"nato", "north-america"}, []string{"g7", "quad", "aukus", "five-eyes", "oas"}},
 		{"Gulf states are the Gulf", "The Gulf states met in Riyadh.", []string{"SA"}, []string{"gulf", "gcc", "middle-east"}, nil},
+		{"the Gulf is the Gulf", "Tankers in the Gulf.", nil, []string{"gulf"}, nil},
+		{"the Gulf of Aden is the Red Sea, not the Gulf", "Piracy in the Gulf of Aden.", nil, []string{"red-sea"}, []string{"gulf"}},
+		{"the Gulf of Mexico is not the Gulf", "Oil rigs in the Gulf of Mexico.", []string{"MX", "US"}, nil, []string{"gulf"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
