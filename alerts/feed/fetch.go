@@ -119,6 +119,12 @@ type Fetcher struct {
 
 // NewFetcher returns a Fetcher configured by opts, defaults filled in.
 func NewFetcher(opts Options) *Fetcher {
+	return newFetcher(opts, net.DefaultResolver.LookupNetIP)
+}
+
+// newFetcher takes the DNS lookup as a parameter so that tests can play a
+// resolver that answers with private addresses.
+func newFetcher(opts Options, lookup lookupFunc) *Fetcher {
 	f := &Fetcher{
 		userAgent: opts.UserAgent,
 		timeout:   opts.Timeout,
@@ -154,7 +160,7 @@ func NewFetcher(opts Options) *Fetcher {
 		// No proxy: the guard checks the address actually dialled, and a
 		// proxy would make that the proxy's address instead of the feed's.
 		Proxy:                 nil,
-		DialContext:           policy.dialContext(dialer.DialContext),
+		DialContext:           policy.dialContext(dialer.DialContext, lookup),
 		ForceAttemptHTTP2:     true,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: f.timeout,

@@ -502,3 +502,62 @@ func TestFetchErrorsDoNotRepeatTheRequest(t *testing.T) {
 		t.Errorf("url.Error leaked into the chain: %v", err)
 	}
 }
+
+func TestFetchGuardsDNSAnswers(t *testing.T) {
+	var redirectTo string
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/away" {
+			http.Redirect(w, r, redirectTo, http.StatusFound)
+			return
+		}
+		w.Write(readFixture(t, "rss2.xml"))
+	})
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	dns := fakeResolver{
+		"feed.example":     {"127.0.0.1"},
+		"rebind.example":   {"10.0.0.1"},
+		"metadata.example": {"169.254.169.254", "fd00::1"},
+		"mixed.example":    {"169.254.169.254", "127.0.0.1"},
+		"internal.example": {"127.0.0.2"},
+	}
+	f := newFetcher(Options{AllowedNetworks: loopbackOnly, Logger: slog.New(slog.DiscardHandler)}, dns.lookup)
+	t.Cleanup(f.CloseIdleConnections)
+	at := func(host, path string) string { return fmt.Sprintf("http://%s:%d%s", host, port, path) }
+
+	tests := []struct {
+		name    string
+		url     string
+		to      string
+		wantErr error
+		wantMsg string
+	}{
+		{"a name resolving to an allowed address is fetched", at("feed.example", "/rss"), "", nil, ""},
+		{"a name resolving to a private address is refused", at("rebind.example", "/rss"), "", ErrBlockedAddress,
+			"address 10.0.0.1 is a private address"},
+		{"a name resolving only to refused addresses is refused", at("metadata.example", "/rss"), "", ErrBlockedAddress,
+			"address 169.254.169.254 is a link-local address"},
+		{"refused answers are skipped for an allowed one", at("mixed.example", "/rss"), "", nil, ""},
+		{"a redirect to a name resolving to loopback is refused", at("feed.example", "/away"), at("internal.example", "/"),
+			ErrBlockedAddress, "address 127.0.0.2 is a loopback address"},
+		{"an unknown host says so", at("nowhere.example", "/rss"), "", nil, "host nowhere.example not found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			redirectTo = tt.to
+			resp, err := f.Fetch(t.Context(), tt.url, Validators{})
+			switch {
+			case tt.wantErr == nil && tt.wantMsg == "":
+				if err != nil {
+					t.Fatalf("Fetch: %v", err)
+				}
+				if len(resp.Body) == 0 {
+					t.Error("empty body")
+				}
+			case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			case err == nil || !strings.Contains(err.Error(), tt.wantMsg):
+				t.Errorf("err = %v, want it to say %q", err, tt.wantMsg)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -121,19 +122,67 @@ func (p addressPolicy) control(network, address string, _ syscall.RawConn) error
 	return p.check(ap.Addr())
 }
 
-// dialContext wraps dial so that an IP literal the policy refuses fails
-// before a socket is even created. Host names still go through control once
-// resolved; this only spares a pointless socket (and keeps the verdict the
-// same on hosts without IPv6, where creating the socket would fail first).
-func (p addressPolicy) dialContext(dial func(ctx context.Context, network, address string) (net.Conn, error)) func(ctx context.Context, network, address string) (net.Conn, error) {
+// dialFunc is the shape of net.Dialer.DialContext.
+type dialFunc func(ctx context.Context, network, address string) (net.Conn, error)
+
+// lookupFunc is the shape of net.Resolver.LookupNetIP.
+type lookupFunc func(ctx context.Context, network, host string) ([]netip.Addr, error)
+
+// dialContext resolves the host itself, skips the addresses the policy
+// refuses and dials the others in the resolver's order. So a name with one
+// private and one public address still works, a name with only refused
+// addresses fails with a *BlockedAddressError and no socket is created for
+// them. The dialer's control hook checks the final address again.
+func (p addressPolicy) dialContext(dial dialFunc, lookup lookupFunc) dialFunc {
 	return func(ctx context.Context, network, address string) (net.Conn, error) {
-		if host, _, err := net.SplitHostPort(address); err == nil {
-			if ip, err := netip.ParseAddr(host); err == nil {
-				if err := p.check(ip); err != nil {
-					return nil, &net.OpError{Op: "dial", Net: network, Err: err}
-				}
+		host, port, err := net.SplitHostPort(address)
+		if err != nil {
+			return nil, fmt.Errorf("dial %s %q: %w", network, address, err)
+		}
+		var addrs []netip.Addr
+		if ip, err := netip.ParseAddr(host); err == nil {
+			addrs = []netip.Addr{ip}
+		} else {
+			addrs, err = lookup(ctx, lookupNetwork(network), host)
+			if err != nil {
+				return nil, err
 			}
 		}
-		return dial(ctx, network, address)
+		var firstErr error
+		for _, ip := range addrs {
+			if err := p.check(ip); err != nil {
+				if firstErr == nil {
+					firstErr = &net.OpError{Op: "dial", Net: network, Err: err}
+				}
+				continue
+			}
+			conn, err := dial(ctx, network, net.JoinHostPort(ip.Unmap().String(), port))
+			if err == nil {
+				return conn, nil
+			}
+			// A failure to connect to an allowed address says more than
+			// the refusal of another one.
+			if firstErr == nil || errors.Is(firstErr, ErrBlockedAddress) {
+				firstErr = err
+			}
+			if ctx.Err() != nil {
+				break
+			}
+		}
+		if firstErr == nil {
+			return nil, &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
+		}
+		return nil, firstErr
 	}
+}
+
+// lookupNetwork maps a dial network to the address family to resolve.
+func lookupNetwork(network string) string {
+	switch network {
+	case "tcp4", "udp4":
+		return "ip4"
+	case "tcp6", "udp6":
+		return "ip6"
+	}
+	return "ip"
 }

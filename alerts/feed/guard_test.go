@@ -122,7 +122,7 @@ func TestDialContextRefusesBlockedLiteralsBeforeDialling(t *testing.T) {
 		{"an IPv6 loopback literal is refused without a socket", "[::1]:80", false},
 		{"the metadata endpoint is refused without a socket", "169.254.169.254:80", false},
 		{"a public literal is dialled", "93.184.216.34:443", true},
-		{"a host name is dialled and checked once resolved", "example.com:443", true},
+		{"a host name resolving to a public address is dialled", "example.com:443", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,7 +130,7 @@ func TestDialContextRefusesBlockedLiteralsBeforeDialling(t *testing.T) {
 			dial := addressPolicy{}.dialContext(func(ctx context.Context, network, address string) (net.Conn, error) {
 				dialled = true
 				return nil, errors.New("fake dialer")
-			})
+			}, fakeResolver{"example.com": {"93.184.216.34"}}.lookup)
 			_, err := dial(t.Context(), "tcp", tt.address)
 			if dialled != tt.dialled {
 				t.Errorf("dialled = %v, want %v", dialled, tt.dialled)
@@ -140,4 +140,19 @@ func TestDialContextRefusesBlockedLiteralsBeforeDialling(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fakeResolver answers DNS lookups from a table, to play hostile DNS.
+type fakeResolver map[string][]string
+
+func (r fakeResolver) lookup(_ context.Context, _, host string) ([]netip.Addr, error) {
+	answers, ok := r[host]
+	if !ok {
+		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	addrs := make([]netip.Addr, len(answers))
+	for i, a := range answers {
+		addrs[i] = netip.MustParseAddr(a)
+	}
+	return addrs, nil
 }
