@@ -8,9 +8,13 @@ import (
 
 // Resolve turns what a user typed for a place into a country code or region
 // slug: "EE", "ee", "Estonia", "Estonian", "Tallinn" → "EE"; "baltic-states",
-// "Baltic states", "the Baltics" → "baltic-states". Codes and names of
-// countries win over regions, and names over demonyms, cities and places.
+// "Baltic states", "the Baltics" → "baltic-states". A slug typed exactly is
+// that region; otherwise codes and names of countries win over regions, and
+// names over demonyms, cities and places.
 func (t *Tagger) Resolve(name string) (code string, ok bool) {
+	if ri, ok := t.bySlug[strings.ToLower(strings.TrimSpace(name))]; ok {
+		return t.regions[ri].slug, true
+	}
 	code, ok = t.resolve[resolveKey(name)]
 	return code, ok
 }

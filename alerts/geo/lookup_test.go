@@ -47,6 +47,17 @@ func TestResolve(t *testing.T) {
 	}
 }
 
+func TestResolveFindsEveryCodeAndSlug(t *testing.T) {
+	tg := newTagger(t)
+	for _, p := range append(tg.Countries(), tg.Regions()...) {
+		for _, in := range []string{p.Code, strings.ToLower(p.Code)} {
+			if got, ok := tg.Resolve(in); !ok || got != p.Code {
+				t.Errorf("Resolve(%q) = %q, %v, want %q", in, got, ok, p.Code)
+			}
+		}
+	}
+}
+
 func TestSuggest(t *testing.T) {
 	tg := newTagger(t)
 	tests := []struct {

@@ -290,11 +290,18 @@ type scan struct {
 
 var scanPool = sync.Pool{New: func() any { return new(scan) }}
 
+// maxPooledText is the largest text whose buffers go back to the pool, so
+// that one huge story does not keep its buffers alive for ever: ten times a
+// long article.
+const maxPooledText = 256 << 10
+
 // Tag returns the countries and regions that a story's title and text are
 // about. It reads each once.
 func (t *Tagger) Tag(title, text string) Tags {
 	s := scanPool.Get().(*scan)
-	defer scanPool.Put(s)
+	if len(title)+len(text) <= maxPooledText {
+		defer scanPool.Put(s)
+	}
 	s.countries = resetBools(s.countries, len(t.countries))
 	s.regions = resetBools(s.regions, len(t.regions))
 
