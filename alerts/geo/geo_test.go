@@ -104,6 +104,7 @@ func TestTagResolvesTheClassicTraps(t *testing.T) {
 		{"Taiwan's Republic of China is not the PRC", "", "The People's Republic of China and the Republic of China.", []string{"CN", "TW"}},
 		{"North Korea and South Korea", "", "North Korea fired at South Korea.", []string{"KP", "KR"}},
 		{"an all-lower-case text tags nothing capitalised", "", "iran russia china ukraine", nil},
+		{"a region named by its countries tags them", "", "Partners in the UK, Canada, Australia and New Zealand.", []string{"AU", "CA", "GB", "NZ"}},
 		{"Java is a programming language, not Indonesia", "", "A Java deserialisation flaw.", nil},
 		{"Alexandria, Virginia is not Egypt", "", "Charged in Alexandria, Virginia.", []string{"US"}},
 		{"George Washington is a person", "", "A statue of George Washington fell.", nil},
