@@ -286,6 +286,7 @@ type scan struct {
 	fold      []byte
 	countries []bool
 	regions   []bool // named in the text
+	all       []bool // regions named, implied or brought by a country
 }
 
 var scanPool = sync.Pool{New: func() any { return new(scan) }}
@@ -304,6 +305,7 @@ func (t *Tagger) Tag(title, text string) Tags {
 	}
 	s.countries = resetBools(s.countries, len(t.countries))
 	s.regions = resetBools(s.regions, len(t.regions))
+	s.all = resetBools(s.all, len(t.regions))
 
 	t.scanSegment(s, title)
 	t.scanSegment(s, text)
@@ -419,8 +421,7 @@ func sentenceStart(seg string, toks []token, i int) bool {
 
 // collect turns what a scan found into sorted tags, following memberships.
 func (t *Tagger) collect(s *scan) Tags {
-	countries := s.countries
-	regions := make([]bool, len(t.regions))
+	countries, regions := s.countries, s.all
 	for ri, named := range s.regions {
 		if !named {
 			continue
