@@ -3,7 +3,14 @@
 // It is pure logic: it knows neither Discord nor SQL.
 package alerts
 
-import "time"
+import (
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned when a feed, story or subscription asked for by
+// key does not exist.
+var ErrNotFound = errors.New("not found")
 
 // Story is one news item, normalised from whatever feed format carried it.
 type Story struct {
@@ -69,4 +76,21 @@ type Match struct {
 	ChannelID      string
 	// Terms are the query words that hit, for display.
 	Terms []string
+}
+
+// Delivery is one queued alert: a story for a channel, waiting in the outbox
+// until Discord accepts it.
+type Delivery struct {
+	ID             int64
+	ChannelID      string
+	ClusterID      string
+	SubscriptionID int64
+	Story          Story
+	Terms          []string
+	MentionRoleID  string
+	// Nonce is sent with the message so that Discord refuses a second post
+	// of the same alert after a retry.
+	Nonce     string
+	Attempts  int
+	CreatedAt time.Time
 }

@@ -74,7 +74,8 @@ func (d *DB) Feeds(ctx context.Context) ([]alerts.Feed, error) {
 }
 
 // RecordPoll stores the outcome of a poll: on success the validators, item
-// count and a cleared error; on failure the error and one more consecutive
+// count, a cleared error and the feed's own title unless the operator named
+// the feed; on failure the error and one more consecutive
 // failure.
 func (d *DB) RecordPoll(ctx context.Context, url string, r alerts.PollResult) error {
 	var err error
@@ -91,8 +92,8 @@ func (d *DB) RecordPoll(ctx context.Context, url string, r alerts.PollResult) er
 		_, err = d.db.ExecContext(ctx, `
 			UPDATE feeds SET last_poll_at = ?, last_success_at = ?, last_error = '', consecutive_failures = 0,
 				etag = ?, last_modified = ?, last_item_count = ?,
-				title = CASE WHEN ? != '' THEN ? ELSE title END
-			WHERE url = ?`, toMillis(r.At), toMillis(r.At), r.ETag, r.LastModified, r.ItemCount, r.Title, r.Title, url)
+				title = CASE WHEN title = '' THEN ? ELSE title END
+			WHERE url = ?`, toMillis(r.At), toMillis(r.At), r.ETag, r.LastModified, r.ItemCount, r.Title, url)
 	}
 	if err != nil {
 		return fmt.Errorf("record poll of %s: %w", url, err)
@@ -110,4 +111,31 @@ func scanFeed(s scanner) (alerts.Feed, error) {
 	f.Interval = time.Duration(intervalMS) * time.Millisecond
 	f.LastPollAt, f.LastSuccessAt, f.AddedAt = fromMillis(lastPoll), fromMillis(lastSuccess), fromMillis(added)
 	return f, err
+}
+
+// AddFeed adds a feed for a server unless it is already polled; added
+// reports whether it was new. An existing feed keeps its owner and state.
+func (d *DB) AddFeed(ctx context.Context, f alerts.Feed) (added bool, err error) {
+	res, err := d.db.ExecContext(ctx, `
+		INSERT INTO feeds (url, title, guild_id, interval_ms, fetch_article, added_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING`,
+		f.URL, f.Title, f.GuildID, f.Interval.Milliseconds(), f.FetchArticle, toMillis(d.now()))
+	if err != nil {
+		return false, fmt.Errorf("add feed %s: %w", f.URL, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// RemoveGuildFeed removes a feed that guildID added; feeds from the config
+// file or another server are not its to remove.
+func (d *DB) RemoveGuildFeed(ctx context.Context, guildID, url string) error {
+	res, err := d.db.ExecContext(ctx, `DELETE FROM feeds WHERE url = ? AND guild_id = ?`, url, guildID)
+	if err != nil {
+		return fmt.Errorf("remove feed %s: %w", url, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("remove feed %s: %w", url, ErrNotFound)
+	}
+	return nil
 }

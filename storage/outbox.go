@@ -8,24 +8,9 @@ import (
 	"github.com/vigilbot/vigil/alerts"
 )
 
-// Delivery is one queued alert: a story for a channel.
-type Delivery struct {
-	ID             int64
-	ChannelID      string
-	ClusterID      string
-	SubscriptionID int64
-	Story          alerts.Story
-	Terms          []string
-	MentionRoleID  string
-	// Nonce is sent with the message so Discord refuses a duplicate.
-	Nonce     string
-	Attempts  int
-	CreatedAt time.Time
-}
-
 // PendingDeliveries returns up to limit deliveries due at or before now,
 // oldest first.
-func (d *DB) PendingDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error) {
+func (d *DB) PendingDeliveries(ctx context.Context, now time.Time, limit int) ([]alerts.Delivery, error) {
 	rows, err := d.db.QueryContext(ctx, `
 		SELECT o.id, o.channel_id, o.cluster_id, o.subscription_id, o.terms, o.mention_role_id, o.nonce, o.attempts, o.created_at,
 			s.feed_url, s.id, s.source, s.title, s.body, s.url, s.published, s.first_seen, s.countries, s.regions, s.summary, s.cluster_id
@@ -36,9 +21,9 @@ func (d *DB) PendingDeliveries(ctx context.Context, now time.Time, limit int) ([
 		return nil, fmt.Errorf("list pending deliveries: %w", err)
 	}
 	defer rows.Close()
-	var out []Delivery
+	var out []alerts.Delivery
 	for rows.Next() {
-		var dl Delivery
+		var dl alerts.Delivery
 		var terms string
 		var created, published, firstSeen int64
 		var countries, regions string
@@ -95,4 +80,39 @@ func (d *DB) DropDelivery(ctx context.Context, id int64, cause error) error {
 		return fmt.Errorf("drop delivery %d: %w", id, err)
 	}
 	return nil
+}
+
+// RecentDeliveries returns the stories last delivered to a channel, newest
+// first.
+func (d *DB) RecentDeliveries(ctx context.Context, channelID string, limit int) ([]alerts.Story, error) {
+	rows, err := d.db.QueryContext(ctx, `
+		SELECT s.feed_url, s.id, s.source, s.title, s.body, s.url, s.published, s.first_seen, s.countries, s.regions, s.summary, s.cluster_id
+		FROM outbox o JOIN stories s ON s.feed_url = o.feed_url AND s.id = o.story_id
+		WHERE o.channel_id = ? AND o.state = 'sent'
+		ORDER BY o.sent_at DESC, o.id DESC LIMIT ?`, channelID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list recent alerts of channel %s: %w", channelID, err)
+	}
+	defer rows.Close()
+	var out []alerts.Story
+	for rows.Next() {
+		s, err := scanStory(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list recent alerts of channel %s: %w", channelID, err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// DropChannelDeliveries gives up every pending delivery to a channel that is
+// gone or forbids the bot, so they stop being retried.
+func (d *DB) DropChannelDeliveries(ctx context.Context, channelID string, cause error) (int, error) {
+	res, err := d.db.ExecContext(ctx, `UPDATE outbox SET state = 'dropped', last_error = ? WHERE channel_id = ? AND state = 'pending'`,
+		cause.Error(), channelID)
+	if err != nil {
+		return 0, fmt.Errorf("drop deliveries of channel %s: %w", channelID, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
 }

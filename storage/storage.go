@@ -22,6 +22,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/vigilbot/vigil/alerts"
 )
 
 //go:embed migrations/*.sql
@@ -35,8 +37,9 @@ const busyTimeout = 10 * time.Second
 // older one against it could lose data, so Open refuses.
 var ErrNewerSchema = errors.New("database schema is newer than this vigil")
 
-// ErrNotFound is returned when a row asked for by key does not exist.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is returned when a row asked for by key does not exist; it is
+// the domain's alerts.ErrNotFound, so callers need not import storage.
+var ErrNotFound = alerts.ErrNotFound
 
 // DB is the open database.
 type DB struct {

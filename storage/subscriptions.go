@@ -63,3 +63,15 @@ func (d *DB) Subscriptions(ctx context.Context, channelID string) ([]alerts.Subs
 	}
 	return out, rows.Err()
 }
+
+// SubscriptionsFingerprint changes whenever a subscription is added, removed,
+// paused or resumed, so a process can tell cheaply when to rebuild its index.
+func (d *DB) SubscriptionsFingerprint(ctx context.Context) (string, error) {
+	var n, maxID, paused, sumID int64
+	err := d.db.QueryRowContext(ctx, `SELECT count(*), coalesce(max(id), 0), coalesce(sum(paused), 0), coalesce(sum(id), 0) FROM subscriptions`).
+		Scan(&n, &maxID, &paused, &sumID)
+	if err != nil {
+		return "", fmt.Errorf("fingerprint subscriptions: %w", err)
+	}
+	return fmt.Sprintf("%d/%d/%d/%d", n, maxID, paused, sumID), nil
+}

@@ -52,6 +52,8 @@ type Config struct {
 	Concurrency int
 	Now         func() time.Time
 	Logger      *slog.Logger
+	// OnPoll, if set, is told the outcome of every poll, for metrics.
+	OnPoll func(url string, out Outcome, err error)
 }
 
 // Defaults used when Config leaves a value zero.
@@ -298,7 +300,10 @@ func (p *Poller) Poll(ctx context.Context, f alerts.Feed) (Outcome, error) {
 		rec.ETag, rec.LastModified = out.validators.ETag, out.validators.LastModified
 	}
 	if rerr := p.cfg.Store.RecordPoll(context.WithoutCancel(ctx), f.URL, rec); rerr != nil {
-		return out.Outcome, errors.Join(err, rerr)
+		err = errors.Join(err, rerr)
+	}
+	if p.cfg.OnPoll != nil {
+		p.cfg.OnPoll(f.URL, out.Outcome, err)
 	}
 	return out.Outcome, err
 }
