@@ -206,6 +206,7 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, v Validators) (*Resp
 // apart from a deadline the caller set.
 var errFetchTimeout = errors.New("fetch timeout")
 
+// fetch does the work of Fetch and returns the bare reason on failure.
 func (f *Fetcher) fetch(ctx context.Context, rawURL string, v Validators) (*Response, error) {
 	if err := ValidateURL(rawURL); err != nil {
 		return nil, err

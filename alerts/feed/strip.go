@@ -9,8 +9,8 @@ import (
 
 // plainText turns an HTML fragment (or text that may contain some) into one
 // line of plain text: tags removed, script and style contents dropped,
-// entities decoded, runs of whitespace collapsed to one space, control
-// characters removed and invalid UTF-8 replaced.
+// entities decoded, runs of white space and control characters collapsed
+// to one space, and invalid UTF-8 replaced.
 //
 // It is a single hand-written scanner rather than an HTML parser: feeds
 // carry thousands of descriptions and building a DOM for each would cost
