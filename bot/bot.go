@@ -1,0 +1,226 @@
+// Package bot is everything Discord: the gateway session, slash command
+// registration and handlers, rendering alerts as embeds, and the delivery
+// worker that drains the outbox.
+//
+// It uses the real discordgo client; tests point it at bot/discordtest, a fake
+// Discord on loopback, through Config.HTTPClient.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+
+	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/geo"
+)
+
+// Store is what the bot reads and changes in storage.
+type Store interface {
+	AddSubscription(ctx context.Context, s alerts.Subscription, createdBy string) (alerts.Subscription, error)
+	RemoveSubscription(ctx context.Context, channelID string, id int64) error
+	Subscriptions(ctx context.Context, channelID string) ([]alerts.Subscription, error)
+	SetChannelPaused(ctx context.Context, channelID string, paused bool) error
+	AddFeed(ctx context.Context, f alerts.Feed) (bool, error)
+	RemoveGuildFeed(ctx context.Context, guildID, url string) error
+	Feeds(ctx context.Context) ([]alerts.Feed, error)
+	StoriesSince(ctx context.Context, since time.Time, limit int) ([]alerts.Story, error)
+	RecentDeliveries(ctx context.Context, channelID string, limit int) ([]alerts.Story, error)
+	deliveryStore
+}
+
+// Places resolves and names countries and regions; *geo.Tagger is one.
+type Places interface {
+	Resolve(name string) (code string, ok bool)
+	Suggest(input string, n int) []geo.Place
+	Name(code string) string
+	Flag(code string) string
+}
+
+// Config builds a Bot.
+type Config struct {
+	Token string
+	// ApplicationID registers the commands; empty means the bot user's ID,
+	// which is the application's for every bot created since 2020.
+	ApplicationID string
+	// GuildID registers commands in one server only (instant, for
+	// development); empty registers them globally.
+	GuildID string
+	Store   Store
+	Places  Places
+	// ValidateFeedURL checks a feed URL a member gives before it is stored:
+	// syntax and the SSRF policy.
+	ValidateFeedURL func(url string) error
+	// Changed is called after subscriptions or feeds change, so the matcher
+	// and scheduler reload.
+	Changed func()
+	// HTTPClient and Dialer override how discordgo reaches Discord; tests
+	// point them at bot/discordtest.
+	HTTPClient *http.Client
+	Dialer     *websocket.Dialer
+	// GlobalRate caps requests per second to Discord across all channels;
+	// Discord allows 50, and a 429 costs more than waiting.
+	GlobalRate float64
+	// OnDelivered, if set, is told each delivery attempt's result ("sent",
+	// "retry", "paused") and, when sent, how long the alert was queued.
+	OnDelivered func(result string, queuedFor time.Duration)
+	Now         func() time.Time
+	Logger      *slog.Logger
+}
+
+// Bot is a connected Vigil bot.
+type Bot struct {
+	cfg     Config
+	session *discordgo.Session
+	log     *slog.Logger
+	pacer   *pacer
+
+	readyOnce sync.Once
+	ready     chan struct{}
+	appID     string
+
+	deliverMu sync.Mutex
+	inFlight  map[int64]bool
+	wake      chan struct{}
+	sends     sync.WaitGroup
+}
+
+// Defaults for Config's zero values.
+const (
+	// defaultGlobalRate stays under Discord's global 50 requests per second
+	// with room for interaction replies.
+	defaultGlobalRate = 48
+)
+
+// New returns a Bot; it connects on Open.
+func New(cfg Config) (*Bot, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("bot: no Discord token")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Changed == nil {
+		cfg.Changed = func() {}
+	}
+	if cfg.OnDelivered == nil {
+		cfg.OnDelivered = func(string, time.Duration) {}
+	}
+	if cfg.GlobalRate <= 0 {
+		cfg.GlobalRate = defaultGlobalRate
+	}
+	s, err := discordgo.New("Bot " + cfg.Token)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	if cfg.HTTPClient != nil {
+		s.Client = cfg.HTTPClient
+	}
+	if cfg.Dialer != nil {
+		s.Dialer = cfg.Dialer
+	}
+	s.Identify.Intents = discordgo.IntentsGuilds
+	s.LogLevel = discordgo.LogError
+	b := &Bot{
+		cfg:      cfg,
+		session:  s,
+		log:      cfg.Logger,
+		pacer:    newPacer(cfg.GlobalRate),
+		ready:    make(chan struct{}),
+		appID:    cfg.ApplicationID,
+		inFlight: make(map[int64]bool),
+		wake:     make(chan struct{}, 1),
+	}
+	s.AddHandler(b.onReady)
+	s.AddHandler(b.onInteraction)
+	s.AddHandler(b.onChannelDelete)
+	return b, nil
+}
+
+// Open connects to the gateway, waits for READY and registers the slash
+// commands with one bulk overwrite.
+func (b *Bot) Open(ctx context.Context) error {
+	if err := b.session.Open(); err != nil {
+		return fmt.Errorf("connect to Discord: %w", err)
+	}
+	select {
+	case <-b.ready:
+	case <-ctx.Done():
+		b.session.Close()
+		return fmt.Errorf("connect to Discord: %w", ctx.Err())
+	}
+	if b.appID == "" {
+		b.appID = b.session.State.User.ID
+	}
+	cmds, err := b.session.ApplicationCommandBulkOverwrite(b.appID, b.cfg.GuildID, commands(), discordgo.WithContext(ctx))
+	if err != nil {
+		b.session.Close()
+		return fmt.Errorf("register slash commands: %w", err)
+	}
+	b.log.Info("connected to Discord", "user", b.session.State.User.Username, "commands", len(cmds), "guild", b.cfg.GuildID)
+	return nil
+}
+
+// Close disconnects from the gateway. Stop the delivery worker first.
+func (b *Bot) Close() error { return b.session.Close() }
+
+func (b *Bot) onReady(s *discordgo.Session, r *discordgo.Ready) {
+	b.readyOnce.Do(func() { close(b.ready) })
+}
+
+// onChannelDelete pauses a deleted channel's subscriptions at once rather
+// than waiting for a delivery to fail.
+func (b *Bot) onChannelDelete(s *discordgo.Session, c *discordgo.ChannelDelete) {
+	ctx := context.Background()
+	if err := b.cfg.Store.SetChannelPaused(ctx, c.ID, true); err != nil {
+		b.log.Error("pause deleted channel", "channel", c.ID, "err", err)
+		return
+	}
+	b.cfg.Changed()
+}
+
+// pacer spaces requests evenly so a burst across many channels never
+// exceeds the global rate limit.
+type pacer struct {
+	mu       sync.Mutex
+	interval time.Duration
+	next     time.Time
+}
+
+func newPacer(perSecond float64) *pacer {
+	return &pacer{interval: time.Duration(float64(time.Second) / perSecond)}
+}
+
+// wait blocks until the caller may send one request.
+func (p *pacer) wait(ctx context.Context) error {
+	p.mu.Lock()
+	now := time.Now()
+	slot := p.next
+	if slot.Before(now) {
+		slot = now
+	}
+	p.next = slot.Add(p.interval)
+	p.mu.Unlock()
+	d := time.Until(slot)
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,602 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/match"
+)
+
+// Limits on what one server can set up, so one guild cannot starve others.
+const (
+	maxSubscriptionsPerChannel = 25
+	maxFeedsPerGuild           = 50
+	// Discord: at most 25 autocomplete choices, names and values ≤ 100.
+	maxChoices    = 25
+	maxChoiceName = 100
+	// recentWindow is how far back /watch test and /recent look.
+	recentWindow = 48 * time.Hour
+	recentLimit  = 10
+	// recentScan bounds the stories read for /watch test and /recent.
+	recentScan = 20_000
+	// handlerTimeout bounds one command's storage work: Discord wants an
+	// answer within 3 seconds.
+	handlerTimeout = 2500 * time.Millisecond
+)
+
+// setupPermissions may change a channel's setup. default_member_permissions
+// hides the commands from others; the handler checks again, because server
+// admins can override what a command requires.
+const setupPermissions = discordgo.PermissionManageServer | discordgo.PermissionManageChannels | discordgo.PermissionAdministrator
+
+// commands is the command table, registered in one bulk overwrite.
+func commands() []*discordgo.ApplicationCommand {
+	manage := int64(discordgo.PermissionManageChannels)
+	noDM := false
+	str := func(name, desc string, required, auto bool) *discordgo.ApplicationCommandOption {
+		return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: name, Description: desc, Required: required, Autocomplete: auto}
+	}
+	sub := func(name, desc string, opts ...*discordgo.ApplicationCommandOption) *discordgo.ApplicationCommandOption {
+		return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand, Name: name, Description: desc, Options: opts}
+	}
+	return []*discordgo.ApplicationCommand{
+		{
+			Name: "watch", Description: "Choose what news this channel is alerted about",
+			DefaultMemberPermissions: &manage, DMPermission: &noDM,
+			Options: []*discordgo.ApplicationCommandOption{
+				sub("add", "Alert this channel about stories matching a query and/or regions",
+					str("query", `Words to look for: NATO drone, "Baltic Sea" cable, Wagner OR "Africa Corps", -exercise`, false, false),
+					str("region", "Countries or regions, comma-separated: baltic-states, PL, Sahel", false, true),
+					str("feed", "Only stories from this feed", false, true),
+					&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionRole, Name: "mention", Description: "A role to mention with each alert"}),
+				sub("remove", "Stop one of this channel's subscriptions",
+					&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionInteger, Name: "id", Description: "The subscription (see /watch list)", Required: true, Autocomplete: true}),
+				sub("list", "Show what this channel watches"),
+				sub("test", "Show which recent stories a query would have matched",
+					str("query", "The query to try", true, false),
+					str("region", "Countries or regions, comma-separated", false, true)),
+				sub("resume", "Resume this channel's subscriptions after fixing the bot's permissions"),
+			},
+		},
+		{
+			Name: "feeds", Description: "Manage the news feeds Vigil polls for this server",
+			DefaultMemberPermissions: &manage, DMPermission: &noDM,
+			Options: []*discordgo.ApplicationCommandOption{
+				sub("add", "Poll a new RSS, Atom or JSON feed", str("url", "The feed's address (https://…)", true, false)),
+				sub("remove", "Stop polling a feed this server added", str("url", "The feed", true, true)),
+				sub("list", "Show the feeds and their health"),
+			},
+		},
+		{
+			Name: "recent", Description: "Latest stories for this channel, or matching a region or query",
+			DMPermission: &noDM,
+			Options: []*discordgo.ApplicationCommandOption{
+				str("region", "Countries or regions, comma-separated", false, true),
+				str("query", "Words to look for", false, false),
+			},
+		},
+	}
+}
+
+// request is a parsed interaction.
+type request struct {
+	i       *discordgo.InteractionCreate
+	command string
+	sub     string
+	opts    map[string]*discordgo.ApplicationCommandInteractionDataOption
+	userID  string
+}
+
+func (r request) str(name string) string {
+	if o, ok := r.opts[name]; ok {
+		return strings.TrimSpace(o.StringValue())
+	}
+	return ""
+}
+
+func parseRequest(i *discordgo.InteractionCreate) request {
+	data := i.ApplicationCommandData()
+	r := request{i: i, command: data.Name, opts: map[string]*discordgo.ApplicationCommandInteractionDataOption{}}
+	opts := data.Options
+	if len(opts) == 1 && opts[0].Type == discordgo.ApplicationCommandOptionSubCommand {
+		r.sub = opts[0].Name
+		opts = opts[0].Options
+	}
+	for _, o := range opts {
+		r.opts[o.Name] = o
+	}
+	if i.Member != nil && i.Member.User != nil {
+		r.userID = i.Member.User.ID
+	}
+	return r
+}
+
+// userError is a reply meant for the member, not a fault of Vigil's.
+type userError struct{ msg string }
+
+func (e *userError) Error() string { return e.msg }
+
+func userErrorf(format string, args ...any) error { return &userError{fmt.Sprintf(format, args...)} }
+
+func (b *Bot) onInteraction(s *discordgo.Session, i *discordgo.InteractionCreate) {
+	switch i.Type {
+	case discordgo.InteractionApplicationCommand:
+		b.handleCommand(i)
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		b.handleAutocomplete(i)
+	}
+}
+
+func (b *Bot) handleCommand(i *discordgo.InteractionCreate) {
+	if i.GuildID == "" || i.Member == nil {
+		b.reply(i, "Vigil works in server channels: use its commands in the channel that should receive alerts.")
+		return
+	}
+	r := parseRequest(i)
+	log := b.log.With("command", r.command, "sub", r.sub, "guild", i.GuildID, "channel", i.ChannelID, "user", r.userID)
+	if r.command != "recent" && i.Member.Permissions&setupPermissions == 0 {
+		b.reply(i, "Only members with **Manage Server** or **Manage Channels** can change what this channel watches.")
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), handlerTimeout)
+	defer cancel()
+	var text string
+	var err error
+	switch r.command + " " + r.sub {
+	case "watch add":
+		text, err = b.watchAdd(ctx, r)
+	case "watch remove":
+		text, err = b.watchRemove(ctx, r)
+	case "watch list":
+		text, err = b.watchList(ctx, r)
+	case "watch test":
+		text, err = b.watchTest(ctx, r)
+	case "watch resume":
+		text, err = b.watchResume(ctx, r)
+	case "feeds add":
+		text, err = b.feedsAdd(ctx, r)
+	case "feeds remove":
+		text, err = b.feedsRemove(ctx, r)
+	case "feeds list":
+		text, err = b.feedsList(ctx, r)
+	case "recent ":
+		text, err = b.recent(ctx, r)
+	default:
+		err = userErrorf("Vigil does not know that command; it may have been removed. Try /watch list.")
+	}
+	var ue *userError
+	switch {
+	case errors.As(err, &ue):
+		text = ue.msg
+	case err != nil:
+		log.Error("command failed", "err", err)
+		text = "Something went wrong on Vigil's side; nothing was changed. Please try again in a minute."
+	default:
+		log.Info("command handled")
+	}
+	b.reply(i, text)
+}
+
+// reply answers an interaction with an ephemeral message no one is pinged by.
+func (b *Bot) reply(i *discordgo.InteractionCreate, text string) {
+	err := b.session.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{
+			Content:         truncate(text, maxContent),
+			Flags:           discordgo.MessageFlagsEphemeral,
+			AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}},
+		},
+	})
+	if err != nil {
+		b.log.Error("reply to interaction", "interaction", i.ID, "err", err)
+	}
+}
+
+// parseRegions resolves a comma-separated list of countries and regions;
+// unknown names are an error with suggestions.
+func (b *Bot) parseRegions(input string) ([]string, error) {
+	if input == "" {
+		return nil, nil
+	}
+	var codes []string
+	seen := map[string]bool{}
+	for _, part := range strings.Split(input, ",") {
+		name := strings.TrimSpace(part)
+		if name == "" {
+			continue
+		}
+		code, ok := b.cfg.Places.Resolve(name)
+		if !ok {
+			var hints []string
+			for _, p := range b.cfg.Places.Suggest(name, 3) {
+				hints = append(hints, fmt.Sprintf("`%s` (%s)", p.Code, p.Name))
+			}
+			msg := fmt.Sprintf("I don't know the place %q.", name)
+			if len(hints) > 0 {
+				msg += " Did you mean " + strings.Join(hints, ", ") + "?"
+			}
+			return nil, userErrorf("%s Use country names or codes (PL, Poland) or region names (baltic-states, Sahel).", msg)
+		}
+		if !seen[code] {
+			seen[code] = true
+			codes = append(codes, code)
+		}
+	}
+	return codes, nil
+}
+
+func (b *Bot) validateQuery(q string) error {
+	if q == "" {
+		return nil
+	}
+	if err := match.Validate(q); err != nil {
+		return userErrorf("That query doesn't work: %v", err)
+	}
+	return nil
+}
+
+func (b *Bot) watchAdd(ctx context.Context, r request) (string, error) {
+	q := r.str("query")
+	if err := b.validateQuery(q); err != nil {
+		return "", err
+	}
+	regions, err := b.parseRegions(r.str("region"))
+	if err != nil {
+		return "", err
+	}
+	feedURL := r.str("feed")
+	if q == "" && len(regions) == 0 && feedURL == "" {
+		return "", userErrorf("Give a `query`, a `region` or a `feed` (or several) so the channel isn't sent every story.")
+	}
+	existing, err := b.cfg.Store.Subscriptions(ctx, r.i.ChannelID)
+	if err != nil {
+		return "", err
+	}
+	if len(existing) >= maxSubscriptionsPerChannel {
+		return "", userErrorf("This channel already has %d subscriptions, the most one channel can have. Remove one with /watch remove, or combine queries with OR.", maxSubscriptionsPerChannel)
+	}
+	var feeds []string
+	if feedURL != "" {
+		known, err := b.cfg.Store.Feeds(ctx)
+		if err != nil {
+			return "", err
+		}
+		if !hasFeed(known, feedURL) {
+			return "", userErrorf("Vigil doesn't poll %s. Add it first with /feeds add.", feedURL)
+		}
+		feeds = []string{feedURL}
+	}
+	role := ""
+	if o, ok := r.opts["mention"]; ok {
+		role = fmt.Sprint(o.Value)
+	}
+	sub, err := b.cfg.Store.AddSubscription(ctx, alerts.Subscription{
+		GuildID: r.i.GuildID, ChannelID: r.i.ChannelID, Query: q, Regions: regions, Feeds: feeds, MentionRoleID: role,
+	}, r.userID)
+	if err != nil {
+		return "", err
+	}
+	b.cfg.Changed()
+	return fmt.Sprintf("Watching: %s (subscription %d). New matching stories will be posted here.", b.describe(sub), sub.ID), nil
+}
+
+func hasFeed(feeds []alerts.Feed, url string) bool {
+	for _, f := range feeds {
+		if f.URL == url {
+			return true
+		}
+	}
+	return false
+}
+
+// describe renders a subscription for people.
+func (b *Bot) describe(s alerts.Subscription) string {
+	var parts []string
+	if s.Query != "" {
+		parts = append(parts, "`"+strings.ReplaceAll(s.Query, "`", "'")+"`")
+	}
+	if len(s.Regions) > 0 {
+		names := make([]string, len(s.Regions))
+		for i, c := range s.Regions {
+			names[i] = strings.TrimSpace(b.cfg.Places.Flag(c) + " " + b.cfg.Places.Name(c))
+		}
+		parts = append(parts, "in "+strings.Join(names, ", "))
+	}
+	if len(s.Feeds) > 0 {
+		parts = append(parts, "from <"+strings.Join(s.Feeds, ">, <")+">")
+	}
+	if s.MentionRoleID != "" {
+		parts = append(parts, "mentioning <@&"+s.MentionRoleID+">")
+	}
+	return strings.Join(parts, " ")
+}
+
+func (b *Bot) watchRemove(ctx context.Context, r request) (string, error) {
+	o, ok := r.opts["id"]
+	if !ok {
+		return "", userErrorf("Say which subscription to remove; /watch list shows their numbers.")
+	}
+	id := o.IntValue()
+	if err := b.cfg.Store.RemoveSubscription(ctx, r.i.ChannelID, id); err != nil {
+		if errors.Is(err, alerts.ErrNotFound) {
+			return "", userErrorf("This channel has no subscription %d; /watch list shows its subscriptions.", id)
+		}
+		return "", err
+	}
+	b.cfg.Changed()
+	return fmt.Sprintf("Removed subscription %d.", id), nil
+}
+
+func (b *Bot) watchList(ctx context.Context, r request) (string, error) {
+	subs, err := b.cfg.Store.Subscriptions(ctx, r.i.ChannelID)
+	if err != nil {
+		return "", err
+	}
+	if len(subs) == 0 {
+		return "This channel watches nothing yet. Add a subscription with /watch add.", nil
+	}
+	lines := []string{"This channel watches:"}
+	for _, s := range subs {
+		line := fmt.Sprintf("**%d** · %s", s.ID, b.describe(s))
+		if s.Paused {
+			line += " — ⏸ paused: Vigil could not post here. Fix the bot's permissions (View Channel, Send Messages, Embed Links), then /watch resume."
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+func (b *Bot) watchResume(ctx context.Context, r request) (string, error) {
+	if err := b.cfg.Store.SetChannelPaused(ctx, r.i.ChannelID, false); err != nil {
+		return "", err
+	}
+	b.cfg.Changed()
+	return "Resumed this channel's subscriptions.", nil
+}
+
+func (b *Bot) watchTest(ctx context.Context, r request) (string, error) {
+	q := r.str("query")
+	if err := b.validateQuery(q); err != nil {
+		return "", err
+	}
+	regions, err := b.parseRegions(r.str("region"))
+	if err != nil {
+		return "", err
+	}
+	hits, scanned, err := b.search(ctx, q, regions)
+	if err != nil {
+		return "", err
+	}
+	if len(hits) == 0 {
+		return fmt.Sprintf("None of the %d stories of the last %v would have matched.", scanned, recentWindow), nil
+	}
+	lines := []string{fmt.Sprintf("%d of the %d stories of the last %v would have matched; the latest:", len(hits), scanned, recentWindow)}
+	for _, s := range hits[:min(len(hits), recentLimit)] {
+		lines = append(lines, storyLine(s))
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// search matches recent stories against an ad-hoc query and regions, newest
+// first.
+func (b *Bot) search(ctx context.Context, q string, regions []string) ([]alerts.Story, int, error) {
+	ix, err := match.NewIndex([]alerts.Subscription{{ID: 1, Query: q, Regions: regions}})
+	if err != nil {
+		return nil, 0, userErrorf("That query doesn't work: %v", err)
+	}
+	stories, err := b.cfg.Store.StoriesSince(ctx, b.cfg.Now().Add(-recentWindow), recentScan)
+	if err != nil {
+		return nil, 0, err
+	}
+	var hits []alerts.Story
+	for i := range stories {
+		if len(ix.Match(&stories[i])) > 0 {
+			hits = append(hits, stories[i])
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Published.After(hits[j].Published) })
+	return hits, len(stories), nil
+}
+
+func (b *Bot) recent(ctx context.Context, r request) (string, error) {
+	q := r.str("query")
+	if err := b.validateQuery(q); err != nil {
+		return "", err
+	}
+	regions, err := b.parseRegions(r.str("region"))
+	if err != nil {
+		return "", err
+	}
+	var stories []alerts.Story
+	if q == "" && len(regions) == 0 {
+		stories, err = b.cfg.Store.RecentDeliveries(ctx, r.i.ChannelID, recentLimit)
+		if err != nil {
+			return "", err
+		}
+		if len(stories) == 0 {
+			return "Nothing has been posted here yet. Give a `region` or `query` to search recent stories.", nil
+		}
+	} else {
+		stories, _, err = b.search(ctx, q, regions)
+		if err != nil {
+			return "", err
+		}
+		if len(stories) == 0 {
+			return fmt.Sprintf("No story of the last %v matches.", recentWindow), nil
+		}
+	}
+	lines := []string{"Latest stories:"}
+	for _, s := range stories[:min(len(stories), recentLimit)] {
+		lines = append(lines, storyLine(s))
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+func (b *Bot) feedsAdd(ctx context.Context, r request) (string, error) {
+	url := r.str("url")
+	if err := b.cfg.ValidateFeedURL(url); err != nil {
+		return "", userErrorf("Vigil can't poll that address: %v", err)
+	}
+	feeds, err := b.cfg.Store.Feeds(ctx)
+	if err != nil {
+		return "", err
+	}
+	if hasFeed(feeds, url) {
+		return fmt.Sprintf("Vigil already polls <%s>.", url), nil
+	}
+	n := 0
+	for _, f := range feeds {
+		if f.GuildID == r.i.GuildID {
+			n++
+		}
+	}
+	if n >= maxFeedsPerGuild {
+		return "", userErrorf("This server has added %d feeds, the most one server can add. Remove one with /feeds remove.", maxFeedsPerGuild)
+	}
+	if _, err := b.cfg.Store.AddFeed(ctx, alerts.Feed{URL: url, GuildID: r.i.GuildID}); err != nil {
+		return "", err
+	}
+	b.cfg.Changed()
+	// The slash command never waits on the feed: the poller fetches it
+	// within its jitter, and /feeds list shows how that went.
+	return fmt.Sprintf("Added <%s>. Vigil polls it within a minute; its current stories are recorded without alerting, and new ones are matched from then on. /feeds list shows its health.", url), nil
+}
+
+func (b *Bot) feedsRemove(ctx context.Context, r request) (string, error) {
+	url := r.str("url")
+	if err := b.cfg.Store.RemoveGuildFeed(ctx, r.i.GuildID, url); err != nil {
+		if errors.Is(err, alerts.ErrNotFound) {
+			return "", userErrorf("This server didn't add <%s>; feeds from the bot's config can only be changed by its operator.", url)
+		}
+		return "", err
+	}
+	b.cfg.Changed()
+	return fmt.Sprintf("Removed <%s>. Stories already seen stay in briefings.", url), nil
+}
+
+func (b *Bot) feedsList(ctx context.Context, r request) (string, error) {
+	feeds, err := b.cfg.Store.Feeds(ctx)
+	if err != nil {
+		return "", err
+	}
+	var lines []string
+	for _, f := range feeds {
+		if f.GuildID != "" && f.GuildID != r.i.GuildID {
+			continue
+		}
+		name := f.Title
+		if name == "" {
+			name = f.URL
+		}
+		status := "✅"
+		detail := "not polled yet"
+		if !f.LastPollAt.IsZero() {
+			detail = fmt.Sprintf("last poll <t:%d:R>", f.LastPollAt.Unix())
+		}
+		if f.LastError != "" {
+			status = "⚠️"
+			detail += fmt.Sprintf(", failing %d× — %s", f.ConsecutiveFailures, escapeMarkdown(truncate(f.LastError, 200)))
+		}
+		owner := "config"
+		if f.GuildID != "" {
+			owner = "added here"
+		}
+		lines = append(lines, fmt.Sprintf("%s **%s** (%s) · <%s> · %s", status, escapeMarkdown(name), owner, f.URL, detail))
+	}
+	if len(lines) == 0 {
+		return "No feeds yet. Add one with /feeds add.", nil
+	}
+	return strings.Join(append([]string{"Feeds:"}, lines...), "\n"), nil
+}
+
+// handleAutocomplete offers regions, feeds and subscriptions as the member
+// types. It never errors at the member: no match is an empty list.
+func (b *Bot) handleAutocomplete(i *discordgo.InteractionCreate) {
+	data := i.ApplicationCommandData()
+	opts := data.Options
+	if len(opts) == 1 && opts[0].Type == discordgo.ApplicationCommandOptionSubCommand {
+		opts = opts[0].Options
+	}
+	var focused *discordgo.ApplicationCommandInteractionDataOption
+	for _, o := range opts {
+		if o.Focused {
+			focused = o
+		}
+	}
+	var choices []*discordgo.ApplicationCommandOptionChoice
+	if focused != nil && i.GuildID != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), handlerTimeout)
+		defer cancel()
+		choices = b.choices(ctx, i, focused)
+	}
+	err := b.session.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionApplicationCommandAutocompleteResult,
+		Data: &discordgo.InteractionResponseData{Choices: choices},
+	})
+	if err != nil {
+		b.log.Error("answer autocomplete", "interaction", i.ID, "err", err)
+	}
+}
+
+func (b *Bot) choices(ctx context.Context, i *discordgo.InteractionCreate, o *discordgo.ApplicationCommandInteractionDataOption) []*discordgo.ApplicationCommandOptionChoice {
+	var out []*discordgo.ApplicationCommandOptionChoice
+	add := func(name string, value any) {
+		if len(out) < maxChoices {
+			out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: truncate(name, maxChoiceName), Value: value})
+		}
+	}
+	typed := fmt.Sprint(o.Value)
+	switch o.Name {
+	case "region":
+		// Complete the last item of a comma-separated list.
+		head, last := "", typed
+		if k := strings.LastIndex(typed, ","); k >= 0 {
+			head, last = typed[:k+1]+" ", strings.TrimSpace(typed[k+1:])
+		}
+		for _, p := range b.cfg.Places.Suggest(last, maxChoices) {
+			v := head + p.Code
+			if len(v) <= maxChoiceName {
+				add(strings.TrimSpace(b.cfg.Places.Flag(p.Code)+" "+p.Name+" ("+p.Code+")"), v)
+			}
+		}
+	case "feed", "url":
+		feeds, err := b.cfg.Store.Feeds(ctx)
+		if err != nil {
+			b.log.Error("autocomplete feeds", "err", err)
+			return nil
+		}
+		for _, f := range feeds {
+			if f.GuildID != "" && f.GuildID != i.GuildID || len(f.URL) > maxChoiceName {
+				continue
+			}
+			label := f.URL
+			if f.Title != "" {
+				label = f.Title + " — " + f.URL
+			}
+			if strings.Contains(strings.ToLower(label), strings.ToLower(typed)) {
+				add(label, f.URL)
+			}
+		}
+	case "id":
+		subs, err := b.cfg.Store.Subscriptions(ctx, i.ChannelID)
+		if err != nil {
+			b.log.Error("autocomplete subscriptions", "err", err)
+			return nil
+		}
+		for _, s := range subs {
+			label := strconv.FormatInt(s.ID, 10) + " · " + b.describe(s)
+			if strings.Contains(strings.ToLower(label), strings.ToLower(typed)) {
+				add(label, s.ID)
+			}
+		}
+	}
+	return out
+}

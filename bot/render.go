@@ -1,0 +1,179 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/vigilbot/vigil/alerts"
+)
+
+// Discord's embed limits.
+const (
+	maxEmbedTitle       = 256
+	maxEmbedDescription = 4096
+	maxFieldValue       = 1024
+	maxFooterText       = 2048
+	// A message's content holds at most 2000 characters.
+	maxContent = 2000
+)
+
+// Embed colours: by region family, so a busy channel can be scanned by eye.
+var regionColours = []struct {
+	regions []string
+	colour  int
+}{
+	{[]string{"eastern-europe", "baltic-states", "nato-eastern-flank", "black-sea", "caucasus", "nordics", "arctic"}, 0x3B82F6},
+	{[]string{"middle-east", "gulf", "levant", "red-sea"}, 0xF59E0B},
+	{[]string{"africa", "sahel", "horn-of-africa", "maghreb"}, 0x10B981},
+	{[]string{"asia", "indo-pacific", "south-china-sea", "taiwan-strait", "korean-peninsula"}, 0xEF4444},
+	{[]string{"americas", "latin-america"}, 0x8B5CF6},
+}
+
+const defaultColour = 0x64748B
+
+func colourFor(regions []string) int {
+	for _, rc := range regionColours {
+		for _, want := range rc.regions {
+			for _, r := range regions {
+				if r == want {
+					return rc.colour
+				}
+			}
+		}
+	}
+	return defaultColour
+}
+
+// alertMessage renders a delivery as the message Vigil posts.
+func (b *Bot) alertMessage(d alerts.Delivery) messageCreate {
+	s := d.Story
+	embed := &discordgo.MessageEmbed{
+		Type:        discordgo.EmbedTypeRich,
+		Title:       truncate(escapeMarkdown(s.Title), maxEmbedTitle),
+		URL:         safeURL(s.URL),
+		Description: truncate(escapeMarkdown(orText(s.Summary, s.Text)), maxEmbedDescription),
+		Color:       colourFor(s.Regions),
+		Footer:      &discordgo.MessageEmbedFooter{Text: truncate(escapeMarkdown(s.Source), maxFooterText)},
+	}
+	if !s.Published.IsZero() {
+		embed.Timestamp = s.Published.UTC().Format(time.RFC3339)
+	}
+	if places := b.placesLine(s); places != "" {
+		embed.Fields = append(embed.Fields, &discordgo.MessageEmbedField{Name: "Where", Value: truncate(places, maxFieldValue), Inline: false})
+	}
+	if len(d.Terms) > 0 {
+		embed.Fields = append(embed.Fields, &discordgo.MessageEmbedField{Name: "Matched", Value: truncate(escapeMarkdown(strings.Join(d.Terms, ", ")), maxFieldValue), Inline: true})
+	}
+	msg := messageCreate{
+		Embeds: []*discordgo.MessageEmbed{embed},
+		// Nothing in a feed may ping anyone: parse nothing, and allow only
+		// the role the subscription asked for.
+		AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}},
+		Nonce:           d.Nonce,
+		EnforceNonce:    true,
+	}
+	if d.MentionRoleID != "" {
+		msg.Content = "<@&" + d.MentionRoleID + ">"
+		msg.AllowedMentions.Roles = []string{d.MentionRoleID}
+	}
+	return msg
+}
+
+// placesLine lists a story's countries with flags, then its named regions.
+func (b *Bot) placesLine(s alerts.Story) string {
+	if b.cfg.Places == nil {
+		return ""
+	}
+	var parts []string
+	for _, c := range s.Countries {
+		parts = append(parts, strings.TrimSpace(b.cfg.Places.Flag(c)+" "+b.cfg.Places.Name(c)))
+	}
+	for _, r := range s.Regions {
+		parts = append(parts, b.cfg.Places.Name(r))
+	}
+	return escapeMarkdown(strings.Join(parts, " · "))
+}
+
+// messageCreate is the body of POST /channels/{id}/messages. discordgo's
+// MessageSend has no nonce, and the nonce is what makes a retry safe.
+type messageCreate struct {
+	Content         string                            `json:"content,omitempty"`
+	Embeds          []*discordgo.MessageEmbed         `json:"embeds,omitempty"`
+	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
+	Nonce           string                            `json:"nonce,omitempty"`
+	EnforceNonce    bool                              `json:"enforce_nonce,omitempty"`
+}
+
+// markdownSpecials are the characters Discord markdown gives meaning to.
+const markdownSpecials = "\\*_~`|>#-[]()<"
+
+// escapeMarkdown makes feed text display literally: markdown characters are
+// escaped and mass mentions broken with a zero-width space, so that even a
+// client ignoring allowed_mentions shows no ping.
+func escapeMarkdown(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for _, r := range s {
+		if strings.ContainsRune(markdownSpecials, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+		if r == '@' {
+			b.WriteRune('\u200b')
+		}
+	}
+	return b.String()
+}
+
+// truncate cuts s to at most n characters at a word boundary, with an
+// ellipsis, never splitting an escape sequence.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	runes := []rune(s)[:n-1]
+	cut := len(runes)
+	for i := len(runes) - 1; i > n/2; i-- {
+		if runes[i] == ' ' {
+			cut = i
+			break
+		}
+	}
+	for cut > 0 && runes[cut-1] == '\\' {
+		cut--
+	}
+	return strings.TrimRight(string(runes[:cut]), " ") + "…"
+}
+
+func orText(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// safeURL keeps only http(s) links: an embed URL of another scheme is
+// rejected by Discord and would fail the whole message.
+func safeURL(u string) string {
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		return u
+	}
+	return ""
+}
+
+// storyLine is one story as a line in a list reply.
+func storyLine(s alerts.Story) string {
+	title := truncate(escapeMarkdown(s.Title), 200)
+	if u := safeURL(s.URL); u != "" {
+		title = fmt.Sprintf("[%s](<%s>)", title, u)
+	}
+	when := ""
+	if !s.Published.IsZero() {
+		when = fmt.Sprintf(" · <t:%d:R>", s.Published.Unix())
+	}
+	return fmt.Sprintf("• %s — %s%s", title, escapeMarkdown(s.Source), when)
+}
