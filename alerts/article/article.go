@@ -31,6 +31,10 @@ const (
 	// minTextChars is the least extracted text worth using over a feed's
 	// teaser; less means readability found a cookie banner or a paywall.
 	minTextChars = 200
+	// maxElements caps the HTML elements readability will work through: news
+	// pages carry a few thousand; its scoring passes are superlinear, so a
+	// page of a hundred thousand elements is refused rather than chewed on.
+	maxElements = 20_000
 )
 
 // Errors callers may branch on; each is wrapped with the URL.
@@ -88,11 +92,27 @@ func (e *Extractor) Text(ctx context.Context, pageURL string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("fetch article %s: %w", pageURL, err)
 	}
-	text, err := extract(body, u)
-	if err != nil {
-		return "", fmt.Errorf("extract article %s: %w", pageURL, err)
+	// Extraction is CPU work on untrusted HTML; the deadline covers it too,
+	// so a pathological page costs the caller no more than the timeout. The
+	// element limit bounds the abandoned work.
+	type result struct {
+		text string
+		err  error
 	}
-	return text, nil
+	done := make(chan result, 1)
+	go func() {
+		text, err := extract(body, u)
+		done <- result{text, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return "", fmt.Errorf("extract article %s: not done within %v: %w", pageURL, e.timeout, ctx.Err())
+	case r := <-done:
+		if r.err != nil {
+			return "", fmt.Errorf("extract article %s: %w", pageURL, r.err)
+		}
+		return r.text, nil
+	}
 }
 
 // fetch GETs the page and returns its body decoded to UTF-8, enforcing the
@@ -151,6 +171,7 @@ func (e *Extractor) fetch(ctx context.Context, u *url.URL) (string, error) {
 // text, one paragraph per block.
 func extract(page string, u *url.URL) (string, error) {
 	parser := readability.NewParser()
+	parser.MaxElemsToParse = maxElements
 	art, err := parser.Parse(strings.NewReader(page), u)
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", ErrNoText, err)

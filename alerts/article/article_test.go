@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -152,6 +153,14 @@ func TestTextFailures(t *testing.T) {
 			wantErr: ErrNoText, wantMsg: "extract article",
 		},
 		{
+			name: "a page with more elements than the limit is refused",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/html")
+				w.Write([]byte("<html><body>" + strings.Repeat("<span>x</span>", maxElements+10) + "</body></html>"))
+			},
+			wantErr: ErrNoText, wantMsg: "extract article",
+		},
+		{
 			name:    "a relative URL is refused",
 			handler: func(w http.ResponseWriter, r *http.Request) { t.Error("request made for a bad URL") },
 			path:    "relative/path", wantMsg: "not an absolute http(s) URL",
@@ -190,4 +199,31 @@ func TestTextHonoursCallerCancellation(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error = %v, want context.Canceled", err)
 	}
+}
+
+func FuzzExtract(f *testing.F) {
+	page, err := os.ReadFile(filepath.Join("testdata", "article.html"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(page))
+	f.Add("<html><body><p>" + strings.Repeat("Short text. ", 40) + "</p></body></html>")
+	f.Add("<p><div><table><tr><td>unclosed")
+	f.Add("")
+	u, _ := url.Parse("https://news.example/story")
+	f.Fuzz(func(t *testing.T, page string) {
+		text, err := extract(page, u)
+		if err != nil {
+			if !errors.Is(err, ErrNoText) {
+				t.Fatalf("error %v is not ErrNoText", err)
+			}
+			return
+		}
+		if len([]rune(text)) < minTextChars {
+			t.Fatalf("returned %d characters, below the minimum", len([]rune(text)))
+		}
+		if strings.Contains(text, "\n\n\n") || strings.HasPrefix(text, " ") {
+			t.Fatalf("text not tidied: %q", text[:min(len(text), 80)])
+		}
+	})
 }
