@@ -29,16 +29,17 @@ func FuzzTag(f *testing.F) {
 }
 
 func BenchmarkTag(b *testing.B) {
-	text, err := os.ReadFile(filepath.Join("testdata", "seed-story.txt"))
+	raw, err := os.ReadFile(filepath.Join("testdata", "seed-story.txt"))
 	if err != nil {
 		b.Fatal(err)
 	}
+	text := string(raw)
 	title := "NATO reassures Baltic states over Russian threat"
 	tg := newTagger(b)
 	b.SetBytes(int64(len(title) + len(text)))
 	b.ReportAllocs()
 	for b.Loop() {
-		tg.Tag(title, string(text))
+		tg.Tag(title, text)
 	}
 }
 

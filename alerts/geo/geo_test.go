@@ -250,3 +250,24 @@ func TestTagIsSafeForConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+func TestTagKnowsAlternativeNamesDemonymsAndMetonyms(t *testing.T) {
+	tg := newTagger(t)
+	tests := map[string]string{
+		"U.S.": "US", "US": "US", "USA": "US", "America": "US", "the Pentagon": "US", "the White House": "US",
+		"UK": "GB", "Britain": "GB", "Great Britain": "GB", "British": "GB", "Downing Street": "GB", "Whitehall": "GB",
+		"Holland": "NL", "Dutch": "NL", "Burma": "MM", "Ivory Coast": "CI", "Czechia": "CZ", "Türkiye": "TR",
+		"Iranian": "IR", "Tehran": "IR", "Afghan": "AF", "Emirati": "AE", "Ukrainian": "UA", "Russian": "RU",
+		"the Kremlin": "RU", "Kaliningrad": "RU", "Gaza": "PS", "West Bank": "PS", "Donbas": "UA", "Donetsk": "UA",
+		"Luhansk": "UA", "Kharkiv": "UA", "Crimea": "UA", "Zhongnanhai": "CN", "Beijing": "CN", "Pyongyang": "KP",
+		"the Elysee": "FR", "the Élysée": "FR", "Brussels": "BE", "Kyiv": "UA", "Tbilisi": "GE",
+	}
+	for name, want := range tests {
+		t.Run(name+" is "+want, func(t *testing.T) {
+			got := tg.Tag("", "Reports from "+name+" today.")
+			if !slices.Equal(got.Countries, []string{want}) {
+				t.Errorf("Tag(%q).Countries = %v, want [%s]", name, got.Countries, want)
+			}
+		})
+	}
+}

@@ -436,20 +436,41 @@ func (t *Tagger) collect(s *scan) Tags {
 			}
 		}
 	}
-	var tags Tags
-	for _, ci := range t.countryOrder {
-		if !countries[ci] {
-			continue
-		}
-		tags.Countries = append(tags.Countries, t.countries[ci].code)
-		for _, ri := range t.memberOf[ci] {
-			regions[ri] = true
+	nc := 0
+	for ci, hit := range countries {
+		if hit {
+			nc++
+			for _, ri := range t.memberOf[ci] {
+				regions[ri] = true
+			}
 		}
 	}
-	for _, ri := range t.regionOrder {
-		if regions[ri] {
-			tags.Regions = append(tags.Regions, t.regions[ri].slug)
+	var tags Tags
+	if nc > 0 {
+		tags.Countries = make([]string, 0, nc)
+		for _, ci := range t.countryOrder {
+			if countries[ci] {
+				tags.Countries = append(tags.Countries, t.countries[ci].code)
+			}
+		}
+	}
+	if nr := count(regions); nr > 0 {
+		tags.Regions = make([]string, 0, nr)
+		for _, ri := range t.regionOrder {
+			if regions[ri] {
+				tags.Regions = append(tags.Regions, t.regions[ri].slug)
+			}
 		}
 	}
 	return tags
+}
+
+func count(b []bool) int {
+	n := 0
+	for _, v := range b {
+		if v {
+			n++
+		}
+	}
+	return n
 }
