@@ -256,3 +256,32 @@ func TestGazetteerCoversEveryCountryAndRegion(t *testing.T) {
 		t.Error("Regions() not in slug order")
 	}
 }
+
+func TestEveryGazetteerNameTagsItsPlace(t *testing.T) {
+	tg := newTagger(t)
+	g, err := loadGazetteer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range g.Countries {
+		for _, list := range [][]string{{c.Name, c.Official}, c.Aliases, c.Demonyms, c.Cities, c.Places} {
+			for _, name := range list {
+				if name == "" {
+					continue
+				}
+				if got := tg.Tag("", "Reports from "+name+" today."); !slices.Contains(got.Countries, c.Code) {
+					t.Errorf("%s: %q tags %v", c.Code, name, got.Countries)
+				}
+			}
+		}
+	}
+	for _, r := range g.Regions {
+		for _, list := range [][]string{{r.Name}, r.Aliases, r.Places} {
+			for _, name := range list {
+				if got := tg.Tag("", "Reports from "+name+" today."); !slices.Contains(got.Regions, r.Slug) {
+					t.Errorf("%s: %q tags %v", r.Slug, name, got.Regions)
+				}
+			}
+		}
+	}
+}
