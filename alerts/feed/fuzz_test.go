@@ -64,7 +64,7 @@ func checkStory(t *testing.T, s alerts.Story, markupFree bool) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{"rss2.xml", "atom.xml", "feed.json", "latin1.xml", "latin1-prolog.xml", "malformed.xml"} {
+	for _, name := range []string{"rss2.xml", "atom.xml", "feed.json", "latin1.xml", "latin1-prolog.xml", "malformed.xml", "rss091.xml", "rdf.xml"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)

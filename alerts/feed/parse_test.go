@@ -60,6 +60,8 @@ func TestParseMatchesGoldenFiles(t *testing.T) {
 		{"atom.xml", "https://baltic.example.org/atom.xml", "atom", 2},
 		{"feed.json", "https://json.example.net/feed.json", "json", 2},
 		{"latin1-prolog.xml", "https://latin1.example.fr/rss", "rss", 1},
+		{"rss091.xml", "http://cert.example.org/rss.xml", "rss", 1},
+		{"rdf.xml", "https://rdf.example.jp/index.rdf", "rss", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture+" parses into the golden stories", func(t *testing.T) {
