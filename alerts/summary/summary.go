@@ -244,7 +244,7 @@ func vectors(cands []string) []vector {
 	var df []int
 	for i, s := range cands {
 		seen := map[int]bool{}
-		for _, t := range Terms(s) {
+		for _, t := range contentTerms(s) {
 			id, ok := ids[t]
 			if !ok {
 				id = len(ids)
@@ -333,9 +333,9 @@ func truncate(s string, max int) string {
 	return head + ellipsis
 }
 
-// Terms returns the content words of s, lower-cased and lightly stemmed, in
-// order, with stopwords removed. It is what summaries and clustering compare.
-func Terms(s string) []string {
+// contentTerms returns the content words of s, lower-cased and lightly
+// stemmed, in order, with stopwords removed: what the ranking compares.
+func contentTerms(s string) []string {
 	var out []string
 	for _, w := range Words(s) {
 		w = strings.ToLower(strings.Trim(w, "'’"))
