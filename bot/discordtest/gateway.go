@@ -222,6 +222,10 @@ type gatewayConn struct {
 
 	wmu      sync.Mutex
 	compress bool
+	// zw and zbuf are reused for every frame: a fresh zlib writer costs
+	// some 800 KB of allocation.
+	zw   *zlib.Writer
+	zbuf bytes.Buffer
 
 	// session is only touched by the connection's own goroutine, and by
 	// InvalidateSessions through detachSession.
@@ -546,15 +550,19 @@ func (c *gatewayConn) write(data []byte) error {
 	defer c.wmu.Unlock()
 	mt := websocket.TextMessage
 	if c.compress {
-		var buf bytes.Buffer
-		zw := zlib.NewWriter(&buf)
-		if _, err := zw.Write(data); err != nil {
+		c.zbuf.Reset()
+		if c.zw == nil {
+			c.zw = zlib.NewWriter(&c.zbuf)
+		} else {
+			c.zw.Reset(&c.zbuf)
+		}
+		if _, err := c.zw.Write(data); err != nil {
 			return fmt.Errorf("compress frame: %w", err)
 		}
-		if err := zw.Close(); err != nil {
+		if err := c.zw.Close(); err != nil {
 			return fmt.Errorf("compress frame: %w", err)
 		}
-		data, mt = buf.Bytes(), websocket.BinaryMessage
+		data, mt = c.zbuf.Bytes(), websocket.BinaryMessage
 	}
 	if err := c.ws.SetWriteDeadline(time.Now().Add(gatewayWriteTimeout)); err != nil {
 		return fmt.Errorf("set write deadline: %w", err)
