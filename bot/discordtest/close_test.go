@@ -31,6 +31,7 @@ func TestCloseStopsEveryGoroutine(t *testing.T) {
 	c := dialAndHello(t, srv)
 	c.identify(srv.Token(), true)
 	c.expectDispatch("READY", 1)
+	c.expectDispatch("GUILD_CREATE", 2)
 
 	srv.FailNext("GET", "/users/@me", 1, Slow(time.Minute))
 	errc := make(chan error, 1)
