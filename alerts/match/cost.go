@@ -30,6 +30,7 @@ func wordCost(w string) float64 {
 const (
 	functionWordCost = 0.9
 	newsWordCost     = 0.3
+	topicWordCost    = 0.1
 )
 
 // functionWords are English function words and the most frequent verbs.
@@ -49,8 +50,28 @@ leader military minister ministry national news north official officials people 
 president report reported reports security south state states told troops united war
 week world`
 
+// topicWords are the subjects of security news: any one is in a tenth of
+// stories or so, far more than the named entities people pair them with
+// ("Hezbollah drone" should wait for "Hezbollah", not for "drone").
+const topicWords = `aid airspace airstrike ammunition arms arrest artillery assassination
+attackers bomb bombing breach cable cartel casualties ceasefire civilian civilians
+conflict conscription convoy coup crackdown cyber cyberattack data deal dead deaths
+deployment detained drill drills drone drones election elections embargo energy
+espionage evacuation explosion explosives extremist famine fighter fighters fighting
+gas hack hacker hackers hostage hostages humanitarian infrastructure injured insurgent
+insurgents intelligence invasion jet jets malware militant militants militia missile
+missiles navy nuclear offensive oil outage pipeline piracy port protest protesters
+protests raid ransomware rebel rebels refugee refugees rocket rockets sabotage
+sanction sanctions satellite shelling ship ships soldier soldiers spy strike strikes
+submarine summit surveillance talks tanker terror terrorism terrorist threat treaty
+truce uranium vessel violence vote weapon weapons wounded`
+
 var commonWordCost = func() map[string]float64 {
 	m := map[string]float64{}
+	for _, w := range strings.Fields(topicWords) {
+		k, _ := normalizeWord(w)
+		m[k] = topicWordCost
+	}
 	for _, w := range strings.Fields(newsWords) {
 		k, _ := normalizeWord(w)
 		m[k] = newsWordCost

@@ -22,27 +22,67 @@ type Index struct {
 	// up here and the rest ignored.
 	dict  map[string]int32
 	words []string // by dictionary number
-	// postings lists, for each word, the subscriptions (indexes into subs)
-	// keyed under it: those that cannot match unless it occurs.
-	postings [][]int32
+	// known is a Bloom filter of dict, small enough to stay in cache: most
+	// of a story's words are in no query, and it turns them away without
+	// a lookup in dict, which at 100,000 subscriptions is a cache miss.
+	known *[knownWords]uint64
+	// postings lists, for each word, the subscriptions keyed under it:
+	// those that cannot match unless it occurs.
+	postings [][]posting
 	// Subscriptions with an empty query are keyed under their regions,
 	// else their feeds, else match every story (a firehose).
 	byRegion map[string][]int32
 	byFeed   map[string][]int32
 	always   []int32
 
+	// prog holds every query's nodes, display the term of each word and
+	// phrase node (for Match.Terms), phraseWords the words of phrases.
+	prog        []instr
+	display     []string
+	phraseWords []int32
+
 	scratch *sync.Pool // of *scratch sized for this index
+}
+
+// posting is a subscription keyed under a word, with two cheap tests that
+// rule it out without reading the subscription itself (at 100,000
+// subscriptions, reading one is a cache miss; these are not).
+type posting struct {
+	sub int32 // index into Index.subs
+	// also is another word the subscription needs along with the key, or
+	// -1: "Hezbollah drone" keyed under "hezbollah" needs "drone" too.
+	also int32
+	// regions is the Bloom mask of the subscription's regions (see
+	// regionBit), 0 for anywhere: the story's mask must share a bit.
+	regions uint64
 }
 
 // compiledSub is one subscription ready to evaluate.
 type compiledSub struct {
 	sub     alerts.Subscription
 	query   *Query
-	prog    *cnode   // nil for an empty query
+	prog    int32    // start of its program in Index.prog, -1 for an empty query
 	regions []string // lower case, for case-insensitive comparison
 }
 
-// cnode is a query node with its words replaced by dictionary numbers.
+// instr is one node of a query in Index.prog. A query's nodes are stored
+// together, in prefix order (a node, then its children's subtrees), so
+// evaluating one reads a few adjacent cache lines instead of chasing
+// pointers across the heap: at 100,000 subscriptions that is most of the
+// cost of a candidate.
+type instr struct {
+	kind exprKind
+	// n is the number of children (AND, OR, NOT) or of words (phrase).
+	n uint16
+	// end is the index just past this node's subtree.
+	end int32
+	// arg is the word (exprWord) or the start of the words in
+	// Index.phraseWords (exprPhrase).
+	arg int32
+}
+
+// cnode is a query node with its words replaced by dictionary numbers,
+// used while building; Match runs the flattened form in Index.prog.
 type cnode struct {
 	kind    exprKind
 	words   []int32 // exprWord: one; exprPhrase: the phrase's words
@@ -148,49 +188,66 @@ func (ix *Index) Match(s *alerts.Story) []alerts.Match {
 	defer ix.scratch.Put(sc)
 	sc.reset()
 
-	sc.tokenize(ix.dict, s.Title)
+	sc.tokenize(ix, s.Title)
 	sc.ids = append(sc.ids, -1) // titleGap: no phrase spans title and text
-	sc.tokenize(ix.dict, s.Text)
+	sc.tokenize(ix, s.Text)
 	sc.link()
 
-	for _, t := range sc.present {
-		sc.addCandidates(ix.postings[t])
+	var storyRegions uint64
+	for _, tags := range [...][]string{s.Countries, s.Regions} {
+		for _, r := range tags {
+			sc.buf = append(sc.buf[:0], r...)
+			lowerASCII(sc.buf)
+			storyRegions |= regionBit(sc.buf)
+			sc.addCandidates(ix.byRegion[string(sc.buf)])
+		}
 	}
-	if len(ix.byRegion) > 0 {
-		for _, tags := range [...][]string{s.Countries, s.Regions} {
-			for _, r := range tags {
-				sc.buf = append(sc.buf[:0], r...)
-				lowerASCII(sc.buf)
-				sc.addCandidates(ix.byRegion[string(sc.buf)])
+	for _, t := range sc.present {
+		for _, p := range ix.postings[t] {
+			if (p.regions == 0 || p.regions&storyRegions != 0) && (p.also < 0 || sc.has(p.also)) {
+				sc.addCandidate(p.sub)
 			}
 		}
 	}
 	sc.addCandidates(ix.byFeed[s.FeedURL])
 	sc.addCandidates(ix.always)
-	if len(sc.cands) == 0 {
+	for _, ci := range sc.cands {
+		c := &ix.subs[ci]
+		if c.accepts(s) && (c.prog < 0 || sc.eval(ix, c.prog)) {
+			sc.hits = append(sc.hits, ci)
+		}
+	}
+	if len(sc.hits) == 0 {
 		return nil
 	}
 	// Subscriptions are stored in ID order, so index order is ID order.
-	slices.Sort(sc.cands)
+	slices.Sort(sc.hits)
 
-	var out []alerts.Match
-	for _, ci := range sc.cands {
+	out := make([]alerts.Match, len(sc.hits))
+	// All the matches' Terms share one array: one allocation, not one per
+	// match. termEnds[i] is where match i's terms end.
+	sc.terms = sc.terms[:0]
+	sc.termEnds = sc.termEnds[:0]
+	for i, ci := range sc.hits {
 		c := &ix.subs[ci]
-		if !c.accepts(s) || (c.prog != nil && !sc.eval(c.prog)) {
-			continue
-		}
-		m := alerts.Match{
+		out[i] = alerts.Match{
 			StoryID:        s.ID,
 			FeedURL:        s.FeedURL,
 			SubscriptionID: c.sub.ID,
 			ChannelID:      c.sub.ChannelID,
 		}
-		if c.prog != nil {
-			sc.terms = sc.terms[:0]
-			sc.collectTerms(c.prog)
-			m.Terms = slices.Clone(sc.terms)
+		if c.prog >= 0 {
+			sc.collectTerms(ix, c.prog, len(sc.terms))
 		}
-		out = append(out, m)
+		sc.termEnds = append(sc.termEnds, len(sc.terms))
+	}
+	terms := slices.Clone(sc.terms)
+	start := 0
+	for i, end := range sc.termEnds {
+		if end > start {
+			out[i].Terms = terms[start:end:end]
+		}
+		start = end
 	}
 	return out
 }
@@ -246,21 +303,37 @@ func build(compiled []compiledSub) *Index {
 		byRegion: map[string][]int32{},
 		byFeed:   map[string][]int32{},
 	}
-	var keys []int32
+	var keys []key
 	for i := range ix.subs {
 		c := &ix.subs[i]
+		var tree *cnode
+		c.prog = -1
 		if c.query.root != nil {
-			c.prog = ix.compile(c.query.root)
+			tree = ix.compile(c.query.root)
+			c.prog = int32(len(ix.prog))
+			ix.flatten(tree)
 		}
 		if c.sub.Paused {
 			continue // held for With, never a candidate
 		}
 		idx := int32(i)
 		switch {
-		case c.prog != nil:
-			keys, _ = ix.keyWords(c.prog, keys[:0])
-			for _, k := range slices.Compact(keys) {
-				ix.postings[k] = append(ix.postings[k], idx)
+		case tree != nil:
+			var regions uint64
+			for _, r := range c.regions {
+				regions |= regionBit([]byte(r))
+			}
+			keys, _ = ix.keys(tree, keys[:0])
+			slices.SortFunc(keys, func(a, b key) int { return cmp.Or(cmp.Compare(a.word, b.word), cmp.Compare(a.also, b.also)) })
+			for i, k := range keys {
+				if i > 0 && keys[i-1].word == k.word {
+					// Keyed twice under one word: drop the hint, either
+					// pair may be the one that matches.
+					last := &ix.postings[k.word][len(ix.postings[k.word])-1]
+					last.also = -1
+					continue
+				}
+				ix.postings[k.word] = append(ix.postings[k.word], posting{sub: idx, also: k.also, regions: regions})
 			}
 		case len(c.regions) > 0:
 			for _, r := range slices.Compact(slices.Sorted(slices.Values(c.regions))) {
@@ -273,6 +346,11 @@ func build(compiled []compiledSub) *Index {
 		default:
 			ix.always = append(ix.always, idx)
 		}
+	}
+	ix.known = new([knownWords]uint64)
+	for _, w := range ix.words {
+		h := knownHash([]byte(w))
+		ix.known[h/64] |= 1 << (h % 64)
 	}
 	nTerms, nSubs := len(ix.dict), len(ix.subs)
 	ix.scratch = &sync.Pool{New: func() any { return newScratch(nTerms, nSubs) }}
@@ -297,6 +375,50 @@ func (ix *Index) compile(e *expr) *cnode {
 	return n
 }
 
+// knownWords sizes Index.known: 2^19 bits (64 KiB) keep false positives
+// under 5% for the 40,000 distinct words of 100,000 subscriptions.
+const knownWords = 1 << 19 / 64
+
+func (ix *Index) mayKnow(w []byte) bool {
+	h := knownHash(w)
+	return ix.known[h/64]&(1<<(h%64)) != 0
+}
+
+// knownHash is FNV-1a reduced to a bit number of Index.known.
+func knownHash(w []byte) uint32 {
+	h := uint64(14695981039346656037)
+	for _, c := range w {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return uint32(h >> (64 - 19))
+}
+
+// flatten appends n's subtree to ix.prog in prefix order.
+func (ix *Index) flatten(n *cnode) {
+	at := len(ix.prog)
+	in := instr{kind: n.kind}
+	display := ""
+	switch n.kind {
+	case exprWord:
+		in.arg = n.words[0]
+		display = n.display
+	case exprPhrase:
+		in.n = uint16(len(n.words))
+		in.arg = int32(len(ix.phraseWords))
+		ix.phraseWords = append(ix.phraseWords, n.words...)
+		display = n.display
+	default:
+		in.n = uint16(len(n.kids))
+	}
+	ix.prog = append(ix.prog, in)
+	ix.display = append(ix.display, display)
+	for _, k := range n.kids {
+		ix.flatten(k)
+	}
+	ix.prog[at].end = int32(len(ix.prog))
+}
+
 func (ix *Index) word(w string) int32 {
 	if id, ok := ix.dict[w]; ok {
 		return id
@@ -308,47 +430,93 @@ func (ix *Index) word(w string) int32 {
 	return id
 }
 
-// keyWords appends to keys a set of words such that the node cannot match
-// a story containing none of them, choosing the cheapest such set by
-// wordCost, and returns the set's cost. An AND is keyed by its cheapest
-// positive child (every child must match, so any one will do); an OR by
-// all its alternatives; a phrase by its rarest word.
-func (ix *Index) keyWords(n *cnode, keys []int32) ([]int32, float64) {
+// key is a word a subscription is keyed under and, if known, another
+// word it needs along with it (-1 when not).
+type key struct{ word, also int32 }
+
+// keys appends a set of keys such that the node cannot match a story
+// unless, for one key, both words occur; it chooses the cheapest set by
+// wordCost and returns its cost. An AND is keyed by its cheapest positive
+// child (every child must match, so any one will do) with another child's
+// required word as the hint; an OR by all its alternatives; a phrase by
+// its rarest word, with its next rarest as the hint.
+func (ix *Index) keys(n *cnode, keys []key) ([]key, float64) {
 	switch n.kind {
 	case exprWord:
-		return append(keys, n.words[0]), wordCost(ix.words[n.words[0]])
+		return append(keys, key{n.words[0], -1}), ix.cost(n.words[0])
 	case exprPhrase:
-		best, bestCost := n.words[0], wordCost(ix.words[n.words[0]])
-		for _, w := range n.words[1:] {
-			if c := wordCost(ix.words[w]); c < bestCost {
-				best, bestCost = w, c
-			}
-		}
-		return append(keys, best), bestCost
+		first, second := ix.rarest(n.words)
+		return append(keys, key{first, second}), ix.cost(first)
 	case exprOr:
 		total := 0.0
 		for _, k := range n.kids {
 			var c float64
-			keys, c = ix.keyWords(k, keys)
+			keys, c = ix.keys(k, keys)
 			total += c
 		}
 		return keys, total
 	case exprAnd:
-		var best []int32
-		bestCost := -1.0
-		for _, k := range n.kids {
+		var best []key
+		bestCost, bestKid := -1.0, -1
+		for i, k := range n.kids {
 			if k.kind == exprNot {
 				continue
 			}
-			ks, c := ix.keyWords(k, nil)
+			ks, c := ix.keys(k, nil)
 			if bestCost < 0 || c < bestCost {
-				best, bestCost = ks, c
+				best, bestCost, bestKid = ks, c, i
+			}
+		}
+		// The hint: the rarest word another positive child requires.
+		also, alsoCost := int32(-1), 0.0
+		for i, k := range n.kids {
+			if i == bestKid || (k.kind != exprWord && k.kind != exprPhrase) {
+				continue
+			}
+			w, _ := ix.rarest(k.words)
+			if c := ix.cost(w); also < 0 || c < alsoCost {
+				also, alsoCost = w, c
+			}
+		}
+		for i := range best {
+			if best[i].also < 0 && also != best[i].word {
+				best[i].also = also
 			}
 		}
 		return append(keys, best...), bestCost
 	}
 	// exprNot is never keyed: the parser guarantees a positive sibling.
 	return keys, 0
+}
+
+// rarest returns the two cheapest of words by wordCost, the second -1
+// when there is one word or the phrase repeats it.
+func (ix *Index) rarest(words []int32) (first, second int32) {
+	first, second = words[0], -1
+	for _, w := range words[1:] {
+		switch {
+		case w == first || w == second:
+		case ix.cost(w) < ix.cost(first):
+			first, second = w, first
+		case second < 0 || ix.cost(w) < ix.cost(second):
+			second = w
+		}
+	}
+	return first, second
+}
+
+func (ix *Index) cost(w int32) float64 { return wordCost(ix.words[w]) }
+
+// regionBit is the bit of a lower-case region code or slug in a 64-bit
+// Bloom mask. With the one to three regions stories and filters carry,
+// false positives are rare, and harmless: the filter itself is checked.
+func regionBit(r []byte) uint64 {
+	h := uint64(14695981039346656037) // FNV-1a
+	for _, c := range r {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return 1 << (h % 64)
 }
 
 // scratch is the per-call working memory of Match, pooled so that a
@@ -362,12 +530,14 @@ type scratch struct {
 	// Per subscription: candStamp == gen once it is a candidate.
 	candStamp []uint32
 
-	ids     []int32 // the story's words as dictionary numbers, -1 unknown
-	next    []int32 // per position: next position of the same word, or -1
-	present []int32 // distinct dictionary words in the story
-	cands   []int32
-	buf     []byte
-	terms   []string
+	ids      []int32 // the story's words as dictionary numbers, -1 unknown
+	next     []int32 // per position: next position of the same word, or -1
+	present  []int32 // distinct dictionary words in the story
+	cands    []int32
+	hits     []int32 // candidates that match
+	buf      []byte
+	terms    []string // Match.Terms of every match, end to end
+	termEnds []int
 }
 
 func newScratch(nTerms, nSubs int) any {
@@ -388,10 +558,11 @@ func (sc *scratch) reset() {
 	sc.ids = sc.ids[:0]
 	sc.present = sc.present[:0]
 	sc.cands = sc.cands[:0]
+	sc.hits = sc.hits[:0]
 }
 
 // tokenize appends the dictionary numbers of s's words to sc.ids.
-func (sc *scratch) tokenize(dict map[string]int32, s string) {
+func (sc *scratch) tokenize(ix *Index, s string) {
 	for i := 0; ; {
 		start, end, next := scanWord(s, i)
 		if start == end {
@@ -399,7 +570,11 @@ func (sc *scratch) tokenize(dict map[string]int32, s string) {
 		}
 		i = next
 		sc.buf = stemPlural(foldWord(sc.buf[:0], s[start:end]))
-		id, ok := dict[string(sc.buf)]
+		if !ix.mayKnow(sc.buf) {
+			sc.ids = append(sc.ids, -1)
+			continue
+		}
+		id, ok := ix.dict[string(sc.buf)]
 		if !ok {
 			sc.ids = append(sc.ids, -1)
 			continue
@@ -430,10 +605,14 @@ func (sc *scratch) link() {
 
 func (sc *scratch) addCandidates(list []int32) {
 	for _, ci := range list {
-		if sc.candStamp[ci] != sc.gen {
-			sc.candStamp[ci] = sc.gen
-			sc.cands = append(sc.cands, ci)
-		}
+		sc.addCandidate(ci)
+	}
+}
+
+func (sc *scratch) addCandidate(ci int32) {
+	if sc.candStamp[ci] != sc.gen {
+		sc.candStamp[ci] = sc.gen
+		sc.cands = append(sc.cands, ci)
 	}
 }
 
@@ -466,24 +645,26 @@ func (sc *scratch) hasPhrase(words []int32) bool {
 	return false
 }
 
-func (sc *scratch) eval(n *cnode) bool {
-	switch n.kind {
+// eval runs the query node at ix.prog[i] against the story.
+func (sc *scratch) eval(ix *Index, i int32) bool {
+	in := &ix.prog[i]
+	switch in.kind {
 	case exprWord:
-		return sc.has(n.words[0])
+		return sc.has(in.arg)
 	case exprPhrase:
-		return sc.hasPhrase(n.words)
+		return sc.hasPhrase(ix.phraseWords[in.arg : in.arg+int32(in.n)])
 	case exprNot:
-		return !sc.eval(n.kids[0])
+		return !sc.eval(ix, i+1)
 	case exprAnd:
-		for _, k := range n.kids {
-			if !sc.eval(k) {
+		for k := i + 1; k < in.end; k = ix.prog[k].end {
+			if !sc.eval(ix, k) {
 				return false
 			}
 		}
 		return true
 	case exprOr:
-		for _, k := range n.kids {
-			if sc.eval(k) {
+		for k := i + 1; k < in.end; k = ix.prog[k].end {
+			if sc.eval(ix, k) {
 				return true
 			}
 		}
@@ -491,19 +672,19 @@ func (sc *scratch) eval(n *cnode) bool {
 	return false
 }
 
-// collectTerms appends to sc.terms, once each, the positive words and
-// phrases of a matching query that occur in the story.
-func (sc *scratch) collectTerms(n *cnode) {
-	switch n.kind {
+// collectTerms appends to sc.terms the positive words and phrases of the
+// matching query node at ix.prog[i] that occur in the story, each once
+// since sc.terms[from].
+func (sc *scratch) collectTerms(ix *Index, i int32, from int) {
+	in := &ix.prog[i]
+	switch in.kind {
 	case exprWord, exprPhrase:
-		if (n.kind == exprWord && sc.has(n.words[0])) || (n.kind == exprPhrase && sc.hasPhrase(n.words)) {
-			if !slices.Contains(sc.terms, n.display) {
-				sc.terms = append(sc.terms, n.display)
-			}
+		if sc.eval(ix, i) && !slices.Contains(sc.terms[from:], ix.display[i]) {
+			sc.terms = append(sc.terms, ix.display[i])
 		}
 	case exprAnd, exprOr:
-		for _, k := range n.kids {
-			sc.collectTerms(k)
+		for k := i + 1; k < in.end; k = ix.prog[k].end {
+			sc.collectTerms(ix, k, from)
 		}
 	}
 }

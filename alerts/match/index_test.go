@@ -105,7 +105,7 @@ func TestIndexMatchTerms(t *testing.T) {
 }
 
 func TestIndexMatchesLikeEachQueryAlone(t *testing.T) {
-	w := newWorkload(1)
+	w := newWorkload(1, popularQuerySkew)
 	subs := w.subscriptions(3000)
 	// A few of every kind the index keys differently.
 	subs = append(subs,
@@ -236,7 +236,7 @@ func TestIndexDoesNotShareTheCallersSlices(t *testing.T) {
 }
 
 func TestIndexIsSafeForConcurrentUse(t *testing.T) {
-	w := newWorkload(2)
+	w := newWorkload(2, popularQuerySkew)
 	ix := newTestIndex(t, w.subscriptions(2000)...)
 	stories := w.stories(40)
 	want := make([][]int64, len(stories))

@@ -23,7 +23,7 @@ minister president country attack killed city report group since into last could
 three north south border army defence foreign war national according`
 
 // Topic words people combine with an entity ("Hezbollah drone").
-const topicWords = `drone missile cable sanctions ransomware cyberattack ceasefire
+const benchTopicWords = `drone missile cable sanctions ransomware cyberattack ceasefire
 airstrike shelling pipeline hostage protest coup election refugee tanker strait
 frigate submarine warship nuclear uranium enrichment militia insurgent ambush
 convoy checkpoint blockade smuggling cartel kidnapping assassination bombing
@@ -55,12 +55,24 @@ type workload struct {
 }
 
 const (
+	vocabularySeed    = 1
 	generalVocabulary = 20000 // distinct common words in stories
 	entityVocabulary  = 30000 // distinct named entities
 )
 
-func newWorkload(seed uint64) *workload {
-	w := &workload{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+// Skews of the Zipf-like laws: a higher querySkew concentrates people's
+// subscriptions on the most-mentioned entities.
+const (
+	storyEntitySkew   = 0.9
+	specificQuerySkew = 0.5
+	popularQuerySkew  = 0.9
+)
+
+// newWorkload returns a generator of stories and subscriptions. The
+// vocabulary is the same whatever the seed, so that stories and
+// subscriptions generated from different seeds talk about the same things.
+func newWorkload(seed uint64, querySkew float64) *workload {
+	w := &workload{rng: rand.New(rand.NewPCG(vocabularySeed, vocabularySeed))}
 	seen := map[string]bool{}
 	for _, f := range strings.Fields(headWords) {
 		w.general = append(w.general, f)
@@ -72,7 +84,7 @@ func newWorkload(seed uint64) *workload {
 			w.general = append(w.general, s)
 		}
 	}
-	w.topics = strings.Fields(topicWords)
+	w.topics = strings.Fields(benchTopicWords)
 	for _, e := range strings.Split(realEntities, "|") {
 		w.entities = append(w.entities, strings.TrimSpace(e))
 	}
@@ -86,10 +98,11 @@ func newWorkload(seed uint64) *workload {
 			w.entities = append(w.entities, name)
 		}
 	}
+	w.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	w.generalC = zipfCDF(len(w.general), 1.0)
 	w.topicsC = zipfCDF(len(w.topics), 0.8)
-	w.entityC = zipfCDF(len(w.entities), 0.9)
-	w.queryC = zipfCDF(len(w.entities), 0.7)
+	w.entityC = zipfCDF(len(w.entities), storyEntitySkew)
+	w.queryC = zipfCDF(len(w.entities), querySkew)
 	return w
 }
 

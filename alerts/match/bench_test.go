@@ -1,0 +1,116 @@
+package match
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// benchStories is how many stories each matching benchmark cycles through.
+const benchStories = 10000
+
+var benchData = sync.OnceValue(func() *workload { return newWorkload(42, specificQuerySkew) })
+
+// BenchmarkMatch reports the cost of matching one story (ns/story, the
+// same as ns/op) against 10 and 100,000 subscriptions, and the average
+// number of matches per story.
+func BenchmarkMatch(b *testing.B) {
+	w := benchData()
+	stories := w.stories(benchStories)
+	for _, n := range []int{10, 100000} {
+		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
+			ix, err := NewIndex(newWorkload(7, specificQuerySkew).subscriptions(n))
+			if err != nil {
+				b.Fatal(err)
+			}
+			matches := 0
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				matches += len(ix.Match(&stories[i%len(stories)]))
+			}
+			b.ReportMetric(float64(matches)/float64(b.N), "matches/story")
+		})
+	}
+}
+
+// BenchmarkMatchRatio matches each story against the 10- and the
+// 100,000-subscription index in turn and reports both costs and their
+// ratio. On a shared machine, where load changes from one second to the
+// next, interleaving keeps the ratio honest.
+func BenchmarkMatchRatio(b *testing.B) {
+	w := benchData()
+	stories := w.stories(benchStories)
+	var ix [2]*Index
+	for i, n := range []int{10, 100000} {
+		var err error
+		if ix[i], err = NewIndex(newWorkload(7, specificQuerySkew).subscriptions(n)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var spent [2]time.Duration
+	var matches [2]int
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		s := &stories[i%len(stories)]
+		for k := range ix {
+			start := time.Now()
+			matches[k] += len(ix[k].Match(s))
+			spent[k] += time.Since(start)
+		}
+	}
+	b.ReportMetric(float64(spent[0].Nanoseconds())/float64(b.N), "ns/story@10")
+	b.ReportMetric(float64(spent[1].Nanoseconds())/float64(b.N), "ns/story@100k")
+	b.ReportMetric(float64(spent[1])/float64(spent[0]), "ratio")
+	b.ReportMetric(float64(matches[0])/float64(b.N), "matches/story@10")
+	b.ReportMetric(float64(matches[1])/float64(b.N), "matches/story@100k")
+}
+
+// BenchmarkNewIndex reports the time to build an index of 100,000
+// subscriptions from scratch, and to derive one with 100 changes.
+func BenchmarkNewIndex(b *testing.B) {
+	subs := newWorkload(7, specificQuerySkew).subscriptions(100000)
+	b.Run("subs=100000", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := NewIndex(subs); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("with=100", func(b *testing.B) {
+		ix, err := NewIndex(subs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		add := newWorkload(8, specificQuerySkew).subscriptions(50)
+		for i := range add {
+			add[i].ID += 200000
+		}
+		remove := []int64{1, 2, 3, 500, 7000, 9000, 10000, 20000, 99999}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := ix.With(add, remove); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// TestBuildOf100kSubscriptionsIsFast enforces the build-time requirement:
+// under 2 s for 100,000 subscriptions.
+func TestBuildOf100kSubscriptionsIsFast(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("times a build of 100,000 subscriptions")
+	}
+	subs := newWorkload(7, specificQuerySkew).subscriptions(100000)
+	start := time.Now()
+	ix, err := NewIndex(subs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("building %d subscriptions took %v", ix.Len(), d)
+	}
+}
