@@ -36,7 +36,7 @@ const (
 	// maxBucket bounds one LSH bucket; a term pair shared by more stories
 	// than this in one window says little, and the cap keeps each Assign's
 	// work bounded whatever the news.
-	maxBucket = 48
+	maxBucket = 24
 	// timeDecay lowers the similarity of stories a whole window apart by this
 	// fraction: reports of one event bunch within hours, while the same
 	// place's next incident comes a day or two later.
@@ -85,6 +85,9 @@ type Clusterer struct {
 	watermark time.Time // newest story time seen
 	probe     uint64    // stamps candidates so each is counted once per Assign
 	cands     []*entry  // reused candidate buffer
+	// work counts bucket entries visited and candidates scored, so tests and
+	// benchmarks can check that the cost per story stays bounded.
+	work struct{ visited, scored int }
 }
 
 // cluster is one event.
@@ -205,6 +208,7 @@ func (c *Clusterer) bestMatch(e *entry) (best *cluster, bestSim float64) {
 	c.probe++
 	cands := c.cands[:0]
 	for _, k := range e.bands {
+		c.work.visited += len(c.buckets[k])
 		for _, o := range c.buckets[k] {
 			if o.probe != c.probe {
 				o.probe, o.hits = c.probe, 0
@@ -229,6 +233,7 @@ func (c *Clusterer) bestMatch(e *entry) (best *cluster, bestSim float64) {
 		if !c.open(o.cl, e.at) || absDuration(e.at.Sub(o.at)) > c.opt.Window {
 			continue
 		}
+		c.work.scored++
 		sim := similarity(&e.feat, &o.feat)
 		sim *= 1 - timeDecay*float64(absDuration(e.at.Sub(o.at)))/float64(c.opt.Window)
 		if sim > bestSim || sim == bestSim && best != nil && earlier(o.cl, best) {

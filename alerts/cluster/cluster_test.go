@@ -321,14 +321,19 @@ func FuzzAssign(f *testing.F) {
 func benchmarkAssign(b *testing.B, n int) {
 	stories := generateStories(n, 42)
 	b.ReportAllocs()
+	var c *Clusterer
 	for b.Loop() {
-		c := New(Options{})
+		c = New(Options{})
 		for i := range stories {
 			s := stories[i].story
 			c.Assign(&s)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/story")
+	// Work per story, independent of machine load: bounded by the bucket and
+	// verification caps however many stories there are.
+	b.ReportMetric(float64(c.work.visited)/float64(n), "visited/story")
+	b.ReportMetric(float64(c.work.scored)/float64(n), "scored/story")
 }
 
 func BenchmarkAssign1k(b *testing.B)  { benchmarkAssign(b, 1_000) }
