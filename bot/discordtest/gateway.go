@@ -93,12 +93,12 @@ func (s *Server) Dispatch(event string, data any) {
 		s.tb.Errorf("Dispatch %s: no gateway session has identified yet", event)
 		return
 	}
+	s.touch(func(st *GatewayStats) { st.Dispatched += len(sessions) })
 	for _, gs := range sessions {
 		gs.mu.Lock()
 		gs.dispatchLocked(event, raw)
 		gs.mu.Unlock()
 	}
-	s.touch(func(st *GatewayStats) { st.Dispatched += len(sessions) })
 }
 
 // Reconnect asks every connected client to reconnect and resume (op 7), as
@@ -371,13 +371,14 @@ func (c *gatewayConn) identify(raw json.RawMessage) bool {
 	c.s.stats.Identifies++
 	c.s.stats.LastIntents = *d.Intents
 	c.s.stats.LastCompress = d.Compress
+	c.s.stats.Dispatched += 1 + len(guilds)
+	c.s.notifyLocked()
 	c.s.mu.Unlock()
 	gs.dispatchLocked("READY", ready)
 	for _, g := range guilds {
 		gs.dispatchLocked("GUILD_CREATE", g)
 	}
 	gs.mu.Unlock()
-	c.s.touch(func(st *GatewayStats) { st.Dispatched += 1 + len(guilds) })
 	c.s.cfg.logger.Debug("gateway session identified", "session", gs.id)
 	return true
 }
@@ -430,23 +431,26 @@ func (c *gatewayConn) resume(raw json.RawMessage) bool {
 	c.setCompress(gs.compress)
 	c.setSession(gs)
 	gs.conn = c
-	replayed := 0
+	var missed [][]byte
 	for _, f := range gs.backlog {
-		if f.seq <= d.Seq {
-			continue
+		if f.seq > d.Seq {
+			missed = append(missed, f.data)
 		}
-		if err := c.write(f.data); err != nil {
+	}
+	// Count before writing, so that a test that saw RESUMED sees the count.
+	c.s.touch(func(st *GatewayStats) {
+		st.Resumes++
+		st.Dispatched += len(missed) + 1
+	})
+	for _, data := range missed {
+		if err := c.write(data); err != nil {
 			gs.mu.Unlock()
 			return false
 		}
-		replayed++
 	}
 	gs.dispatchLocked("RESUMED", json.RawMessage(`{"_trace":["discordtest"]}`))
 	gs.mu.Unlock()
-	c.s.touch(func(st *GatewayStats) {
-		st.Resumes++
-		st.Dispatched += replayed + 1
-	})
+	replayed := len(missed)
 	c.s.cfg.logger.Debug("gateway session resumed", "session", gs.id, "replayed", replayed)
 	return true
 }

@@ -65,13 +65,13 @@ func (s *Server) DeleteChannel(channelID string) {
 // dispatchAll sends an event to live sessions, if there are any.
 func (s *Server) dispatchAll(event string, raw json.RawMessage) {
 	sessions := s.liveSessions()
+	if len(sessions) > 0 {
+		s.touch(func(st *GatewayStats) { st.Dispatched += len(sessions) })
+	}
 	for _, gs := range sessions {
 		gs.mu.Lock()
 		gs.dispatchLocked(event, raw)
 		gs.mu.Unlock()
-	}
-	if len(sessions) > 0 {
-		s.touch(func(st *GatewayStats) { st.Dispatched += len(sessions) })
 	}
 }
 
