@@ -132,19 +132,15 @@ func New(opt Options) *Clusterer {
 // them as they happened. Assigning a story already seen (same feed and ID)
 // returns its event again.
 func (c *Clusterer) Assign(s *alerts.Story) Assignment {
+	e := newEntry(s) // the costly part, outside the lock
+
 	c.mu.Lock()
 	defer c.mu.Unlock()
-
-	at := storyTime(s)
-	c.advance(at)
-	key := storyKey(s)
-	if e, ok := c.entries[key]; ok {
-		s.ClusterID = e.cl.id
-		return Assignment{ClusterID: e.cl.id, Similarity: 1, First: e.cl.first}
+	c.advance(e.at)
+	if old, ok := c.entries[e.key]; ok {
+		s.ClusterID = old.cl.id
+		return Assignment{ClusterID: old.cl.id, Similarity: 1, First: old.cl.first}
 	}
-
-	e := &entry{key: key, url: canonicalURL(s.URL), at: at, feat: extract(s)}
-	e.bands = bandKeys(signature(&e.feat))
 
 	best, bestSim := c.bestMatch(e)
 	if best != nil && bestSim >= c.opt.Threshold {
@@ -152,11 +148,27 @@ func (c *Clusterer) Assign(s *alerts.Story) Assignment {
 		s.ClusterID = best.id
 		return Assignment{ClusterID: best.id, Similarity: bestSim, First: best.first}
 	}
-	cl := &cluster{id: clusterID(s), first: s.ID, firstAt: at}
-	c.clusters[cl.id] = cl
+	id := clusterID(s)
+	if cl, ok := c.clusters[id]; ok {
+		// This story opened the event before, has since expired, and comes
+		// back while later reports keep the event alive: it is still that
+		// event.
+		c.insert(e, cl)
+		s.ClusterID = id
+		return Assignment{ClusterID: id, Similarity: 1, First: cl.first}
+	}
+	cl := &cluster{id: id, first: s.ID, firstAt: e.at}
+	c.clusters[id] = cl
 	c.insert(e, cl)
-	s.ClusterID = cl.id
-	return Assignment{ClusterID: cl.id, New: true, Similarity: bestSim, First: s.ID}
+	s.ClusterID = id
+	return Assignment{ClusterID: id, New: true, Similarity: bestSim, First: s.ID}
+}
+
+// newEntry computes what the Clusterer remembers of a story.
+func newEntry(s *alerts.Story) *entry {
+	e := &entry{key: storyKey(s), url: canonicalURL(s.URL), at: storyTime(s), feat: extract(s)}
+	e.bands = bandKeys(signature(&e.feat))
+	return e
 }
 
 // Restore re-seeds the Clusterer with a stored story after a restart, so that
@@ -167,24 +179,21 @@ func (c *Clusterer) Restore(s alerts.Story) {
 		c.Assign(&s)
 		return
 	}
+	e := newEntry(&s)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	key := storyKey(&s)
-	if _, ok := c.entries[key]; ok {
+	if _, ok := c.entries[e.key]; ok {
 		return
 	}
-	at := storyTime(&s)
 	cl, ok := c.clusters[s.ClusterID]
 	if !ok {
-		cl = &cluster{id: s.ClusterID, first: s.ID, firstAt: at}
+		cl = &cluster{id: s.ClusterID, first: s.ID, firstAt: e.at}
 		c.clusters[cl.id] = cl
-	} else if at.Before(cl.firstAt) {
-		cl.first, cl.firstAt = s.ID, at
+	} else if e.at.Before(cl.firstAt) {
+		cl.first, cl.firstAt = s.ID, e.at
 	}
-	e := &entry{key: key, url: canonicalURL(s.URL), at: at, feat: extract(&s)}
-	e.bands = bandKeys(signature(&e.feat))
 	c.insert(e, cl)
-	c.advance(at)
+	c.advance(e.at)
 }
 
 // Len returns how many stories the Clusterer remembers.
@@ -310,7 +319,7 @@ func (c *Clusterer) remove(e *entry) {
 		}
 	}
 	e.cl.live--
-	if e.cl.live == 0 {
+	if e.cl.live == 0 && c.clusters[e.cl.id] == e.cl {
 		delete(c.clusters, e.cl.id)
 	}
 }

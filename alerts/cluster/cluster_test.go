@@ -339,3 +339,30 @@ func benchmarkAssign(b *testing.B, n int) {
 func BenchmarkAssign1k(b *testing.B)  { benchmarkAssign(b, 1_000) }
 func BenchmarkAssign5k(b *testing.B)  { benchmarkAssign(b, 5_000) }
 func BenchmarkAssign10k(b *testing.B) { benchmarkAssign(b, 10_000) }
+
+func TestAnExpiredOpenerComingBackKeepsItsEvent(t *testing.T) {
+	c := New(Options{Window: 24 * time.Hour})
+	opener := clone(blastAP)
+	first := c.Assign(opener)
+	follow := clone(blastAJ) // 5 h later, joins
+	c.Assign(follow)
+	c.Assign(story("bbc.co.uk", "late", "Typhoon makes landfall in Taiwan", "A typhoon hit Hualien.", t0.Add(26*time.Hour)))
+	// The opener (t0) has expired; the follow-up (t0+5h) has not.
+	again := clone(blastAP)
+	again.Title, again.Text = "Correction appended", "An editor's note was added to this story."
+	got := c.Assign(again)
+	if got.New || got.ClusterID != first.ClusterID {
+		t.Fatalf("returning opener got %+v, want its event %s", got, first.ClusterID)
+	}
+	c.Assign(story("bbc.co.uk", "later", "Floods hit Valencia", "Rain swamped the city.", t0.Add(40*time.Hour)))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.clusters[first.ClusterID]; ok {
+		t.Errorf("event %s still remembered after all its stories expired", first.ClusterID)
+	}
+	for id, cl := range c.clusters {
+		if cl.live <= 0 {
+			t.Errorf("event %s remembered with %d live stories", id, cl.live)
+		}
+	}
+}
