@@ -221,8 +221,23 @@ func rank(cands []string, vecs []vector) []float64 {
 		if short[i] {
 			score[i] *= 0.05
 		}
+		if orphanQuote(cands[i]) {
+			score[i] *= orphanQuoteWeight
+		}
 	}
 	return score
+}
+
+// orphanQuoteWeight discounts a sentence that is nothing but a quotation:
+// lifted out of its paragraph it no longer says who is speaking.
+const orphanQuoteWeight = 0.5
+
+// orphanQuote reports whether s is a quotation standing alone, such as
+// "“Russia must pay for every strike.”"
+func orphanQuote(s string) bool {
+	first, _ := utf8.DecodeRuneInString(s)
+	last, _ := utf8.DecodeLastRuneInString(s)
+	return (first == '"' || first == '“') && (last == '"' || last == '”') && strings.Count(s, string(first)) <= 2
 }
 
 // leadWeight is how much the position prior adds to a sentence's centrality;

@@ -180,6 +180,19 @@ func TestSummarizeLongArticle(t *testing.T) {
 	}
 }
 
+func TestSummarizeWireStory(t *testing.T) {
+	got := Summarize(readFile(t, "drone-strikes.txt"), Options{})
+	golden(t, "drone-strikes.summary.golden", got)
+	if !strings.HasPrefix(got, "Russia launched more than 100 drones") {
+		t.Errorf("summary does not open with the lead, dateline stripped:\n%s", got)
+	}
+	for _, bad := range []string{"Photo: AP", "Read more", `"Russia must pay`} {
+		if strings.Contains(got, bad) {
+			t.Errorf("summary contains %q (caption, boilerplate or orphan quote):\n%s", bad, got)
+		}
+	}
+}
+
 func TestSummarizeBudget(t *testing.T) {
 	long := readFile(t, "seed-story.txt")
 	giant := strings.Repeat("Artillery shelled the northern districts of the city again overnight, ", 30) + "officials said."
