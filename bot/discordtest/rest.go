@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -153,8 +154,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests = append(s.requests, rec)
 	s.notifyLocked()
 	s.mu.Unlock()
-	if err != nil {
-		s.respond(w, rc, "", answer{status: http.StatusRequestEntityTooLarge, body: apiError{Message: "Request entity too large", Code: 40005}})
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		// Discord: 40005 "Request entity too large".
+		s.respond(w, rc, "", fail(http.StatusRequestEntityTooLarge, 40005, "Request entity too large"))
+		return
+	case err != nil:
+		s.respond(w, rc, "", badJSON())
 		return
 	}
 	s.mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, rc)))
@@ -313,6 +319,7 @@ func (s *Server) finish(rc *restCall, route string, status int, dropped bool) {
 	rec := &s.requests[rc.index]
 	rec.Route, rec.Status, rec.Dropped = route, status, dropped
 	s.notifyLocked()
+	s.cfg.logger.Debug("rest request", "method", rec.Method, "path", rec.Path, "status", status, "dropped", dropped)
 }
 
 // unknownRoute answers 405 when the path exists under another method and

@@ -643,3 +643,29 @@ func TestChannelGuildAndUserRoutes(t *testing.T) {
 		restError(t, err, http.StatusNotFound, CodeUnknownChannel)
 	})
 }
+
+func TestMultipartMessageKeepsPayloadAndFiles(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	session := restSession(t, srv)
+	sent, err := session.ChannelMessageSendComplex(alertsChannelID, &discordgo.MessageSend{
+		Content: "Daily briefing attached",
+		Files:   []*discordgo.File{{Name: "briefing.md", ContentType: "text/markdown", Reader: strings.NewReader("# Briefing\n")}},
+	})
+	if err != nil {
+		t.Fatalf("send with file: %v", err)
+	}
+	msgs := srv.Messages(alertsChannelID)
+	if len(msgs) != 1 || msgs[0].Content != "Daily briefing attached" || len(msgs[0].Attachments) != 1 {
+		t.Fatalf("stored %+v, want the content and one attachment", msgs)
+	}
+	if a := msgs[0].Attachments[0]; a.Filename != "briefing.md" || a.Size != int64(len("# Briefing\n")) {
+		t.Errorf("attachment = %+v", a)
+	}
+	if len(sent.Attachments) != 1 || sent.Attachments[0].Filename != "briefing.md" {
+		t.Errorf("answer attachments = %+v", sent.Attachments)
+	}
+	if r := srv.Requests()[0]; r.JSON == nil {
+		t.Errorf("recorded body %q is not the payload_json", r.Body)
+	}
+}

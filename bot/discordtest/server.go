@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -334,6 +335,9 @@ func (t *rewriteTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(out)
 }
 
+// errBodyTooLarge marks a body over maxRequestBody.
+var errBodyTooLarge = errors.New("request body too large")
+
 // readBody reads a bounded request body and, for multipart bodies, extracts
 // payload_json the way Discord does.
 func readBody(r *http.Request) ([]byte, []Attachment, error) {
@@ -358,7 +362,7 @@ func readBody(r *http.Request) ([]byte, []Attachment, error) {
 		return nil, nil, fmt.Errorf("read body: %w", err)
 	}
 	if len(body) > maxRequestBody {
-		return nil, nil, fmt.Errorf("body larger than %d bytes", maxRequestBody)
+		return nil, nil, fmt.Errorf("body larger than %d bytes: %w", maxRequestBody, errBodyTooLarge)
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	return body, nil, nil
