@@ -93,25 +93,30 @@ func TestOpenWithWrongTokenFails(t *testing.T) {
 	}
 }
 
-func TestReconnectResumesAndDeliversMissedEvents(t *testing.T) {
+// TestReconnect shares one discordgo session across its subtests, which run
+// in order: every reconnect costs discordgo a one-second Close.
+func TestReconnect(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
+	srv := newServer(t)
+	resumed := make(chan struct{}, 1)
+	readies := make(chan string, 1)
+	deleted := make(chan string, 1)
+	openSession(t, srv, func(s *discordgo.Session) {
+		s.AddHandler(func(*discordgo.Session, *discordgo.Resumed) { resumed <- struct{}{} })
+		s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) { readies <- r.SessionID })
+		s.AddHandler(func(_ *discordgo.Session, c *discordgo.ChannelDelete) { deleted <- c.ID })
+	})
+	firstSession := receive(t, readies, "READY")
+
+	resumes := []struct {
 		name       string
 		disconnect func(*Server)
 	}{
-		{name: "after the connection drops", disconnect: (*Server).DropConnections},
-		{name: "after op 7 Reconnect", disconnect: (*Server).Reconnect},
+		{name: "after the connection drops discordgo resumes and gets missed events", disconnect: (*Server).DropConnections},
+		{name: "after op 7 Reconnect discordgo resumes and gets missed events", disconnect: (*Server).Reconnect},
 	}
-	for _, tt := range tests {
+	for i, tt := range resumes {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			srv := newServer(t)
-			resumed := make(chan struct{}, 1)
-			deleted := make(chan string, 2)
-			openSession(t, srv, func(s *discordgo.Session) {
-				s.AddHandler(func(*discordgo.Session, *discordgo.Resumed) { resumed <- struct{}{} })
-				s.AddHandler(func(_ *discordgo.Session, c *discordgo.ChannelDelete) { deleted <- c.ID })
-			})
 			tt.disconnect(srv)
 			// Sent while discordgo is reconnecting: it must be replayed.
 			srv.Dispatch("CHANNEL_DELETE", map[string]any{"id": otherChannelID, "guild_id": guildID, "type": 0})
@@ -123,27 +128,23 @@ func TestReconnectResumesAndDeliversMissedEvents(t *testing.T) {
 			if got := receive(t, deleted, "event after resume"); got != alertsChannelID {
 				t.Errorf("event after resume channel = %s, want %s", got, alertsChannelID)
 			}
-			if st := srv.GatewayStats(); st.Identifies != 1 || st.Resumes != 1 {
-				t.Errorf("gateway stats = %+v, want one identify and one resume", st)
+			if st := srv.GatewayStats(); st.Identifies != 1 || st.Resumes != i+1 {
+				t.Errorf("gateway stats = %+v, want one identify and %d resumes", st, i+1)
 			}
 		})
 	}
-}
 
-func TestInvalidatedSessionIdentifiesAgain(t *testing.T) {
-	t.Parallel()
-	srv := newServer(t)
-	readies := make(chan string, 2)
-	openSession(t, srv, func(s *discordgo.Session) {
-		s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) { readies <- r.SessionID })
+	t.Run("after op 9 Invalid Session discordgo identifies again", func(t *testing.T) {
+		srv.InvalidateSessions()
+		if second := receive(t, readies, "READY after op 9"); second == firstSession {
+			t.Errorf("session ID %s reused after invalidation", second)
+		}
+		if st := srv.GatewayStats(); st.Identifies != 2 || st.InvalidSessions != 1 {
+			t.Errorf("gateway stats = %+v, want two identifies and one invalid session", st)
+		}
+		srv.Dispatch("CHANNEL_DELETE", map[string]any{"id": otherChannelID, "guild_id": guildID, "type": 0})
+		if got := receive(t, deleted, "event on the new session"); got != otherChannelID {
+			t.Errorf("event channel = %s, want %s", got, otherChannelID)
+		}
 	})
-	first := receive(t, readies, "first READY")
-	srv.InvalidateSessions()
-	second := receive(t, readies, "READY after op 9")
-	if first == second {
-		t.Errorf("session ID %s reused after invalidation", first)
-	}
-	if st := srv.GatewayStats(); st.Identifies != 2 || st.InvalidSessions != 1 {
-		t.Errorf("gateway stats = %+v, want two identifies and one invalid session", st)
-	}
 }
