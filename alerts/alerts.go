@@ -94,3 +94,21 @@ type Delivery struct {
 	Attempts  int
 	CreatedAt time.Time
 }
+
+// BriefingSetting is when and about what a channel gets its daily briefing.
+type BriefingSetting struct {
+	GuildID   string
+	ChannelID string
+	// At is the local time of day, "HH:MM".
+	At string
+	// Timezone is an IANA zone name such as "Europe/London".
+	Timezone string
+	// Regions and Query select stories beyond those already matched for the
+	// channel; both empty means only the channel's own matches.
+	Regions []string
+	Query   string
+	// LastPeriod is the local date ("2006-01-02") of the last briefing sent
+	// or deliberately skipped.
+	LastPeriod string
+	LastSentAt time.Time
+}

@@ -221,3 +221,45 @@ func TestSubscriptionsAreScopedToTheirChannel(t *testing.T) {
 		t.Errorf("after pausing c1: %+v", all)
 	}
 }
+
+func TestBriefingIsMarkedOncePerPeriod(t *testing.T) {
+	ctx := context.Background()
+	d := openTemp(t, "")
+	b := alerts.BriefingSetting{GuildID: "g", ChannelID: "c1", At: "07:30", Timezone: "Europe/London", Regions: []string{"baltic-states"}}
+	if err := d.SetBriefing(ctx, b, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name   string
+		period string
+		want   bool
+	}{
+		{"the first run of a day marks it", "2026-03-29", true},
+		{"a second run the same day does not", "2026-03-29", false},
+		{"an earlier day cannot be marked after a later one", "2026-03-28", false},
+		{"the next day marks again", "2026-03-30", true},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			ok, err := d.MarkBriefing(ctx, "c1", st.period, t0)
+			if err != nil || ok != st.want {
+				t.Errorf("MarkBriefing(%s) = %v, %v; want %v", st.period, ok, err, st.want)
+			}
+		})
+	}
+	// Changing the time keeps the record of what was sent.
+	b.At = "18:00"
+	if err := d.SetBriefing(ctx, b, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.Briefing(ctx, "c1")
+	if err != nil || got.At != "18:00" || got.LastPeriod != "2026-03-30" || !got.LastSentAt.Equal(t0) || got.Regions[0] != "baltic-states" {
+		t.Errorf("briefing = %+v, %v", got, err)
+	}
+	if err := d.RemoveBriefing(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Briefing(ctx, "c1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("after removal: %v", err)
+	}
+}
