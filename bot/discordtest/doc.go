@@ -25,6 +25,16 @@
 // already on loopback, and every discord.com URL discordgo builds is rewritten
 // to the fake by the client's transport.
 //
+// Faults: FailNext and Inject make chosen requests answer 429, 5xx, 403 or
+// 404 with Discord's bodies, answer late, or drop the connection before or
+// after the request took effect (AcceptThenDrop: the message exists, the bot
+// never heard). WithRateLimit(DiscordRateLimits()) enforces Discord's limits;
+// RateLimited counts the 429s a bot earned. WaitFor replaces sleeps.
+//
+// Not modelled: the gateway does not echo the bot's own messages as
+// MESSAGE_CREATE, does not answer REQUEST_GUILD_MEMBERS with member chunks,
+// and does not close connections that stop heartbeating.
+//
 // Shutdown order matters: close every discordgo session before the server.
 // NewSession registers the session's Close with t.Cleanup after the server's
 // own cleanup, so the default order is right. If the server goes away first,

@@ -413,6 +413,11 @@ func (c *gatewayConn) resume(raw json.RawMessage) bool {
 	}
 
 	gs.mu.Lock()
+	if gs.invalid {
+		// Invalidated since the lookup above.
+		gs.mu.Unlock()
+		return c.invalidSession()
+	}
 	if d.Seq > gs.seq {
 		gs.mu.Unlock()
 		c.closeWith(CloseInvalidSeq, "Invalid seq.")
@@ -450,8 +455,7 @@ func (c *gatewayConn) resume(raw json.RawMessage) bool {
 	}
 	gs.dispatchLocked("RESUMED", json.RawMessage(`{"_trace":["discordtest"]}`))
 	gs.mu.Unlock()
-	replayed := len(missed)
-	c.s.cfg.logger.Debug("gateway session resumed", "session", gs.id, "replayed", replayed)
+	c.s.cfg.logger.Debug("gateway session resumed", "session", gs.id, "replayed", len(missed))
 	return true
 }
 
