@@ -16,7 +16,9 @@ type Limit struct {
 }
 
 // RateLimits are the limits a Server enforces. Each route has its own bucket
-// per major parameter (channel, guild or webhook), as on Discord.
+// per major parameter (channel, guild or webhook), as on Discord. A zero
+// Limit does not limit, and a route without a limit sends no X-RateLimit
+// headers.
 type RateLimits struct {
 	// MessageCreate limits POST /channels/{id}/messages per channel.
 	MessageCreate Limit
