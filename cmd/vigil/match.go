@@ -1,0 +1,293 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/geo"
+	"github.com/vigilbot/vigil/alerts/match"
+)
+
+// maxMatchLine bounds one JSON line of input: a story with its full
+// article text is well under 1 MiB; 16 MiB leaves room without letting a
+// runaway input take all memory (the same bound as vigil tag).
+const maxMatchLine = 16 << 20
+
+// runMatch reads stories as JSON lines and prints those that match the
+// queries given, each with the subscriptions it matched.
+func runMatch(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "match", `match --query QUERY [--region REGION]... [--queries FILE] < stories.jsonl
+
+Reads stories, one JSON object per line (id, feed, title, url, published,
+text and optionally countries and regions, as 'vigil check --jsonl' and
+'vigil tag --jsonl' print them), and prints each story that matches with
+"matched" added: [{"subscription", "query", "terms"}, ...]. A story with
+neither countries nor regions is tagged first.
+
+Queries use search-engine syntax: words are ANDed; OR (or |) binds tighter
+than AND ("Hezbollah drone OR missile" needs Hezbollah); "exact phrase";
+-word, -"phrase" and -(group) exclude; parentheses group.
+
+--queries FILE holds one query per line, optionally followed by a tab and
+comma-separated regions (names, codes or slugs); blank lines and lines
+starting with # are ignored. Each is named FILE:LINE in the output.`)
+	query := fs.String("query", "", "a query to match stories against")
+	var regions stringList
+	fs.Var(&regions, "region", "with --query: only stories about this country or region (name, code or slug); repeatable")
+	queriesPath := fs.String("queries", "", "a file of queries, one per line")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: match: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: match: unexpected argument %q; stories are read from stdin", errUsage, fs.Arg(0))
+	}
+	if *query == "" && *queriesPath == "" {
+		return fmt.Errorf("%w: match: give --query or --queries", errUsage)
+	}
+	if *query == "" && len(regions) > 0 {
+		return fmt.Errorf("%w: match: --region narrows --query; in --queries files put regions after a tab", errUsage)
+	}
+
+	tagger, err := geo.New()
+	if err != nil {
+		return fmt.Errorf("match: %w", err)
+	}
+	var subs matchSubscriptions
+	if *query != "" {
+		if err := match.Validate(*query); err != nil {
+			return fmt.Errorf("%w: match: --query: %v", errUsage, err)
+		}
+		codes, err := resolveRegions(tagger, regions)
+		if err != nil {
+			return fmt.Errorf("%w: match: --region: %v", errUsage, err)
+		}
+		subs.add("--query", *query, codes)
+	}
+	if *queriesPath != "" {
+		if err := subs.load(tagger, *queriesPath); err != nil {
+			return fmt.Errorf("match: %w", err)
+		}
+	}
+	ix, err := match.NewIndex(subs.list)
+	if err != nil {
+		// Every query was validated above; this is a bug, not bad input.
+		return fmt.Errorf("match: build index: %w", err)
+	}
+
+	out := bufio.NewWriter(env.stdout)
+	err = matchJSONLines(ctx, ix, tagger, &subs, env.stdin, out, env.stderr)
+	if ferr := out.Flush(); err == nil && ferr != nil {
+		err = fmt.Errorf("match: write output: %w", ferr)
+	}
+	return err
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+func (l *stringList) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+// matchSubscriptions are the queries of one run of vigil match, numbered
+// from 1 in the order given, with the names printed for them.
+type matchSubscriptions struct {
+	list  []alerts.Subscription
+	names []string // by ID-1
+}
+
+func (m *matchSubscriptions) add(name, query string, regions []string) {
+	m.list = append(m.list, alerts.Subscription{ID: int64(len(m.list) + 1), Query: query, Regions: regions})
+	m.names = append(m.names, name)
+}
+
+// load reads a file of queries: "query" or "query<TAB>region,region" per
+// line, blank lines and # comments ignored. Errors name FILE:LINE.
+func (m *matchSubscriptions) load(tagger *geo.Tagger, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read queries: %w", err)
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		where := fmt.Sprintf("%s:%d", path, i+1)
+		line = strings.TrimRight(line, "\r")
+		if t := strings.TrimSpace(line); t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		query, regionList, _ := strings.Cut(line, "\t")
+		if err := match.Validate(query); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		if strings.TrimSpace(query) == "" && strings.TrimSpace(regionList) == "" {
+			continue
+		}
+		var names []string
+		for _, r := range strings.Split(regionList, ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				names = append(names, r)
+			}
+		}
+		codes, err := resolveRegions(tagger, names)
+		if err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		m.add(where, strings.TrimSpace(query), codes)
+	}
+	return nil
+}
+
+// resolveRegions turns what a person typed for places ("Baltic states",
+// "Ukraine", "UA", "sahel") into the codes and slugs stories are tagged
+// with.
+func resolveRegions(tagger *geo.Tagger, names []string) ([]string, error) {
+	var codes []string
+	for _, n := range names {
+		code, ok := tagger.Resolve(n)
+		if !ok {
+			return nil, fmt.Errorf("unknown country or region %q", n)
+		}
+		codes = append(codes, code)
+	}
+	return codes, nil
+}
+
+// matchStory is the part of a story line vigil match reads; the rest of
+// the line is passed through untouched.
+type matchStory struct {
+	ID        string   `json:"id"`
+	Feed      string   `json:"feed"`
+	Title     string   `json:"title"`
+	Text      string   `json:"text"`
+	Countries []string `json:"countries"`
+	Regions   []string `json:"regions"`
+}
+
+// matchedJSON is one entry of the "matched" list printed with a story.
+type matchedJSON struct {
+	Subscription string   `json:"subscription"`
+	Query        string   `json:"query"`
+	Regions      []string `json:"regions,omitempty"`
+	Terms        []string `json:"terms"`
+}
+
+// matchJSONLines matches each story line of in and writes those that
+// match to out; lines that are not story objects are reported to errOut
+// with their number and counted.
+func matchJSONLines(ctx context.Context, ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions, in io.Reader, out, errOut io.Writer) error {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 0, 64<<10), maxMatchLine)
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	lineNo, bad := 0, 0
+	for sc.Scan() {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("match: stopped at line %d: %w", lineNo, err)
+		}
+		lineNo++
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		obj, err := matchJSONLine(ix, tagger, subs, line)
+		if err != nil {
+			bad++
+			fmt.Fprintf(errOut, "vigil match: line %d: %v\n", lineNo, err)
+			continue
+		}
+		if obj == nil {
+			continue
+		}
+		if err := enc.Encode(obj); err != nil {
+			return fmt.Errorf("match: write line %d: %w", lineNo, err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("match: read line %d: %w", lineNo+1, err)
+	}
+	if bad > 0 {
+		return fmt.Errorf("match: %d of %d lines were not valid story objects", bad, lineNo)
+	}
+	return nil
+}
+
+// matchJSONLine returns the story line with "matched" added, or nil when
+// nothing matches it.
+func matchJSONLine(ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions, line []byte) (map[string]json.RawMessage, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(line, &obj); err != nil {
+		return nil, fmt.Errorf("not a JSON object: %w", err)
+	}
+	if obj == nil {
+		return nil, errors.New("not a JSON object: null")
+	}
+	var st matchStory
+	if err := json.Unmarshal(line, &st); err != nil {
+		return nil, fmt.Errorf("not a story: %w", err)
+	}
+	story := alerts.Story{
+		ID:        st.ID,
+		FeedURL:   st.Feed,
+		Title:     st.Title,
+		Text:      st.Text,
+		Countries: st.Countries,
+		Regions:   st.Regions,
+	}
+	tagged := false
+	if _, hasC := obj["countries"]; !hasC {
+		if _, hasR := obj["regions"]; !hasR {
+			tags := tagger.Tag(story.Title, story.Text)
+			story.Countries, story.Regions = tags.Countries, tags.Regions
+			tagged = true
+		}
+	}
+	ms := ix.Match(&story)
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	matched := make([]matchedJSON, len(ms))
+	for i, m := range ms {
+		s := subs.list[m.SubscriptionID-1]
+		matched[i] = matchedJSON{
+			Subscription: subs.names[m.SubscriptionID-1],
+			Query:        s.Query,
+			Regions:      s.Regions,
+			Terms:        nonNilStrings(m.Terms),
+		}
+	}
+	var err error
+	if obj["matched"], err = json.Marshal(matched); err != nil {
+		return nil, fmt.Errorf("encode matches: %w", err)
+	}
+	if tagged {
+		if obj["countries"], err = json.Marshal(nonNilStrings(story.Countries)); err != nil {
+			return nil, fmt.Errorf("encode countries: %w", err)
+		}
+		if obj["regions"], err = json.Marshal(nonNilStrings(story.Regions)); err != nil {
+			return nil, fmt.Errorf("encode regions: %w", err)
+		}
+	}
+	return obj, nil
+}
+
+// nonNilStrings makes an empty list encode as [] rather than null.
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
