@@ -42,6 +42,8 @@ type Places interface {
 	Suggest(input string, n int) []geo.Place
 	Name(code string) string
 	Flag(code string) string
+	// Notable picks the regions worth showing a reader.
+	Notable(regions []string) []string
 }
 
 // Config builds a Bot.
@@ -95,8 +97,8 @@ type Bot struct {
 // Defaults for Config's zero values.
 const (
 	// defaultGlobalRate stays under Discord's global 50 requests per second
-	// with room for interaction replies.
-	defaultGlobalRate = 48
+	// with a margin for requests that leave together but arrive apart.
+	defaultGlobalRate = 47
 )
 
 // New returns a Bot; it connects on Open.
@@ -189,38 +191,60 @@ func (b *Bot) onChannelDelete(s *discordgo.Session, c *discordgo.ChannelDelete) 
 	b.cfg.Changed()
 }
 
-// pacer spaces requests evenly so a burst across many channels never
-// exceeds the global rate limit.
+// pacer keeps requests under a global rate: at most limit requests in any
+// rolling second, and evenly spaced. The rolling window is counted on the
+// times requests actually leave, not on planned slots, so a goroutine that
+// the scheduler wakes late cannot bunch with the next one and overshoot.
 type pacer struct {
-	mu       sync.Mutex
-	interval time.Duration
-	next     time.Time
+	mu      sync.Mutex
+	limit   int
+	spacing time.Duration
+	sent    []time.Time // ring of the last limit send times
+	head    int
+	last    time.Time
+	// granted, when set, sees every send time; tests check the rate on
+	// these exact times rather than on times taken after a goroutine wakes.
+	granted func(time.Time)
 }
 
 func newPacer(perSecond float64) *pacer {
-	return &pacer{interval: time.Duration(float64(time.Second) / perSecond)}
+	limit := max(int(perSecond), 1)
+	return &pacer{limit: limit, spacing: time.Duration(float64(time.Second) / (perSecond + 1)), sent: make([]time.Time, 0, limit)}
 }
 
 // wait blocks until the caller may send one request.
 func (p *pacer) wait(ctx context.Context) error {
-	p.mu.Lock()
-	now := time.Now()
-	slot := p.next
-	if slot.Before(now) {
-		slot = now
-	}
-	p.next = slot.Add(p.interval)
-	p.mu.Unlock()
-	d := time.Until(slot)
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	for {
+		p.mu.Lock()
+		now := time.Now()
+		var delay time.Duration
+		if len(p.sent) == p.limit {
+			delay = p.sent[p.head].Add(time.Second).Sub(now)
+		}
+		if d := p.last.Add(p.spacing).Sub(now); d > delay {
+			delay = d
+		}
+		if delay <= 0 {
+			if len(p.sent) < p.limit {
+				p.sent = append(p.sent, now)
+			} else {
+				p.sent[p.head] = now
+				p.head = (p.head + 1) % p.limit
+			}
+			p.last = now
+			if p.granted != nil {
+				p.granted(now)
+			}
+			p.mu.Unlock()
+			return nil
+		}
+		p.mu.Unlock()
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
 	}
 }

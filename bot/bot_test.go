@@ -510,7 +510,10 @@ func TestAForbiddenChannelIsPausedAndOthersStillDelivered(t *testing.T) {
 		}
 		return nil
 	})
-	h.deliver(t, "the other channel's alerts", func() bool { return len(h.srv.Messages(otherChan)) == 2 && h.pending(t) == 2 })
+	h.deliver(t, "the other channel's alerts and the pause", func() bool {
+		subs, _ := h.db.Subscriptions(context.Background(), alertsChan)
+		return len(h.srv.Messages(otherChan)) == 2 && len(subs) == 1 && subs[0].Paused
+	})
 	subs, _ := h.db.Subscriptions(context.Background(), alertsChan)
 	if len(subs) != 1 || !subs[0].Paused {
 		t.Errorf("forbidding channel's subscriptions = %+v; want paused", subs)

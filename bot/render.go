@@ -92,7 +92,7 @@ func (b *Bot) placesLine(s alerts.Story) string {
 	for _, c := range s.Countries {
 		parts = append(parts, strings.TrimSpace(b.cfg.Places.Flag(c)+" "+b.cfg.Places.Name(c)))
 	}
-	for _, r := range s.Regions {
+	for _, r := range b.cfg.Places.Notable(s.Regions) {
 		parts = append(parts, b.cfg.Places.Name(r))
 	}
 	return escapeMarkdown(strings.Join(parts, " · "))
