@@ -73,9 +73,7 @@ func newTagTagger(configPath string, env *cliEnv) (*geo.Tagger, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range cfg.Regions {
-			extra = append(extra, geo.RegionDef{Slug: r.Slug, Name: r.Name, Aliases: r.Aliases, Countries: r.Countries, Places: r.Places})
-		}
+		extra = regionDefs(cfg)
 	}
 	tagger, err := geo.New(extra...)
 	if err != nil {

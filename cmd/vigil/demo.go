@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/pipeline"
+	"github.com/vigilbot/vigil/alerts/poll"
+	"github.com/vigilbot/vigil/storage"
+)
+
+// demoFeeds are three outlets' feeds (RSS 2.0, Atom, JSON Feed) with a dozen
+// security stories across regions, two of them reported by two outlets.
+//
+//go:embed demodata
+var demoFeeds embed.FS
+
+// demoChannel is a sample Discord channel and what it watches.
+type demoChannel struct {
+	name    string
+	query   string
+	regions []string
+}
+
+var demoChannels = []demoChannel{
+	{name: "#baltic-watch", regions: []string{"baltic-states"}},
+	{name: "#sahel-desk", regions: []string{"sahel"}},
+	{name: "#indo-pacific", regions: []string{"south-china-sea", "taiwan-strait", "korean-peninsula"}},
+	{name: "#cyber", query: "ransomware OR cyberattack OR hackers"},
+	{name: "#maritime", query: `"Red Sea" OR tanker OR (cable -tv)`},
+	{name: "#russia-watch", query: "Russia OR Russian OR Kremlin"},
+}
+
+func runDemo(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "demo", "demo\n\n"+
+		"Runs the whole pipeline offline on sample feeds built into the binary: serves them\n"+
+		"on 127.0.0.1, fetches, parses, tags places, summarises, clusters reports of the\n"+
+		"same event, matches sample channel subscriptions and prints what each channel\n"+
+		"would be sent. Needs no config, token or network.")
+	verbose := fs.Bool("v", false, "log what the pipeline does")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: demo takes no arguments", errUsage)
+	}
+	logOut := io.Discard
+	if *verbose {
+		logOut = env.stderr
+	}
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
+
+	dir, err := os.MkdirTemp("", "vigil-demo-")
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer os.RemoveAll(dir)
+
+	feedURLs, stopServer, err := serveDemoFeeds()
+	if err != nil {
+		return err
+	}
+	defer stopServer()
+
+	cfg := DefaultConfig()
+	cfg.Storage.Path = filepath.Join(dir, "demo.db")
+	// The sample feeds are on loopback, which user feeds may not reach.
+	cfg.HTTP.AllowedNetworks = []string{"127.0.0.1/32"}
+	cfg.Metrics.Address = ""
+	db, err := storage.Open(ctx, cfg.Storage.Path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	e, err := newEngine(cfg, log)
+	if err != nil {
+		return err
+	}
+	channelOf := map[string]demoChannel{}
+	for i, ch := range demoChannels {
+		id := fmt.Sprintf("10000000000000000%d", i)
+		if _, err := db.AddSubscription(ctx, alerts.Subscription{GuildID: "demo", ChannelID: id, Query: ch.query, Regions: ch.regions}, "demo"); err != nil {
+			return err
+		}
+		channelOf[id] = ch
+	}
+	if err := e.reloadSubscriptions(ctx, db); err != nil {
+		return err
+	}
+	// A real deployment's first poll of a feed alerts nothing; the demo
+	// treats every sample story as fresh so there is something to show.
+	pipe := pipeline.New(pipeline.Config{Stages: e.stages(), Store: db, FirstPollWindow: 100 * 365 * 24 * time.Hour, Logger: log})
+	poller := poll.New(poll.Config{Fetcher: e.fetcher, Store: db, Processor: pipe, Logger: log})
+
+	out := bufio.NewWriter(env.stdout)
+	defer out.Flush()
+	fmt.Fprintf(out, "Vigil demo: %d sample feeds served on loopback, %d sample channels.\n\n", len(feedURLs), len(demoChannels))
+	var stories []alerts.Story
+	for _, u := range feedURLs {
+		if err := db.UpsertFeed(ctx, alerts.Feed{URL: u}); err != nil {
+			return err
+		}
+		f, err := db.Feed(ctx, u)
+		if err != nil {
+			return err
+		}
+		o, err := poller.Poll(ctx, f)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		f, _ = db.Feed(ctx, u)
+		fmt.Fprintf(out, "polled %-22s %2d stories, %2d alerts queued\n", f.Title, o.Result.Saved.Stories, o.Result.Saved.Deliveries)
+		stories = append(stories, o.Result.Stories...)
+	}
+
+	fmt.Fprintf(out, "\n── Stories, as the pipeline sees them ──\n\n")
+	sort.SliceStable(stories, func(i, j int) bool { return stories[i].Published.Before(stories[j].Published) })
+	for _, s := range stories {
+		writeStory(out, e, s)
+	}
+
+	pending, err := db.PendingDeliveries(ctx, time.Now(), 1000)
+	if err != nil {
+		return err
+	}
+	byCluster := map[string][]alerts.Story{}
+	for _, s := range stories {
+		byCluster[s.ClusterID] = append(byCluster[s.ClusterID], s)
+	}
+	fmt.Fprintf(out, "── What each channel would be sent ──\n")
+	for i := range demoChannels {
+		id := fmt.Sprintf("10000000000000000%d", i)
+		ch := channelOf[id]
+		fmt.Fprintf(out, "\n%s (watching %s)\n", ch.name, describeWatch(e, ch))
+		n := 0
+		for _, d := range pending {
+			if d.ChannelID != id {
+				continue
+			}
+			n++
+			writeAlert(out, e, d, byCluster[d.ClusterID])
+		}
+		if n == 0 {
+			fmt.Fprintln(out, "  (nothing today)")
+		}
+	}
+	return nil
+}
+
+func describeWatch(e *engine, ch demoChannel) string {
+	var parts []string
+	if ch.query != "" {
+		parts = append(parts, "query "+ch.query)
+	}
+	if len(ch.regions) > 0 {
+		names := make([]string, len(ch.regions))
+		for i, r := range ch.regions {
+			names[i] = e.tagger.Name(r)
+		}
+		parts = append(parts, "regions "+strings.Join(names, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// writeAlert prints an alert as the Discord embed would show it.
+func writeAlert(w io.Writer, e *engine, d alerts.Delivery, cluster []alerts.Story) {
+	s := d.Story
+	fmt.Fprintf(w, "  ┌ %s\n", s.Title)
+	fmt.Fprintf(w, "  │ %s\n", s.URL)
+	fmt.Fprintf(w, "  │ %s · %s\n", s.Source, s.Published.UTC().Format("2 Jan 15:04 MST"))
+	if places := e.placeNames(s); places != "" {
+		fmt.Fprintf(w, "  │ %s\n", places)
+	}
+	if s.Summary != "" {
+		fmt.Fprintf(w, "  │ %s\n", strings.ReplaceAll(s.Summary, "\n", "\n  │ "))
+	}
+	if len(d.Terms) > 0 {
+		fmt.Fprintf(w, "  │ matched: %s\n", strings.Join(d.Terms, ", "))
+	}
+	var others []string
+	for _, c := range cluster {
+		if c.FeedURL != s.FeedURL {
+			others = append(others, c.Source)
+		}
+	}
+	if len(others) > 0 {
+		fmt.Fprintf(w, "  │ also reported by: %s\n", strings.Join(others, ", "))
+	}
+	fmt.Fprintln(w, "  └")
+}
+
+// serveDemoFeeds serves the embedded feeds on an ephemeral loopback port and
+// returns their URLs, in a stable order.
+func serveDemoFeeds() ([]string, func(), error) {
+	ln, err := net.Listen("tcp", netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 0).String())
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: serve sample feeds: %w", err)
+	}
+	sub, err := fs.Sub(demoFeeds, "demodata")
+	if err != nil {
+		return nil, nil, err
+	}
+	names, err := fs.Glob(sub, "*")
+	if err != nil {
+		return nil, nil, err
+	}
+	mux := http.NewServeMux()
+	var urls []string
+	for _, name := range names {
+		body, err := fs.ReadFile(sub, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		ctype := map[string]string{".xml": "application/rss+xml", ".atom": "application/atom+xml", ".json": "application/feed+json"}[path.Ext(name)]
+		mux.HandleFunc("GET /"+name, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", ctype+"; charset=utf-8")
+			w.Write(body)
+		})
+		urls = append(urls, "http://"+ln.Addr().String()+"/"+name)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(os.Stderr, "demo feed server:", err)
+		}
+	}()
+	return urls, func() { srv.Close() }, nil
+}

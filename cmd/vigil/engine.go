@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/article"
+	"github.com/vigilbot/vigil/alerts/cluster"
+	"github.com/vigilbot/vigil/alerts/feed"
+	"github.com/vigilbot/vigil/alerts/geo"
+	"github.com/vigilbot/vigil/alerts/match"
+	"github.com/vigilbot/vigil/alerts/pipeline"
+	"github.com/vigilbot/vigil/alerts/summary"
+)
+
+// engine holds the pipeline's stages built from the config: the one place
+// that knows how alerts' packages fit together.
+type engine struct {
+	cfg       Config
+	log       *slog.Logger
+	fetcher   *feed.Fetcher
+	articles  *article.Extractor
+	tagger    *geo.Tagger
+	clusterer *cluster.Clusterer
+	index     atomic.Pointer[match.Index]
+}
+
+// clusterRestoreLimit bounds how many recent stories re-seed the clusterer
+// at start; a busy deployment's 48 hours fit well within it.
+const clusterRestoreLimit = 200_000
+
+func newEngine(cfg Config, log *slog.Logger) (*engine, error) {
+	tagger, err := geo.New(regionDefs(cfg)...)
+	if err != nil {
+		return nil, &ConfigError{File: cfg.fileName, Key: "regions", Msg: err.Error()}
+	}
+	fetcher := newFetcher(cfg, log)
+	e := &engine{
+		cfg:       cfg,
+		log:       log,
+		fetcher:   fetcher,
+		articles:  article.New(fetcher.Client(), cfg.HTTP.MaxBodyBytes, cfg.HTTP.Timeout.Duration),
+		tagger:    tagger,
+		clusterer: cluster.New(cluster.Options{Window: cfg.Cluster.Window.Duration}),
+	}
+	empty, _ := match.NewIndex(nil)
+	e.index.Store(empty)
+	return e, nil
+}
+
+// regionDefs are the operator's [[regions]] as the tagger takes them.
+func regionDefs(cfg Config) []geo.RegionDef {
+	defs := make([]geo.RegionDef, len(cfg.Regions))
+	for i, r := range cfg.Regions {
+		defs[i] = geo.RegionDef{Slug: r.Slug, Name: r.Name, Aliases: r.Aliases, Countries: r.Countries, Places: r.Places,
+			TagMembers: r.TagMembers, NamedOnly: r.NamedOnly}
+	}
+	return defs
+}
+
+// newFetcher is the feed fetcher with the config's limits and SSRF policy.
+func newFetcher(cfg Config, log *slog.Logger) *feed.Fetcher {
+	return feed.NewFetcher(feed.Options{
+		UserAgent:       cfg.HTTP.UserAgent,
+		Timeout:         cfg.HTTP.Timeout.Duration,
+		MaxBodyBytes:    cfg.HTTP.MaxBodyBytes,
+		AllowPrivate:    cfg.HTTP.AllowPrivateAddresses,
+		AllowedNetworks: cfg.AllowedPrefixes(),
+		Logger:          log,
+	})
+}
+
+// stages are the pipeline steps, reading the current subscription index on
+// every story so a reload takes effect at once.
+func (e *engine) stages() pipeline.Stages {
+	opt := summary.Options{Sentences: e.cfg.Summary.Sentences, MaxChars: e.cfg.Summary.MaxChars}
+	return pipeline.Stages{
+		Tag: func(title, text string) ([]string, []string) {
+			t := e.tagger.Tag(title, text)
+			return t.Countries, t.Regions
+		},
+		Summarize: func(text string) string { return summary.Summarize(text, opt) },
+		Cluster:   func(s *alerts.Story) { e.clusterer.Assign(s) },
+		Match:     func(s *alerts.Story) []alerts.Match { return e.index.Load().Match(s) },
+		Article:   e.articles.Text,
+	}
+}
+
+// subscriptionSource lists subscriptions; storage.DB is one.
+type subscriptionSource interface {
+	Subscriptions(ctx context.Context, channelID string) ([]alerts.Subscription, error)
+}
+
+// reloadSubscriptions rebuilds the match index from storage. A subscription
+// that no longer parses is logged and left out; the rest still match.
+func (e *engine) reloadSubscriptions(ctx context.Context, src subscriptionSource) error {
+	subs, err := src.Subscriptions(ctx, "")
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	ix, err := match.NewIndex(subs)
+	if err != nil {
+		e.log.Error("some subscriptions cannot be matched and are skipped", "err", err)
+	}
+	e.index.Store(ix)
+	e.log.Debug("subscription index built", "subscriptions", ix.Len(), "took", time.Since(start))
+	return nil
+}
+
+// storySource lists recent stories; storage.DB is one.
+type storySource interface {
+	StoriesSince(ctx context.Context, since time.Time, limit int) ([]alerts.Story, error)
+}
+
+// restoreClusters re-seeds the clusterer with the stories of the cluster
+// window, so an outlet reporting an event after a restart joins the event
+// the channel was already alerted about.
+func (e *engine) restoreClusters(ctx context.Context, src storySource, now time.Time) error {
+	stories, err := src.StoriesSince(ctx, now.Add(-e.cfg.Cluster.Window.Duration), clusterRestoreLimit)
+	if err != nil {
+		return err
+	}
+	for _, s := range stories {
+		e.clusterer.Restore(s)
+	}
+	e.log.Debug("clusters restored", "stories", len(stories))
+	return nil
+}
+
+// newLogger builds the process logger from the config.
+func newLogger(cfg LogConfig, w io.Writer) *slog.Logger {
+	level, _ := parseLogLevel(cfg.Level)
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

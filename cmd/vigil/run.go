@@ -1,0 +1,425 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/feed"
+	"github.com/vigilbot/vigil/alerts/pipeline"
+	"github.com/vigilbot/vigil/alerts/poll"
+	"github.com/vigilbot/vigil/bot"
+	"github.com/vigilbot/vigil/storage"
+)
+
+// Timings of the long-running service.
+const (
+	// reloadEvery is how often run picks up feeds and subscriptions changed
+	// in the database by another process (the checks are cheap).
+	reloadEvery = 30 * time.Second
+	// shutdownGrace bounds how long SIGTERM waits for in-flight polls.
+	shutdownGrace = 30 * time.Second
+)
+
+// defaultConfigFile is read when it exists and no --config is given.
+const defaultConfigFile = "vigil.toml"
+
+func runRun(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "run", "run [--config FILE]\n\n"+
+		"Runs the service: polls the feeds on their schedules, stores new stories and\n"+
+		"queues alerts for the channels that watch them. Stops cleanly on SIGTERM.")
+	configPath := fs.String("config", "", "config file (default $VIGIL_CONFIG, else ./vigil.toml if present)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	path := resolveConfigPath(*configPath, env.getenv)
+	cfg, err := LoadConfig(path, env.getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, env.stderr)
+	svc, err := startService(ctx, cfg, log)
+	if err != nil {
+		if ctx.Err() != nil {
+			// Stopped while starting: nothing was left half-done.
+			return nil
+		}
+		return err
+	}
+	if cfg.Discord.Token == "" {
+		log.Warn("no Discord token (discord.token or VIGIL_DISCORD_TOKEN): polling and storing only; alerts wait in the outbox until Vigil runs with a token. Try 'vigil demo' to see what Vigil posts, and the README's \"Connect Discord\" to set one up.")
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	return svc.stop(stopCtx)
+}
+
+func resolveConfigPath(flagValue string, getenv func(string) string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if p := getenv("VIGIL_CONFIG"); p != "" {
+		return p
+	}
+	if _, err := os.Stat(defaultConfigFile); err == nil {
+		return defaultConfigFile
+	}
+	return ""
+}
+
+// service is a running vigil: database, pipeline, poller and ops server.
+type service struct {
+	cfg     Config
+	log     *slog.Logger
+	db      *storage.DB
+	engine  *engine
+	poller  *poll.Poller
+	ops     *http.Server
+	opsAddr string
+	done    chan struct{}
+	cancel  context.CancelFunc
+
+	// bot and its delivery worker, when a token is configured.
+	bot          *bot.Bot
+	stopDelivery context.CancelFunc
+	deliveryDone chan struct{}
+	metrics      *metrics
+	// discordClient overrides how the bot reaches Discord (tests).
+	discordClient *http.Client
+}
+
+func startService(ctx context.Context, cfg Config, log *slog.Logger, opts ...func(*service)) (*service, error) {
+	db, err := storage.Open(ctx, cfg.Storage.Path)
+	if err != nil {
+		return nil, err
+	}
+	svc := &service{cfg: cfg, log: log, db: db, done: make(chan struct{})}
+	for _, o := range opts {
+		o(svc)
+	}
+	if err := svc.start(ctx, cfg); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return svc, nil
+}
+
+func (s *service) start(ctx context.Context, cfg Config) error {
+	for _, f := range cfg.Feeds {
+		if err := s.db.UpsertFeed(ctx, alerts.Feed{URL: f.URL, Title: f.Name, Interval: cfg.FeedInterval(f), FetchArticle: f.FetchArticle}); err != nil {
+			return err
+		}
+	}
+	feeds, err := s.db.Feeds(ctx)
+	if err != nil {
+		return err
+	}
+	if len(feeds) == 0 && cfg.Discord.Token == "" {
+		return errors.New("nothing to do: no feeds in the config or the database, and no Discord token to take /feeds add; add [[feeds]] to the config (see config.example.toml) or try 'vigil demo'")
+	}
+	e, err := newEngine(cfg, s.log)
+	if err != nil {
+		return err
+	}
+	s.engine = e
+	if err := e.restoreClusters(ctx, s.db, time.Now()); err != nil {
+		return err
+	}
+	if err := e.reloadSubscriptions(ctx, s.db); err != nil {
+		return err
+	}
+
+	m := newMetrics(s.db)
+	s.metrics = m
+	pipe := pipeline.New(pipeline.Config{
+		Stages:          e.stages(),
+		Store:           s.db,
+		FirstPollWindow: cfg.Polling.FirstPollWindow.Duration,
+		Logger:          s.log,
+	})
+	s.poller = poll.New(poll.Config{
+		Fetcher:         e.fetcher,
+		Store:           s.db,
+		Processor:       pipe,
+		DefaultInterval: cfg.Polling.DefaultInterval.Duration,
+		Jitter:          cfg.Polling.Jitter.Duration,
+		MaxBackoff:      cfg.Polling.MaxBackoff.Duration,
+		Concurrency:     cfg.Polling.Concurrency,
+		Logger:          s.log,
+		OnPoll: func(url string, out poll.Outcome, err error) {
+			m.observePoll(url, out, err)
+			if s.bot != nil && out.Result.Saved.Deliveries > 0 {
+				s.bot.Wake()
+			}
+		},
+	})
+
+	if cfg.Metrics.Address != "" {
+		if err := s.serveOps(cfg.Metrics.Address, m); err != nil {
+			return err
+		}
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	s.cancel = cancel
+	if cfg.Discord.Token != "" {
+		if err := s.startBot(ctx, cfg, e, m); err != nil {
+			cancel()
+			return err
+		}
+	}
+	s.poller.Start(runCtx)
+	s.poller.Sync(feeds)
+	s.log.Info("vigil running", "feeds", len(feeds), "subscriptions", e.index.Load().Len(), "database", cfg.Storage.Path, "ops", s.opsAddr)
+	go s.reloadLoop(runCtx)
+	return nil
+}
+
+// startBot connects to Discord and starts the delivery worker. Delivery has
+// its own context so that shutdown can stop polling first, then let the
+// worker finish the messages it is sending.
+func (s *service) startBot(ctx context.Context, cfg Config, e *engine, m *metrics) error {
+	b, err := bot.New(bot.Config{
+		Token:           cfg.Discord.Token,
+		ApplicationID:   cfg.Discord.ApplicationID,
+		GuildID:         cfg.Discord.GuildID,
+		Store:           s.db,
+		Places:          e.tagger,
+		ValidateFeedURL: feedURLValidator(cfg),
+		Changed:         func() { s.reload(context.Background()) },
+		HTTPClient:      s.discordClient,
+		Logger:          s.log,
+		OnDelivered:     m.observeDelivery,
+	})
+	if err != nil {
+		return err
+	}
+	if err := b.Open(ctx); err != nil {
+		return err
+	}
+	s.bot = b
+	dctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopDelivery = stop
+	s.deliveryDone = make(chan struct{})
+	go func() {
+		defer close(s.deliveryDone)
+		b.Deliver(dctx)
+	}()
+	return nil
+}
+
+// reload applies changed feeds and subscriptions at once (the bot calls it
+// after a slash command changed them).
+func (s *service) reload(ctx context.Context) {
+	if err := s.engine.reloadSubscriptions(ctx, s.db); err != nil {
+		s.log.Error("reload subscriptions", "err", err)
+	}
+	if feeds, err := s.db.Feeds(ctx); err == nil {
+		s.poller.Sync(feeds)
+	} else {
+		s.log.Error("reload feeds", "err", err)
+	}
+}
+
+// reloadLoop picks up feeds and subscriptions changed in the database.
+func (s *service) reloadLoop(ctx context.Context) {
+	defer close(s.done)
+	lastSubs, _ := s.db.SubscriptionsFingerprint(ctx)
+	t := time.NewTicker(reloadEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if feeds, err := s.db.Feeds(ctx); err == nil {
+			s.poller.Sync(feeds)
+		} else if ctx.Err() == nil {
+			s.log.Error("reload feeds", "err", err)
+		}
+		fp, err := s.db.SubscriptionsFingerprint(ctx)
+		if err != nil || fp == lastSubs {
+			continue
+		}
+		if err := s.engine.reloadSubscriptions(ctx, s.db); err != nil {
+			s.log.Error("reload subscriptions", "err", err)
+			continue
+		}
+		lastSubs = fp
+	}
+}
+
+func (s *service) serveOps(addr string, m *metrics) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("metrics.address %s: %w", addr, err)
+	}
+	s.opsAddr = ln.Addr().String()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m.collectors()...)
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := s.db.SchemaVersion(r.Context()); err != nil {
+			http.Error(w, "database unavailable: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	s.ops = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := s.ops.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("ops server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// stop ends polling (letting in-flight polls finish within ctx), the ops
+// server and the database, in that order.
+func (s *service) stop(ctx context.Context) error {
+	var errs []error
+	if err := s.poller.Stop(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	s.cancel()
+	<-s.done
+	if s.bot != nil {
+		// Finish the messages being sent, so none is left accepted by
+		// Discord but unmarked here, then disconnect.
+		s.stopDelivery()
+		select {
+		case <-s.deliveryDone:
+		case <-ctx.Done():
+			errs = append(errs, fmt.Errorf("stop delivery: %w", ctx.Err()))
+		}
+		if err := s.bot.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("disconnect from Discord: %w", err))
+		}
+	}
+	if s.ops != nil {
+		if err := s.ops.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop ops server: %w", err))
+		}
+	}
+	if err := s.db.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close database: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// metrics are the Prometheus series vigil exports.
+type metrics struct {
+	polls           *prometheus.CounterVec
+	stories         prometheus.Counter
+	queued          prometheus.Counter
+	outboxDepth     prometheus.GaugeFunc
+	sent            *prometheus.CounterVec
+	deliveryLatency prometheus.Histogram
+}
+
+func newMetrics(db *storage.DB) *metrics {
+	return &metrics{
+		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vigil_feed_polls_total", Help: "Feed polls by result (ok, not_modified, error).",
+		}, []string{"result"}),
+		stories: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "vigil_stories_total", Help: "New stories stored.",
+		}),
+		queued: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "vigil_alerts_queued_total", Help: "Alerts queued for delivery to channels.",
+		}),
+		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vigil_alerts_sent_total", Help: "Alert delivery attempts by result (sent, retry, paused).",
+		}, []string{"result"}),
+		deliveryLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "vigil_delivery_latency_seconds",
+			Help:    "Time from a story being queued to Discord accepting its alert.",
+			Buckets: []float64{0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800},
+		}),
+		outboxDepth: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "vigil_outbox_pending", Help: "Alerts waiting to be delivered.",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			n, err := db.PendingCount(ctx)
+			if err != nil {
+				return -1
+			}
+			return float64(n)
+		}),
+	}
+}
+
+func (m *metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.polls, m.stories, m.queued, m.outboxDepth, m.sent, m.deliveryLatency}
+}
+
+func (m *metrics) observePoll(url string, out poll.Outcome, err error) {
+	switch {
+	case err != nil:
+		m.polls.WithLabelValues("error").Inc()
+	case out.NotModified:
+		m.polls.WithLabelValues("not_modified").Inc()
+	default:
+		m.polls.WithLabelValues("ok").Inc()
+	}
+	m.stories.Add(float64(out.Result.Saved.Stories))
+	m.queued.Add(float64(out.Result.Saved.Deliveries))
+}
+
+func (m *metrics) observeDelivery(result string, queuedFor time.Duration) {
+	m.sent.WithLabelValues(result).Inc()
+	if result == "sent" {
+		m.deliveryLatency.Observe(queuedFor.Seconds())
+	}
+}
+
+// feedURLValidator checks a feed URL a server admin gives: its syntax, and,
+// for an address written as an IP or a local name, the private-address
+// policy, so the admin hears at once. The fetcher's dial-time guard is what
+// enforces the policy for names that resolve to private addresses.
+func feedURLValidator(cfg Config) func(string) error {
+	allowed := cfg.AllowedPrefixes()
+	return func(raw string) error {
+		if err := feed.ValidateURL(raw); err != nil {
+			return err
+		}
+		if cfg.HTTP.AllowPrivateAddresses {
+			return nil
+		}
+		u, _ := url.Parse(raw)
+		host := strings.ToLower(u.Hostname())
+		if host == "localhost" || strings.HasSuffix(host, ".localhost") || strings.HasSuffix(host, ".local") || strings.HasSuffix(host, ".internal") {
+			return fmt.Errorf("%s is a local name; feeds must be public", host)
+		}
+		addr, err := netip.ParseAddr(host)
+		if err != nil {
+			return nil
+		}
+		addr = addr.Unmap()
+		for _, p := range allowed {
+			if p.Contains(addr) {
+				return nil
+			}
+		}
+		if !addr.IsGlobalUnicast() || addr.IsPrivate() {
+			return fmt.Errorf("%s is not a public address; feeds must be public", addr)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/bot/discordtest"
+	"github.com/vigilbot/vigil/storage"
+)
+
+// waitFor polls cond until it holds or the test's patience runs out.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestRunPollsStoresServesOpsAndStopsOnSignal(t *testing.T) {
+	feedSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(generatedRSS(5))
+	}))
+	t.Cleanup(feedSrv.Close)
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "vigil.db")
+	cfgPath := writeConfig(t, fmt.Sprintf(`
+[storage]
+path = %q
+[http]
+allowed_networks = ["127.0.0.1/32"]
+[polling]
+jitter = "0s"
+[metrics]
+address = "127.0.0.1:0"
+[log]
+level = "warn"
+[[feeds]]
+url = %q
+name = "Loopback Wire"
+`, dbPath, feedSrv.URL+"/rss"))
+	cfg, err := LoadConfig(cfgPath, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	svc, err := startService(ctx, cfg, newLogger(cfg.Log, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) string {
+		resp, err := http.Get("http://" + svc.opsAddr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %s", path, resp.Status)
+		}
+		return string(body)
+	}
+	if got := get("/healthz"); got != "ok\n" {
+		t.Errorf("/healthz = %q", got)
+	}
+	var metrics string
+	waitFor(t, "the first poll to be counted", func() bool {
+		metrics = get("/metrics")
+		return strings.Contains(metrics, `vigil_feed_polls_total{result="ok"} 1`)
+	})
+	for _, want := range []string{`vigil_feed_polls_total{result="ok"} 1`, "vigil_stories_total 5", "vigil_outbox_pending 0"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q:\n%s", want, metrics)
+		}
+	}
+
+	stopCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	if err := svc.stop(stopCtx); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	// Everything was written and the file closed cleanly.
+	db, err := storage.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	f, err := db.Feed(context.Background(), feedSrv.URL+"/rss")
+	if err != nil || f.Title != "Loopback Wire" || f.LastItemCount != 5 {
+		t.Errorf("feed after restart = %+v, %v", f, err)
+	}
+}
+
+func TestRunReturnsWhenCancelledLikeSIGTERM(t *testing.T) {
+	feedSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(generatedRSS(1))
+	}))
+	t.Cleanup(feedSrv.Close)
+	cfgPath := writeConfig(t, fmt.Sprintf("[storage]\npath = %q\n[metrics]\naddress = \"\"\n[[feeds]]\nurl = %q\n",
+		filepath.Join(t.TempDir(), "v.db"), feedSrv.URL))
+	ctx, cancel := context.WithCancel(context.Background())
+	errOut := &syncBuffer{}
+	env := &cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: errOut, getenv: noEnv}
+	done := make(chan error, 1)
+	go func() { done <- runRun(ctx, env, []string{"--config", cfgPath}) }()
+	waitFor(t, "vigil to be running", func() bool { return strings.Contains(errOut.String(), "vigil running") })
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop after cancellation")
+	}
+	if !strings.Contains(errOut.String(), "no Discord token") {
+		t.Errorf("run did not say it has no token:\n%s", errOut.String())
+	}
+}
+
+func TestRunWithNothingToDoSaysSo(t *testing.T) {
+	cfgPath := writeConfig(t, fmt.Sprintf("[storage]\npath = %q\n", filepath.Join(t.TempDir(), "v.db")))
+	env, _, _ := testEnv("")
+	err := runRun(context.Background(), env, []string{"--config", cfgPath})
+	if err == nil || !strings.Contains(err.Error(), "vigil demo") {
+		t.Errorf("err = %v; want a pointer to vigil demo", err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while the service writes logs.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestRunWithATokenConnectsRegistersAndDelivers(t *testing.T) {
+	const guildID, channelID = "930000000000000001", "930000000000000010"
+	discord := discordtest.NewServer(t, discordtest.WithGuild(&discordgo.Guild{ID: guildID, Name: "Desk",
+		Channels: []*discordgo.Channel{{ID: channelID, GuildID: guildID, Name: "alerts", Type: discordgo.ChannelTypeGuildText}}}))
+	feedSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprintf(w, `<rss version="2.0"><channel><title>Loopback Wire</title><item><guid>n1</guid>`+
+			`<title>NATO moves troops to the Baltic states</title><link>https://wire.example/n1</link>`+
+			`<description>Extra U.S. troops will reinforce Estonia, Latvia and Lithuania.</description><pubDate>%s</pubDate></item></channel></rss>`,
+			time.Now().UTC().Format(time.RFC1123Z))
+	}))
+	t.Cleanup(feedSrv.Close)
+
+	dbPath := filepath.Join(t.TempDir(), "vigil.db")
+	db, err := storage.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AddSubscription(context.Background(), alerts.Subscription{GuildID: guildID, ChannelID: channelID, Regions: []string{"baltic-states"}}, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	cfgPath := writeConfig(t, fmt.Sprintf(`
+[discord]
+token = %q
+guild_id = %q
+[storage]
+path = %q
+[http]
+allowed_networks = ["127.0.0.1/32"]
+[polling]
+jitter = "0s"
+first_poll_window = "24h"
+[metrics]
+address = ""
+[log]
+level = "warn"
+[[feeds]]
+url = %q
+`, strings.TrimPrefix(discord.Token(), "Bot "), guildID, dbPath, feedSrv.URL))
+	cfg, err := LoadConfig(cfgPath, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	svc, err := startService(ctx, cfg, newLogger(cfg.Log, io.Discard), func(s *service) { s.discordClient = discord.HTTPClient() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(discord.Commands(guildID)); got != 3 {
+		t.Errorf("%d commands registered, want 3", got)
+	}
+	waitFor(t, "the alert to be posted and marked", func() bool {
+		n, _ := svc.db.PendingCount(context.Background())
+		return len(discord.Messages(channelID)) == 1 && n == 0
+	})
+	stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	if err := svc.stop(stopCtx); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := discord.Messages(channelID); len(msgs) != 1 || !strings.Contains(msgs[0].Embeds[0].Title, "Baltic states") {
+		t.Errorf("messages = %+v", msgs)
+	}
+}
