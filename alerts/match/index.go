@@ -570,6 +570,9 @@ func (sc *scratch) tokenize(ix *Index, s string) {
 		}
 		i = next
 		sc.buf = stemPlural(foldWord(sc.buf[:0], s[start:end]))
+		if len(sc.buf) == 0 {
+			continue // as splitWords: only combining marks
+		}
 		if !ix.mayKnow(sc.buf) {
 			sc.ids = append(sc.ids, -1)
 			continue

@@ -378,8 +378,11 @@ func (p *parser) parseAnd(depth, open int) (*expr, error) {
 			kids = append(kids, e)
 		}
 	}
+	if len(kids) == 0 && open == 0 {
+		// The top level has tokens, so the first is a ")".
+		return nil, &SyntaxError{Pos: startCol, Msg: `unexpected ")" with no "(" to match`}
+	}
 	if len(kids) == 0 {
-		// Only reachable inside parentheses: the top level has tokens.
 		return nil, &SyntaxError{Pos: open, Msg: `empty group: put a word or phrase between "(" and ")"`}
 	}
 	if !positive {

@@ -277,9 +277,12 @@ func splitWords(s string) (keys, surfaces []string) {
 		if start == end {
 			return keys, surfaces
 		}
+		i = next
 		k, f := normalizeWord(s[start:end])
+		if k == "" {
+			continue // only combining marks: nothing left once folded
+		}
 		keys = append(keys, k)
 		surfaces = append(surfaces, f)
-		i = next
 	}
 }
