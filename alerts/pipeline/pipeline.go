@@ -50,6 +50,10 @@ type Config struct {
 	Logger         *slog.Logger
 }
 
+// maxClockSkew is how far in the future a story's date may be before it is
+// taken as wrong; outlets' clocks and time zones are often a little off.
+const maxClockSkew = 15 * time.Minute
+
 // defaultArticleTimeout keeps a slow article page from holding an alert back
 // for long: the feed text is a fine fallback.
 const defaultArticleTimeout = 10 * time.Second
@@ -98,7 +102,14 @@ func (p *Pipeline) Process(ctx context.Context, f alerts.Feed, stories []alerts.
 	var res Result
 	for i := range fresh {
 		s := &fresh[i]
-		alert := f.Primed || (p.cfg.FirstPollWindow > 0 && now.Sub(s.Published) <= p.cfg.FirstPollWindow)
+		// A date in the future is a feed's mistake (or a trick to look
+		// fresh): it is not trusted to pass the first-poll window, and the
+		// story is dated when Vigil saw it.
+		futureDated := s.Published.After(now.Add(maxClockSkew))
+		if futureDated {
+			s.Published = now
+		}
+		alert := f.Primed || (p.cfg.FirstPollWindow > 0 && !futureDated && now.Sub(s.Published) <= p.cfg.FirstPollWindow)
 		p.enrich(ctx, f, s, alert)
 		if !alert {
 			res.Quiet++

@@ -145,3 +145,21 @@ func ids(ms []alerts.Match) []string {
 	}
 	return out
 }
+
+func TestFutureDatesAreNotTrustedOnAFirstPoll(t *testing.T) {
+	ctx := context.Background()
+	db := openStore(t)
+	f := alerts.Feed{URL: "https://a.example/rss"}
+	db.UpsertFeed(ctx, f)
+	p := pipeline.New(pipeline.Config{Stages: pipeline.Stages{Match: matchEverything}, Store: db, FirstPollWindow: time.Hour, Now: func() time.Time { return now }})
+	res, err := p.Process(ctx, f, []alerts.Story{story("future", -30*24*time.Hour, "Dated next month")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Matches) != 0 {
+		t.Errorf("a future-dated story alerted on the first poll")
+	}
+	if got := res.Stories[0].Published; !got.Equal(now) {
+		t.Errorf("published = %v, want the time it was seen (%v)", got, now)
+	}
+}
