@@ -93,6 +93,10 @@ type Delivery struct {
 	Nonce     string
 	Attempts  int
 	CreatedAt time.Time
+	// MessageID is the Discord message once sent; an edit targets it.
+	MessageID string
+	// AlsoReportedBy are the other outlets that reported the same event.
+	AlsoReportedBy []string
 }
 
 // BriefingSetting is when and about what a channel gets its daily briefing.

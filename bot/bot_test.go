@@ -604,3 +604,37 @@ func newBenchHarness(b *testing.B) *harness {
 	b.Cleanup(func() { bt.Close() })
 	return &harness{srv: srv, db: db, bot: bt}
 }
+
+func TestASecondOutletEditsTheAlertInsteadOfPostingAgain(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "", nil)
+	ctx := context.Background()
+	queue(t, h.db, "s1", alertsChan)
+	h.deliver(t, "the first alert", func() bool { return len(h.srv.Messages(alertsChan)) == 1 && h.pending(t) == 0 })
+
+	subs, _ := h.db.Subscriptions(ctx, alertsChan)
+	other := alerts.Story{ID: "o1", FeedURL: "https://other.example/rss", Source: "Other Wire", Title: "Same event, other words",
+		Published: time.Now(), FirstSeen: time.Now(), ClusterID: "c-s1"}
+	h.db.UpsertFeed(ctx, alerts.Feed{URL: other.FeedURL})
+	if _, err := h.db.SaveStories(ctx, other.FeedURL, []alerts.Story{other},
+		[]alerts.Match{{StoryID: "o1", FeedURL: other.FeedURL, SubscriptionID: subs[0].ID, ChannelID: alertsChan}}); err != nil {
+		t.Fatal(err)
+	}
+	h.deliver(t, "the edit", func() bool {
+		edits, _ := h.db.PendingEdits(ctx, 10)
+		return len(h.srv.RequestsTo("PATCH", "/channels/*/messages/*")) == 1 && len(edits) == 0
+	})
+	msgs := h.srv.Messages(alertsChan)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages, want the one alert", len(msgs))
+	}
+	var also string
+	for _, f := range msgs[0].Embeds[0].Fields {
+		if f.Name == "Also reported by" {
+			also = f.Value
+		}
+	}
+	if also != "Other Wire" || msgs[0].EditedTimestamp.IsZero() {
+		t.Errorf("edited alert: also reported by %q, edited %v", also, msgs[0].EditedTimestamp)
+	}
+}

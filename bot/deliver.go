@@ -20,6 +20,8 @@ type deliveryStore interface {
 	RetryDelivery(ctx context.Context, id int64, cause error, next time.Time) error
 	DropChannelDeliveries(ctx context.Context, channelID string, cause error) (int, error)
 	SetChannelPaused(ctx context.Context, channelID string, paused bool) error
+	PendingEdits(ctx context.Context, limit int) ([]alerts.Delivery, error)
+	MarkEdited(ctx context.Context, id int64) error
 }
 
 // Delivery tuning.
@@ -68,6 +70,7 @@ func (b *Bot) Deliver(ctx context.Context) {
 	sem := make(chan struct{}, maxChannelWorkers)
 	for {
 		b.dispatch(ctx, sem)
+		b.editAlerts(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -235,4 +238,45 @@ func (b *Bot) post(ctx context.Context, channelID string, m messageCreate) (*dis
 		return nil, fmt.Errorf("read Discord's answer: %w", err)
 	}
 	return &msg, nil
+}
+
+// editBatch bounds the alerts edited per pass; edits are rare (a second
+// outlet reporting an event within hours) and cosmetic.
+const editBatch = 50
+
+// editAlerts adds "also reported by" to recent alerts whose event another
+// outlet has since reported, instead of posting the event again. An edit is
+// tried once: if Discord refuses it (the message was deleted, say), the
+// alert stays as it was, which loses nothing.
+func (b *Bot) editAlerts(ctx context.Context) {
+	edits, err := b.cfg.Store.PendingEdits(ctx, editBatch)
+	if err != nil {
+		if ctx.Err() == nil {
+			b.log.Error("read alerts to edit", "err", err)
+		}
+		return
+	}
+	for _, d := range edits {
+		if err := b.pacer.wait(ctx); err != nil {
+			return
+		}
+		m := b.alertMessage(d)
+		edit := messageEdit{Embeds: m.Embeds, AllowedMentions: m.AllowedMentions}
+		endpoint := discordgo.EndpointChannelMessage(d.ChannelID, d.MessageID)
+		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+		_, err := b.session.RequestWithBucketID(http.MethodPatch, endpoint, edit, discordgo.EndpointChannelMessage(d.ChannelID, ""), discordgo.WithContext(sendCtx))
+		cancel()
+		if err != nil {
+			b.log.Warn("could not add other outlets to an alert", "channel", d.ChannelID, "message", d.MessageID, "err", err)
+		}
+		if err := b.cfg.Store.MarkEdited(context.WithoutCancel(ctx), d.ID); err != nil {
+			b.log.Error("mark alert edited", "delivery", d.ID, "err", err)
+		}
+	}
+}
+
+// messageEdit is the body of PATCH /channels/{id}/messages/{id}.
+type messageEdit struct {
+	Embeds          []*discordgo.MessageEmbed         `json:"embeds"`
+	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
 }

@@ -65,6 +65,9 @@ func (b *Bot) alertMessage(d alerts.Delivery) messageCreate {
 	if places := b.placesLine(s); places != "" {
 		embed.Fields = append(embed.Fields, &discordgo.MessageEmbedField{Name: "Where", Value: truncate(places, maxFieldValue), Inline: false})
 	}
+	if len(d.AlsoReportedBy) > 0 {
+		embed.Fields = append(embed.Fields, &discordgo.MessageEmbedField{Name: "Also reported by", Value: truncate(escapeMarkdown(strings.Join(d.AlsoReportedBy, ", ")), maxFieldValue), Inline: true})
+	}
 	if len(d.Terms) > 0 {
 		embed.Fields = append(embed.Fields, &discordgo.MessageEmbedField{Name: "Matched", Value: truncate(escapeMarkdown(strings.Join(d.Terms, ", ")), maxFieldValue), Inline: true})
 	}

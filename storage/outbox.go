@@ -11,16 +11,44 @@ import (
 // PendingDeliveries returns up to limit deliveries due at or before now,
 // oldest first.
 func (d *DB) PendingDeliveries(ctx context.Context, now time.Time, limit int) ([]alerts.Delivery, error) {
-	rows, err := d.db.QueryContext(ctx, `
-		SELECT o.id, o.channel_id, o.cluster_id, o.subscription_id, o.terms, o.mention_role_id, o.nonce, o.attempts, o.created_at,
-			s.feed_url, s.id, s.source, s.title, s.body, s.url, s.published, s.first_seen, s.countries, s.regions, s.summary, s.cluster_id
-		FROM outbox o JOIN stories s ON s.feed_url = o.feed_url AND s.id = o.story_id
-		WHERE o.state = 'pending' AND o.next_attempt_at <= ?
-		ORDER BY o.id LIMIT ?`, toMillis(now), limit)
+	out, err := d.deliveries(ctx, `o.state = 'pending' AND o.next_attempt_at <= ?`, toMillis(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("list pending deliveries: %w", err)
 	}
-	defer rows.Close()
+	return out, nil
+}
+
+// PendingEdits returns up to limit sent alerts that another outlet's report
+// of the same event should be added to.
+func (d *DB) PendingEdits(ctx context.Context, limit int) ([]alerts.Delivery, error) {
+	out, err := d.deliveries(ctx, `o.needs_edit = 1 AND o.state = 'sent'`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list alerts to edit: %w", err)
+	}
+	return out, nil
+}
+
+// MarkEdited clears a delivery's pending edit.
+func (d *DB) MarkEdited(ctx context.Context, id int64) error {
+	if _, err := d.db.ExecContext(ctx, `UPDATE outbox SET needs_edit = 0 WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("mark alert %d edited: %w", id, err)
+	}
+	return nil
+}
+
+// deliveries reads the outbox rows matching where, oldest first, with their
+// stories and the other outlets of their events; args are where's
+// parameters followed by the row limit.
+func (d *DB) deliveries(ctx context.Context, where string, args ...any) ([]alerts.Delivery, error) {
+	rows, err := d.db.QueryContext(ctx, `
+		SELECT o.id, o.channel_id, o.cluster_id, o.subscription_id, o.terms, o.mention_role_id, o.nonce, o.attempts, o.created_at, o.message_id,
+			s.feed_url, s.id, s.source, s.title, s.body, s.url, s.published, s.first_seen, s.countries, s.regions, s.summary, s.cluster_id
+		FROM outbox o JOIN stories s ON s.feed_url = o.feed_url AND s.id = o.story_id
+		WHERE `+where+`
+		ORDER BY o.id LIMIT ?`, args...)
+	if err != nil {
+		return nil, err
+	}
 	var out []alerts.Delivery
 	for rows.Next() {
 		var dl alerts.Delivery
@@ -28,15 +56,45 @@ func (d *DB) PendingDeliveries(ctx context.Context, now time.Time, limit int) ([
 		var created, published, firstSeen int64
 		var countries, regions string
 		s := &dl.Story
-		if err := rows.Scan(&dl.ID, &dl.ChannelID, &dl.ClusterID, &dl.SubscriptionID, &terms, &dl.MentionRoleID, &dl.Nonce, &dl.Attempts, &created,
+		if err := rows.Scan(&dl.ID, &dl.ChannelID, &dl.ClusterID, &dl.SubscriptionID, &terms, &dl.MentionRoleID, &dl.Nonce, &dl.Attempts, &created, &dl.MessageID,
 			&s.FeedURL, &s.ID, &s.Source, &s.Title, &s.Text, &s.URL, &published, &firstSeen, &countries, &regions, &s.Summary, &s.ClusterID); err != nil {
-			return nil, fmt.Errorf("list pending deliveries: %w", err)
+			rows.Close()
+			return nil, err
 		}
 		dl.Terms = splitList(terms)
 		dl.CreatedAt = fromMillis(created)
 		s.Published, s.FirstSeen = fromMillis(published), fromMillis(firstSeen)
 		s.Countries, s.Regions = splitList(countries), splitList(regions)
 		out = append(out, dl)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].AlsoReportedBy, err = d.otherOutlets(ctx, out[i].Story); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// otherOutlets are the sources, other than s's own, of the stories in s's
+// event, in the order they reported it.
+func (d *DB) otherOutlets(ctx context.Context, s alerts.Story) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT source FROM stories WHERE cluster_id = ? AND source != ? AND source != ''
+		GROUP BY source ORDER BY min(first_seen), source`, s.ClusterID, s.Source)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var src string
+		if err := rows.Scan(&src); err != nil {
+			return nil, err
+		}
+		out = append(out, src)
 	}
 	return out, rows.Err()
 }

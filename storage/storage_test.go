@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -261,5 +262,56 @@ func TestBriefingIsMarkedOncePerPeriod(t *testing.T) {
 	}
 	if _, err := d.Briefing(ctx, "c1"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("after removal: %v", err)
+	}
+}
+
+func TestAnotherOutletsReportFlagsARecentAlertForAnEdit(t *testing.T) {
+	ctx := context.Background()
+	d := openTemp(t, "")
+	sub, _ := d.AddSubscription(ctx, alerts.Subscription{GuildID: "g", ChannelID: "c1", Query: "NATO"}, "admin")
+	save := func(feed, id, source string) {
+		t.Helper()
+		s := alerts.Story{ID: id, FeedURL: feed, Source: source, Title: "NATO moves troops", Published: t0, FirstSeen: t0, ClusterID: "c-event"}
+		m := alerts.Match{StoryID: id, FeedURL: feed, SubscriptionID: sub.ID, ChannelID: "c1"}
+		if _, err := d.SaveStories(ctx, feed, []alerts.Story{s}, []alerts.Match{m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save("https://a.example/rss", "a1", "Outlet A")
+	pending, _ := d.PendingDeliveries(ctx, t0, 10)
+	if len(pending) != 1 || len(pending[0].AlsoReportedBy) != 0 {
+		t.Fatalf("pending = %+v", pending)
+	}
+	// A second report while the alert still waits: no edit, the alert
+	// will carry it when sent.
+	save("https://b.example/rss", "b1", "Outlet B")
+	if edits, _ := d.PendingEdits(ctx, 10); len(edits) != 0 {
+		t.Errorf("edit flagged for an alert not sent yet: %+v", edits)
+	}
+	pending, _ = d.PendingDeliveries(ctx, t0, 10)
+	if len(pending) != 1 || strings.Join(pending[0].AlsoReportedBy, ",") != "Outlet B" {
+		t.Fatalf("pending = %+v; want outlet B as also reporting", pending)
+	}
+	if err := d.MarkDelivered(ctx, pending[0].ID, "m1", t0); err != nil {
+		t.Fatal(err)
+	}
+	// A third report after the alert went out flags it for an edit.
+	save("https://c.example/rss", "c1", "Outlet C")
+	edits, err := d.PendingEdits(ctx, 10)
+	if err != nil || len(edits) != 1 {
+		t.Fatalf("edits = %+v, %v", edits, err)
+	}
+	e := edits[0]
+	if e.MessageID != "m1" || strings.Join(e.AlsoReportedBy, ",") != "Outlet B,Outlet C" {
+		t.Errorf("edit = message %q, also reported by %v", e.MessageID, e.AlsoReportedBy)
+	}
+	if err := d.MarkEdited(ctx, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	if edits, _ := d.PendingEdits(ctx, 10); len(edits) != 0 {
+		t.Errorf("edit still pending after MarkEdited")
+	}
+	if n, _ := d.PendingCount(ctx); n != 0 {
+		t.Errorf("a later report queued a second alert: %d pending", n)
 	}
 }

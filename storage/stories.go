@@ -12,6 +12,11 @@ import (
 	"github.com/vigilbot/vigil/alerts"
 )
 
+// editWindow is how recent an alert must be for another outlet's report of
+// the same event to edit it; older alerts have scrolled away, and the
+// briefing lists every outlet anyway.
+const editWindow = 6 * time.Hour
+
 // maxIDsPerQuery keeps IN (...) lists under SQLite's bound-parameter limit
 // (32766 since 3.32) with room to spare.
 const maxIDsPerQuery = 500
@@ -83,6 +88,13 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 			return err
 		}
 		defer outStmt.Close()
+		editStmt, err := tx.PrepareContext(ctx, `
+			UPDATE outbox SET needs_edit = 1
+			WHERE channel_id = ? AND cluster_id = ? AND state = 'sent' AND sent_at >= ?`)
+		if err != nil {
+			return err
+		}
+		defer editStmt.Close()
 		now := toMillis(d.now())
 		for _, m := range matches {
 			cluster, ok := inserted[m.StoryID]
@@ -98,6 +110,12 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 			}
 			if n, _ := r.RowsAffected(); n == 1 {
 				res.Deliveries++
+				continue
+			}
+			// The channel already has this event: another outlet's report
+			// edits a recent alert rather than posting again.
+			if _, err := editStmt.ExecContext(ctx, m.ChannelID, cluster, now-editWindow.Milliseconds()); err != nil {
+				return fmt.Errorf("flag alert of channel %s for an edit: %w", m.ChannelID, err)
 			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE feeds SET primed = 1 WHERE url = ?`, feedURL)
