@@ -72,6 +72,9 @@ func newHarness(t *testing.T, dbPath string, srvOpts []discordtest.Option, opts 
 	guild := &discordgo.Guild{ID: guildID, Name: "Security Desk", Channels: []*discordgo.Channel{
 		{ID: alertsChan, GuildID: guildID, Name: "alerts", Type: discordgo.ChannelTypeGuildText},
 		{ID: otherChan, GuildID: guildID, Name: "other", Type: discordgo.ChannelTypeGuildText},
+	}, Members: []*discordgo.Member{
+		{GuildID: guildID, User: &discordgo.User{ID: adminID, Username: "admin"}},
+		{GuildID: guildID, User: &discordgo.User{ID: readerID, Username: "reader"}},
 	}}
 	var srv *discordtest.Server
 	if srvOpts == nil {
@@ -524,6 +527,27 @@ func TestAForbiddenChannelIsPausedAndOthersStillDelivered(t *testing.T) {
 	list := h.command(t, alertsChan, admin, "watch", discordtest.Subcommand("list"))
 	if !strings.Contains(list.Content, "paused") {
 		t.Errorf("/watch list does not show the pause: %q", list.Content)
+	}
+	// The member who set the channel up is told once, by direct message.
+	dms := h.srv.RequestsTo("POST", "/users/@me/channels")
+	if len(dms) != 1 {
+		t.Fatalf("%d DM channels opened, want 1", len(dms))
+	}
+	var open struct {
+		RecipientID string `json:"recipient_id"`
+	}
+	dms[0].Decode(&open)
+	if open.RecipientID != adminID {
+		t.Errorf("DM to %q, want the subscription's creator %q", open.RecipientID, adminID)
+	}
+	var told bool
+	for _, r := range h.srv.RequestsTo("POST", "/channels/*/messages") {
+		if !strings.Contains(r.Path, alertsChan) && !strings.Contains(r.Path, otherChan) && strings.Contains(string(r.Body), "/watch resume") {
+			told = true
+		}
+	}
+	if !told {
+		t.Error("no direct message telling the admin how to resume")
 	}
 }
 

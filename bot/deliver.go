@@ -20,6 +20,7 @@ type deliveryStore interface {
 	RetryDelivery(ctx context.Context, id int64, cause error, next time.Time) error
 	DropChannelDeliveries(ctx context.Context, channelID string, cause error) (int, error)
 	SetChannelPaused(ctx context.Context, channelID string, paused bool) error
+	PauseChannel(ctx context.Context, channelID string) ([]string, error)
 	PendingEdits(ctx context.Context, limit int) ([]alerts.Delivery, error)
 	MarkEdited(ctx context.Context, id int64) error
 }
@@ -209,11 +210,13 @@ func (b *Bot) retryLater(ctx context.Context, d alerts.Delivery, cause error, af
 	}
 }
 
-// channelUnusable pauses a channel's subscriptions; gone channels also drop
+// channelUnusable pauses a channel's subscriptions and tells the members who
+// set them up, by direct message, once per pause; gone channels also drop
 // their pending alerts, as there is nowhere to send them.
 func (b *Bot) channelUnusable(ctx context.Context, channelID string, cause error, gone bool) {
 	b.log.Warn("pausing a channel's subscriptions", "channel", channelID, "reason", cause)
-	if err := b.cfg.Store.SetChannelPaused(ctx, channelID, true); err != nil {
+	creators, err := b.cfg.Store.PauseChannel(ctx, channelID)
+	if err != nil {
 		b.log.Error("pause channel", "channel", channelID, "err", err)
 	}
 	if gone {
@@ -222,6 +225,39 @@ func (b *Bot) channelUnusable(ctx context.Context, channelID string, cause error
 		}
 	}
 	b.cfg.Changed()
+	what := fmt.Sprintf("Vigil can no longer post in <#%s>: %v. Its subscriptions there are paused and no alert is lost; "+
+		"give the bot View Channel, Send Messages and Embed Links there, then run /watch resume in that channel.", channelID, cause)
+	if gone {
+		what = fmt.Sprintf("The channel %s that Vigil posted alerts to was deleted, so its subscriptions are paused.", channelID)
+	}
+	for _, userID := range creators[:min(len(creators), maxPauseNotices)] {
+		if err := b.directMessage(ctx, userID, what); err != nil {
+			// Members may refuse DMs from server bots; the pause shows in
+			// /watch list either way.
+			b.log.Info("could not tell a member about a paused channel", "user", userID, "channel", channelID, "err", err)
+		}
+	}
+}
+
+// maxPauseNotices bounds the direct messages sent about one paused channel.
+const maxPauseNotices = 3
+
+func (b *Bot) directMessage(ctx context.Context, userID, text string) error {
+	if err := b.pacer.wait(ctx); err != nil {
+		return err
+	}
+	dm, err := b.session.UserChannelCreate(userID, discordgo.WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	if err := b.pacer.wait(ctx); err != nil {
+		return err
+	}
+	_, err = b.session.ChannelMessageSendComplex(dm.ID, &discordgo.MessageSend{
+		Content:         truncate(text, maxContent),
+		AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}},
+	}, discordgo.WithContext(ctx))
+	return err
 }
 
 // post creates a message through discordgo's rate limiter, with the nonce

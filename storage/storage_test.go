@@ -214,8 +214,12 @@ func TestSubscriptionsAreScopedToTheirChannel(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].ID != a.ID || len(got[0].Regions) != 2 {
 		t.Fatalf("c1 subscriptions = %+v, %v", got, err)
 	}
-	if err := d.SetChannelPaused(ctx, "c1", true); err != nil {
-		t.Fatal(err)
+	creators, err := d.PauseChannel(ctx, "c1")
+	if err != nil || len(creators) != 1 || creators[0] != "u" {
+		t.Fatalf("PauseChannel = %v, %v; want the creator told", creators, err)
+	}
+	if again, _ := d.PauseChannel(ctx, "c1"); len(again) != 0 {
+		t.Errorf("pausing a paused channel would tell %v again", again)
 	}
 	all, _ := d.Subscriptions(ctx, "")
 	if len(all) != 2 || !all[0].Paused || all[1].Paused {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/vigilbot/vigil/alerts"
@@ -74,4 +75,36 @@ func (d *DB) SubscriptionsFingerprint(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("fingerprint subscriptions: %w", err)
 	}
 	return fmt.Sprintf("%d/%d/%d/%d", n, maxID, paused, sumID), nil
+}
+
+// PauseChannel pauses a channel's subscriptions and returns the members who
+// created those that were running, so they can be told; none when the
+// channel was already paused.
+func (d *DB) PauseChannel(ctx context.Context, channelID string) ([]string, error) {
+	var creators []string
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT created_by FROM subscriptions
+			WHERE channel_id = ? AND paused = 0 AND created_by != '' ORDER BY created_by`, channelID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var c string
+			if err := rows.Scan(&c); err != nil {
+				rows.Close()
+				return err
+			}
+			creators = append(creators, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET paused = 1 WHERE channel_id = ?`, channelID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pause channel %s: %w", channelID, err)
+	}
+	return creators, nil
 }
