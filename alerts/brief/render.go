@@ -1,0 +1,449 @@
+package brief
+
+import (
+	"fmt"
+	"hash/fnv"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// Discord's limits on embeds and messages
+// (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+const (
+	// Discord: an embed title holds at most 256 characters.
+	maxTitle = 256
+	// Discord: an embed description holds at most 4096 characters.
+	maxDescription = 4096
+	// Discord: the titles, descriptions, fields and footers of all the
+	// embeds of one message hold at most 6000 characters together.
+	maxMessage = 6000
+	// Discord: a message carries at most 10 embeds.
+	maxEmbeds = 10
+)
+
+// safetyMargin is kept free under each of Discord's character limits.
+// Lengths are counted in UTF-16 code units, never fewer than runes, so the
+// limits hold whether Discord counts code points or code units; the margin
+// covers what Discord may add when it normalises text (line endings, the
+// escapes of its own markdown parser), which its documentation does not
+// specify.
+const safetyMargin = 32
+
+const (
+	descriptionBudget = maxDescription - safetyMargin
+	messageBudget     = maxMessage - safetyMargin
+	titleBudget       = maxTitle
+)
+
+// Display limits of our own, so that one absurd feed cannot crowd a
+// briefing: an outlet's name and a summary sentence are cut at a word
+// boundary beyond them, and a link longer than browsers reliably accept is
+// not linked.
+const (
+	maxSourceRunes  = 80
+	maxSummaryRunes = 400
+	maxURLBytes     = 2000
+)
+
+// Colors of the embeds, as 0xRRGGBB. The header is Discord's blurple, the
+// top stories red, Elsewhere grey; each region's groups take a color of
+// groupPalette chosen by a hash of its code, so that a region keeps its
+// color from one day to the next.
+const (
+	ColorHeader    = 0x5865F2
+	ColorTop       = 0xED4245
+	ColorElsewhere = 0x99AAB5
+)
+
+// groupPalette are the colors of region groups: distinct hues readable on
+// Discord's light and dark themes.
+var groupPalette = [...]int{
+	0x3498DB, // blue
+	0x2ECC71, // green
+	0xE67E22, // orange
+	0x9B59B6, // purple
+	0x1ABC9C, // teal
+	0xF1C40F, // yellow
+	0xE91E63, // pink
+	0x206694, // dark blue
+	0xA84300, // brown
+	0x11806A, // dark teal
+}
+
+// TopTitle heads the embed of the top stories.
+const TopTitle = "Top stories"
+
+// contSuffix marks an embed that continues a group from the previous one.
+const contSuffix = " (cont.)"
+
+// timeLayout shows the period's bounds in the channel's zone.
+const timeLayout = "Mon 2 Jan 15:04"
+
+// Message is one Discord message of a briefing.
+type Message struct {
+	Embeds []Embed
+}
+
+// Embed is a neutral Discord embed; the bot converts it to discordgo's.
+type Embed struct {
+	Title, Description string
+	// Color is 0xRRGGBB.
+	Color int
+}
+
+// Render splits the briefing into messages within Discord's limits: a
+// header embed with the title and the period, the top stories, then one or
+// more embeds per group. A line is never split across embeds; a group too
+// long for one embed continues in another titled "<group> (cont.)". An
+// empty briefing is one message saying so in one line.
+func Render(b Briefing, opt Options) []Message {
+	loc := opt.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	title := truncate(b.Title, titleBudget)
+	if b.Empty() {
+		return []Message{{Embeds: []Embed{{
+			Title:       title,
+			Description: truncate(emptyLine(b, opt, loc), descriptionBudget),
+			Color:       ColorHeader,
+		}}}}
+	}
+	var p packer
+	p.section(title, ColorHeader, []string{truncate(headerLine(b, loc), descriptionBudget)})
+	if len(b.Top) > 0 {
+		blocks := make([]string, len(b.Top))
+		for i, e := range b.Top {
+			blocks[i] = topBlock(e)
+		}
+		p.section(TopTitle, ColorTop, blocks)
+	}
+	for _, g := range b.Groups {
+		blocks := make([]string, len(g.Entries))
+		for i, e := range g.Entries {
+			blocks[i] = entryLine(e)
+		}
+		p.section(groupHeading(g), groupColor(g.Code), blocks)
+	}
+	return p.finish()
+}
+
+// headerLine is "N stories from M outlets, <from> – <to> (<zone>)".
+func headerLine(b Briefing, loc *time.Location) string {
+	var sb strings.Builder
+	sb.WriteString(plural(b.Stories, "story", "stories"))
+	if b.Outlets > 0 {
+		sb.WriteString(" from ")
+		sb.WriteString(plural(b.Outlets, "outlet", "outlets"))
+	}
+	if !b.From.IsZero() || !b.To.IsZero() {
+		sb.WriteString(", ")
+		if !b.From.IsZero() {
+			sb.WriteString(b.From.In(loc).Format(timeLayout))
+		}
+		sb.WriteString(" – ")
+		if !b.To.IsZero() {
+			sb.WriteString(b.To.In(loc).Format(timeLayout))
+		}
+		sb.WriteString(" (" + loc.String() + ")")
+	}
+	return sb.String()
+}
+
+// emptyLine says that nothing happened, naming what the channel watches.
+func emptyLine(b Briefing, opt Options, loc *time.Location) string {
+	about := "this channel"
+	if len(opt.Regions) > 0 {
+		names := make([]string, 0, len(opt.Regions))
+		for _, r := range opt.Regions {
+			n := r
+			if opt.Places != nil {
+				if pn := opt.Places.Name(r); pn != "" {
+					n = pn
+				}
+			}
+			names = append(names, escapeMarkdown(n))
+		}
+		about = strings.Join(names, ", ")
+	}
+	if b.From.IsZero() {
+		return "No new stories for " + about + "."
+	}
+	return fmt.Sprintf("No new stories for %s since %s (%s).", about, b.From.In(loc).Format(timeLayout), loc)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func groupHeading(g Group) string {
+	name := g.Name
+	if name == "" {
+		name = g.Code
+	}
+	if name == "" {
+		name = ElsewhereName
+	}
+	name = strings.Join(strings.Fields(name), " ")
+	if g.Flag != "" {
+		name = g.Flag + " " + name
+	}
+	return name
+}
+
+func groupColor(code string) int {
+	if code == "" {
+		return ColorElsewhere
+	}
+	h := fnv.New32a()
+	h.Write([]byte(strings.ToLower(code)))
+	return groupPalette[h.Sum32()%uint32(len(groupPalette))]
+}
+
+// topBlock is a top story: its line and, quoted under it, its summary.
+func topBlock(e Entry) string {
+	line := entryLine(e)
+	s := oneLine(e.Summary)
+	if s == "" {
+		return line
+	}
+	quote := "> " + escapeMarkdown(cutWords(s, maxSummaryRunes))
+	if length(line)+1+length(quote) > descriptionBudget {
+		return line
+	}
+	return line + "\n" + quote
+}
+
+// entryLine is one cluster's line:
+// "[Headline](<url>) — Source (+N outlets) <t:UNIX:t>". Whatever a feed
+// says is escaped so that it can neither format nor ping.
+func entryLine(e Entry) string {
+	var tail strings.Builder
+	if src := oneLine(e.Source); src != "" {
+		tail.WriteString(" — ")
+		tail.WriteString(escapeMarkdown(cutWords(src, maxSourceRunes)))
+	}
+	if others := e.Outlets - 1; others >= 1 {
+		tail.WriteString(" (+" + plural(others, "outlet", "outlets") + ")")
+	}
+	if !e.Published.IsZero() {
+		tail.WriteString(" <t:" + strconv.FormatInt(e.Published.Unix(), 10) + ":t>")
+	}
+	link := safeURL(e.URL)
+	wrap := func(h string) string {
+		if link == "" {
+			return h
+		}
+		return "[" + h + "](<" + link + ">)"
+	}
+	headline := oneLine(e.Headline)
+	if headline == "" {
+		headline = "(untitled)"
+	}
+	line := wrap(escapeMarkdown(headline)) + tail.String()
+	if length(line) <= descriptionBudget {
+		return line
+	}
+	// Only an absurd headline gets here: cut it at a word boundary so that
+	// the escaped line fits, keeping the link and the tail whole.
+	room := descriptionBudget - length(wrap("")) - length(tail.String()) - length("…")
+	words := strings.Fields(headline)
+	kept := ""
+	for _, w := range words {
+		next := w
+		if kept != "" {
+			next = kept + " " + w
+		}
+		if length(escapeMarkdown(next)) > room {
+			break
+		}
+		kept = next
+	}
+	if kept == "" {
+		// One enormous word: cut it by runes.
+		for _, r := range headline {
+			if length(escapeMarkdown(kept+string(r))) > room {
+				break
+			}
+			kept += string(r)
+		}
+	}
+	return wrap(escapeMarkdown(kept)+"…") + tail.String()
+}
+
+// safeURL returns the URL if it can be linked as "<url>": absolute http(s),
+// no spaces, angle brackets or control characters, and not absurdly long.
+func safeURL(raw string) string {
+	if raw == "" || len(raw) > maxURLBytes {
+		return ""
+	}
+	if strings.ContainsFunc(raw, func(r rune) bool {
+		return r == '<' || r == '>' || unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError
+	}) {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return raw
+}
+
+// markdownSpecial are the characters Discord's markdown gives a meaning to.
+const markdownSpecial = "\\*_~`|>#-[]()<"
+
+// escapeMarkdown makes feed text inert: markdown characters are escaped and
+// mass mentions are broken with a zero-width space after the @.
+func escapeMarkdown(s string) string {
+	var sb strings.Builder
+	sb.Grow(len(s) + len(s)/8)
+	for i, r := range s {
+		if strings.ContainsRune(markdownSpecial, r) {
+			sb.WriteByte('\\')
+		}
+		sb.WriteRune(r)
+		if r == '@' && (hasPrefixFold(s[i+1:], "everyone") || hasPrefixFold(s[i+1:], "here")) {
+			sb.WriteString("\u200b")
+		}
+	}
+	return sb.String()
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// oneLine collapses all whitespace, line breaks included, to single spaces.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// length counts s as Discord's limits do, at worst: in UTF-16 code units.
+func length(s string) int {
+	n := 0
+	for _, r := range s {
+		if l := utf16.RuneLen(r); l > 0 {
+			n += l
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+// cutWords shortens s to at most n runes, at a word boundary when there is
+// one, ending with "…".
+func cutWords(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)[:n-1]
+	if i := strings.LastIndexFunc(string(r), unicode.IsSpace); i > 0 {
+		return strings.TrimRightFunc(string(r)[:i], unicode.IsSpace) + "…"
+	}
+	return string(r) + "…"
+}
+
+// truncate shortens s to at most n units of length, at a word boundary
+// when there is one, ending with "…".
+func truncate(s string, n int) string {
+	if length(s) <= n {
+		return s
+	}
+	var sb strings.Builder
+	used, lastSpace := 0, -1
+	for _, r := range s {
+		l := length(string(r))
+		if used+l > n-1 {
+			break
+		}
+		if unicode.IsSpace(r) {
+			lastSpace = sb.Len()
+		}
+		sb.WriteRune(r)
+		used += l
+	}
+	out := sb.String()
+	if lastSpace > 0 {
+		out = strings.TrimRightFunc(out[:lastSpace], unicode.IsSpace)
+	}
+	return out + "…"
+}
+
+// packer fills messages with embeds, embeds with blocks, in order.
+type packer struct {
+	msgs []Message
+	cur  Message
+	// used is the length of cur: its embeds' titles and descriptions.
+	used int
+	// lines are the blocks of the open embed, the last of cur.Embeds.
+	lines []string
+	// desc is the length of the open embed's description.
+	desc int
+}
+
+// section adds embeds titled title holding blocks, each block whole, each
+// at most descriptionBudget long. Continuation embeds are titled
+// "<title> (cont.)".
+func (p *packer) section(title string, color int, blocks []string) {
+	open := false
+	for _, b := range blocks {
+		bl := length(b)
+		if open && p.desc+1+bl <= descriptionBudget && p.used+1+bl <= messageBudget {
+			p.lines = append(p.lines, b)
+			p.desc += 1 + bl
+			p.used += 1 + bl
+			continue
+		}
+		t := title
+		if open {
+			t = continued(title)
+		}
+		p.closeEmbed()
+		tl := length(t)
+		if len(p.cur.Embeds) == maxEmbeds || p.used+tl+bl > messageBudget {
+			p.flush()
+		}
+		p.cur.Embeds = append(p.cur.Embeds, Embed{Title: t, Color: color})
+		p.lines = []string{b}
+		p.desc = bl
+		p.used += tl + bl
+		open = true
+	}
+	p.closeEmbed()
+}
+
+func continued(title string) string {
+	return truncate(title, titleBudget-length(contSuffix)) + contSuffix
+}
+
+// closeEmbed writes the open embed's description.
+func (p *packer) closeEmbed() {
+	if p.lines == nil {
+		return
+	}
+	p.cur.Embeds[len(p.cur.Embeds)-1].Description = strings.Join(p.lines, "\n")
+	p.lines, p.desc = nil, 0
+}
+
+// flush ends the current message, if it has anything.
+func (p *packer) flush() {
+	p.closeEmbed()
+	if len(p.cur.Embeds) > 0 {
+		p.msgs = append(p.msgs, p.cur)
+	}
+	p.cur, p.used = Message{}, 0
+}
+
+func (p *packer) finish() []Message {
+	p.flush()
+	return p.msgs
+}
