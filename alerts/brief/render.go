@@ -196,7 +196,9 @@ func groupHeading(g Group) string {
 	if g.Flag != "" {
 		name = g.Flag + " " + name
 	}
-	return name
+	// The name comes from a region's code when Places does not know it, so
+	// it may be any length.
+	return truncate(name, titleBudget)
 }
 
 func groupColor(code string) int {
