@@ -282,13 +282,22 @@ func entryLine(e Entry) string {
 }
 
 // safeURL returns the URL if it can be linked as "<url>": absolute http(s),
-// no spaces, angle brackets or control characters, and not absurdly long.
+// no spaces, angle brackets, backslashes or control characters, and not
+// absurdly long.
+//
+// Discord's markdown, unlike CommonMark, ends a link's target at the first
+// ")" even between "<" and ">", and reads a backslash there as escaping the
+// next character, so a feed's URL such as "https://x/a)[Official](https://evil"
+// would close the headline's link and open one of its own. Parentheses and
+// brackets after the host are therefore percent-encoded, which names the
+// same page, and a URL with a backslash (never valid in a URL) is not
+// linked.
 func safeURL(raw string) string {
 	if raw == "" || len(raw) > maxURLBytes {
 		return ""
 	}
 	if strings.ContainsFunc(raw, func(r rune) bool {
-		return r == '<' || r == '>' || unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError
+		return r == '<' || r == '>' || r == '\\' || unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError
 	}) {
 		return ""
 	}
@@ -296,8 +305,24 @@ func safeURL(raw string) string {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return ""
 	}
-	return raw
+	authority := strings.Index(raw, "//") + 2
+	if end := strings.IndexAny(raw[authority:], "/?#"); end >= 0 {
+		authority += end
+	} else {
+		authority = len(raw)
+	}
+	if strings.ContainsAny(raw[:authority], "()") {
+		return ""
+	}
+	link := raw[:authority] + linkEscaper.Replace(raw[authority:])
+	if len(link) > maxURLBytes {
+		return ""
+	}
+	return link
 }
+
+// linkEscaper percent-encodes what could end a link early in Discord.
+var linkEscaper = strings.NewReplacer("(", "%28", ")", "%29", "[", "%5B", "]", "%5D")
 
 // markdownSpecial are the characters Discord's markdown gives a meaning to.
 const markdownSpecial = "\\*_~`|>#-[]()<"
