@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -257,26 +258,19 @@ func entryLine(e Entry) string {
 	// Only an absurd headline gets here: cut it at a word boundary so that
 	// the escaped line fits, keeping the link and the tail whole.
 	room := descriptionBudget - length(wrap("")) - length(tail.String()) - length("…")
+	// The escaped length never shrinks as the cut grows, so the longest
+	// cut that fits is found by bisection: growing it word by word, or rune
+	// by rune, took time quadratic in the budget (0.4 s for one word of
+	// 10,000 letters).
+	fits := func(s string) bool { return length(escapeMarkdown(s)) <= room }
 	words := strings.Fields(headline)
-	kept := ""
-	for _, w := range words {
-		next := w
-		if kept != "" {
-			next = kept + " " + w
-		}
-		if length(escapeMarkdown(next)) > room {
-			break
-		}
-		kept = next
-	}
+	n := sort.Search(len(words), func(k int) bool { return !fits(strings.Join(words[:k+1], " ")) })
+	kept := strings.Join(words[:n], " ")
 	if kept == "" {
 		// One enormous word: cut it by runes.
-		for _, r := range headline {
-			if length(escapeMarkdown(kept+string(r))) > room {
-				break
-			}
-			kept += string(r)
-		}
+		runes := []rune(headline)
+		n := sort.Search(len(runes), func(k int) bool { return !fits(string(runes[:k+1])) })
+		kept = string(runes[:n])
 	}
 	return wrap(escapeMarkdown(kept)+"…") + tail.String()
 }
