@@ -84,22 +84,25 @@ func (d *DB) MarkBriefing(ctx context.Context, channelID, period string, sentAt 
 	return n == 1, nil
 }
 
-// ChannelClusters returns the events queued for a channel in [from, to):
-// what the channel was alerted about, for its briefing.
-func (d *DB) ChannelClusters(ctx context.Context, channelID string, from, to time.Time) ([]string, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT DISTINCT cluster_id FROM outbox
-		WHERE channel_id = ? AND created_at >= ? AND created_at < ? ORDER BY cluster_id`, channelID, toMillis(from), toMillis(to))
+// ChannelStories returns every report of the events queued for a channel in
+// [from, to), at most limit reports, grouped by event: what the channel was
+// alerted about, with the other outlets that reported the same events, for
+// its briefing.
+func (d *DB) ChannelStories(ctx context.Context, channelID string, from, to time.Time, limit int) ([]alerts.Story, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+storyColumns+` FROM stories
+		WHERE cluster_id IN (SELECT cluster_id FROM outbox WHERE channel_id = ? AND created_at >= ? AND created_at < ?)
+		ORDER BY cluster_id, published, feed_url, id LIMIT ?`, channelID, toMillis(from), toMillis(to), limit)
 	if err != nil {
-		return nil, fmt.Errorf("list events of channel %s: %w", channelID, err)
+		return nil, fmt.Errorf("list stories of channel %s: %w", channelID, err)
 	}
 	defer rows.Close()
-	var out []string
+	var out []alerts.Story
 	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, fmt.Errorf("list events of channel %s: %w", channelID, err)
+		s, err := scanStory(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list stories of channel %s: %w", channelID, err)
 		}
-		out = append(out, c)
+		out = append(out, s)
 	}
 	return out, rows.Err()
 }

@@ -319,3 +319,60 @@ func TestAnotherOutletsReportFlagsARecentAlertForAnEdit(t *testing.T) {
 		t.Errorf("a later report queued a second alert: %d pending", n)
 	}
 }
+
+func TestChannelStoriesAreTheChannelsEventsWithEveryReport(t *testing.T) {
+	ctx := context.Background()
+	clock := t0
+	d, err := Open(ctx, filepath.Join(t.TempDir(), "vigil.db"), WithClock(func() time.Time { return clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	feedA, feedB := "https://a.example/rss", "https://b.example/rss"
+	for _, u := range []string{feedA, feedB} {
+		if err := d.UpsertFeed(ctx, alerts.Feed{URL: u}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sub, err := d.AddSubscription(ctx, alerts.Subscription{GuildID: "g", ChannelID: "c1", Query: "NATO"}, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	save := func(feedURL, id, cluster string, matched bool) {
+		t.Helper()
+		s := alerts.Story{ID: id, FeedURL: feedURL, Title: id, Published: clock, FirstSeen: clock, ClusterID: cluster}
+		var ms []alerts.Match
+		if matched {
+			ms = []alerts.Match{{StoryID: id, FeedURL: feedURL, SubscriptionID: sub.ID, ChannelID: "c1"}}
+		}
+		if _, err := d.SaveStories(ctx, feedURL, []alerts.Story{s}, ms); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save(feedA, "before", "e0", true) // queued before the period
+	clock = t0.Add(time.Hour)
+	save(feedA, "nato-a", "e1", true)
+	save(feedB, "nato-b", "e1", false) // another outlet, same event, not queued again
+	save(feedA, "unclustered", "", true)
+	save(feedB, "unrelated", "e2", false) // never matched for c1
+	clock = t0.Add(3 * time.Hour)
+	save(feedB, "after", "e3", true) // queued after the period
+
+	got, err := d.ChannelStories(ctx, "c1", t0.Add(30*time.Minute), t0.Add(2*time.Hour), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range got {
+		ids = append(ids, s.ID)
+	}
+	if strings.Join(ids, ",") != "nato-a,nato-b,unclustered" {
+		t.Errorf("channel stories = %v; want both reports of e1 and the unclustered story", ids)
+	}
+	if other, _ := d.ChannelStories(ctx, "c2", t0, t0.Add(4*time.Hour), 100); len(other) != 0 {
+		t.Errorf("another channel sees %d stories", len(other))
+	}
+	if capped, _ := d.ChannelStories(ctx, "c1", t0, t0.Add(4*time.Hour), 2); len(capped) != 2 {
+		t.Errorf("limit 2 returned %d stories", len(capped))
+	}
+}
