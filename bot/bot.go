@@ -19,6 +19,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/brief"
 	"github.com/vigilbot/vigil/alerts/geo"
 )
 
@@ -34,6 +35,7 @@ type Store interface {
 	StoriesSince(ctx context.Context, since time.Time, limit int) ([]alerts.Story, error)
 	RecentDeliveries(ctx context.Context, channelID string, limit int) ([]alerts.Story, error)
 	deliveryStore
+	briefingStore
 }
 
 // Places resolves and names countries and regions; *geo.Tagger is one.
@@ -73,8 +75,14 @@ type Config struct {
 	// OnDelivered, if set, is told each delivery attempt's result ("sent",
 	// "retry", "paused") and, when sent, how long the alert was queued.
 	OnDelivered func(result string, queuedFor time.Duration)
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// BriefingGrace is how late a missed briefing is still sent; zero means
+	// brief.DefaultGrace.
+	BriefingGrace time.Duration
+	// OnBriefing, if set, is told each due briefing's outcome:
+	// BriefingSent, BriefingSkipped or BriefingFailed.
+	OnBriefing func(result string)
+	Now        func() time.Time
+	Logger     *slog.Logger
 }
 
 // Bot is a connected Vigil bot.
@@ -92,6 +100,8 @@ type Bot struct {
 	inFlight  map[int64]bool
 	wake      chan struct{}
 	sends     sync.WaitGroup
+
+	brief briefings
 }
 
 // Defaults for Config's zero values.
@@ -117,6 +127,12 @@ func New(cfg Config) (*Bot, error) {
 	}
 	if cfg.OnDelivered == nil {
 		cfg.OnDelivered = func(string, time.Duration) {}
+	}
+	if cfg.OnBriefing == nil {
+		cfg.OnBriefing = func(string) {}
+	}
+	if cfg.BriefingGrace <= 0 {
+		cfg.BriefingGrace = brief.DefaultGrace
 	}
 	if cfg.GlobalRate <= 0 {
 		cfg.GlobalRate = defaultGlobalRate
@@ -181,7 +197,7 @@ func (b *Bot) onReady(s *discordgo.Session, r *discordgo.Ready) {
 }
 
 // onChannelDelete pauses a deleted channel's subscriptions at once rather
-// than waiting for a delivery to fail.
+// than waiting for a delivery to fail, and ends its briefing.
 func (b *Bot) onChannelDelete(s *discordgo.Session, c *discordgo.ChannelDelete) {
 	ctx := context.Background()
 	if err := b.cfg.Store.SetChannelPaused(ctx, c.ID, true); err != nil {
@@ -189,6 +205,11 @@ func (b *Bot) onChannelDelete(s *discordgo.Session, c *discordgo.ChannelDelete) 
 		return
 	}
 	b.cfg.Changed()
+	if err := b.cfg.Store.RemoveBriefing(ctx, c.ID); err == nil {
+		b.syncBriefings(ctx)
+	} else if !errors.Is(err, alerts.ErrNotFound) {
+		b.log.Error("end deleted channel's briefing", "channel", c.ID, "err", err)
+	}
 }
 
 // pacer keeps requests under a global rate: at most limit requests in any

@@ -85,25 +85,28 @@ func newHarness(t *testing.T, dbPath string, srvOpts []discordtest.Option, opts 
 	if dbPath == "" {
 		dbPath = filepath.Join(t.TempDir(), "vigil.db")
 	}
-	db, err := storage.Open(context.Background(), dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	h := &harness{srv: srv, db: db, changed: make(chan struct{}, 100), now: time.Now}
+	h := &harness{srv: srv, changed: make(chan struct{}, 100)}
 	cfg := bot.Config{
 		Token:           strings.TrimPrefix(srv.Token(), "Bot "),
 		GuildID:         guildID,
-		Store:           db,
 		Places:          places(t),
 		ValidateFeedURL: feed.ValidateURL,
 		Changed:         func() { h.changed <- struct{}{} },
 		HTTPClient:      srv.HTTPClient(),
 		Logger:          quiet,
+		Now:             time.Now,
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
+	// The store keeps the bot's time, so that what it records (when an
+	// alert was queued) agrees with a test's clock.
+	db, err := storage.Open(context.Background(), dbPath, storage.WithClock(cfg.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	h.db, h.now, cfg.Store = db, cfg.Now, db
 	b, err := bot.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +182,7 @@ func TestReadyRegistersTheSlashCommands(t *testing.T) {
 	for _, c := range h.srv.Commands(guildID) {
 		names = append(names, c.Name)
 	}
-	if got := strings.Join(names, ","); got != "watch,feeds,recent" {
+	if got := strings.Join(names, ","); got != "watch,feeds,briefing,recent" {
 		t.Errorf("registered commands = %s", got)
 	}
 	if puts := h.srv.RequestsTo("PUT", "/applications/*/guilds/*/commands"); len(puts) != 1 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -73,6 +74,21 @@ func commands() []*discordgo.ApplicationCommand {
 				sub("add", "Poll a new RSS, Atom or JSON feed", str("url", "The feed's address (https://…)", true, false)),
 				sub("remove", "Stop polling a feed this server added", str("url", "The feed", true, true)),
 				sub("list", "Show the feeds and their health"),
+			},
+		},
+		{
+			Name: "briefing", Description: "A daily digest of this channel's news at a local time you choose",
+			DefaultMemberPermissions: &manage, DMPermission: &noDM,
+			Options: []*discordgo.ApplicationCommandOption{
+				sub("set", "Send this channel a daily briefing",
+					str("time", "Local time of day, HH:MM on a 24-hour clock: 07:30", true, false),
+					str("timezone", "Timezone by IANA name: Europe/London, America/New_York", true, true),
+					str("regions", "Also stories about these countries or regions, comma-separated: baltic-states, PL", false, true),
+					str("query", `Also stories matching these words: NATO drone, "Baltic Sea" cable`, false, false)),
+				sub("off", "Stop this channel's daily briefing"),
+				sub("now", "Preview the next briefing as it stands now",
+					&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionBoolean, Name: "post", Description: "Post it in the channel for everyone instead of showing only you"}),
+				sub("show", "Show when and about what this channel is briefed"),
 			},
 		},
 		{
@@ -167,22 +183,46 @@ func (b *Bot) handleCommand(i *discordgo.InteractionCreate) {
 		text, err = b.feedsRemove(ctx, r)
 	case "feeds list":
 		text, err = b.feedsList(ctx, r)
+	case "briefing set":
+		text, err = b.briefingSet(ctx, r)
+	case "briefing off":
+		text, err = b.briefingOff(ctx, r)
+	case "briefing show":
+		text, err = b.briefingShow(ctx, r)
+	case "briefing now":
+		answered, err := b.briefingNow(ctx, r)
+		if answered {
+			if err != nil {
+				log.Error("command failed", "err", err)
+			} else {
+				log.Info("command handled")
+			}
+			return
+		}
+		text = b.answer(log, "", err)
+		b.reply(i, text)
+		return
 	case "recent ":
 		text, err = b.recent(ctx, r)
 	default:
 		err = userErrorf("Vigil does not know that command; it may have been removed. Try /watch list.")
 	}
+	b.reply(i, b.answer(log, text, err))
+}
+
+// answer is what the member is told: the handler's text, or what went
+// wrong in words they can act on.
+func (b *Bot) answer(log *slog.Logger, text string, err error) string {
 	var ue *userError
 	switch {
 	case errors.As(err, &ue):
-		text = ue.msg
+		return ue.msg
 	case err != nil:
 		log.Error("command failed", "err", err)
-		text = "Something went wrong on Vigil's side; nothing was changed. Please try again in a minute."
-	default:
-		log.Info("command handled")
+		return "Something went wrong on Vigil's side; nothing was changed. Please try again in a minute."
 	}
-	b.reply(i, text)
+	log.Info("command handled")
+	return text
 }
 
 // reply answers an interaction with an ephemeral message no one is pinged by.
@@ -555,7 +595,11 @@ func (b *Bot) choices(ctx context.Context, i *discordgo.InteractionCreate, o *di
 	}
 	typed := fmt.Sprint(o.Value)
 	switch o.Name {
-	case "region":
+	case "timezone":
+		for _, z := range zoneChoices(typed) {
+			add(strings.ReplaceAll(z, "_", " "), z)
+		}
+	case "region", "regions":
 		// Complete the last item of a comma-separated list.
 		head, last := "", typed
 		if k := strings.LastIndex(typed, ","); k >= 0 {
