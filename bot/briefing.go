@@ -150,7 +150,7 @@ func (b *Bot) checkBriefing(ctx context.Context, channelID string, grace time.Du
 		b.cfg.OnBriefing(BriefingSkipped)
 		return
 	}
-	msgs, err := b.composeBriefing(ctx, set, briefingStart(set, now), now, briefingTitle(set, d.Scheduled))
+	msgs, err := b.composeBriefing(ctx, set, briefingStart(set, now), now, BriefingTitle(set, d.Scheduled))
 	if err != nil {
 		log.Error("compose briefing; will try again", "err", err)
 		b.cfg.OnBriefing(BriefingFailed)
@@ -198,12 +198,9 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-func briefingTitle(set alerts.BriefingSetting, day time.Time) string {
-	loc, err := brief.LoadZone(set.Timezone)
-	if err != nil {
-		loc = time.UTC
-	}
-	return "Daily briefing · " + day.In(loc).Format("Monday 2 January 2006")
+// BriefingTitle heads a channel's daily briefing: its local date.
+func BriefingTitle(set alerts.BriefingSetting, day time.Time) string {
+	return "Daily briefing · " + day.In(zoneOrUTC(set.Timezone)).Format("Monday 2 January 2006")
 }
 
 // sendBriefingPart posts one message of a briefing, retrying briefly on
@@ -262,29 +259,37 @@ func briefingNonce(channelID, period string, part int) string {
 	return "b" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
 }
 
-// composeBriefing builds a channel's briefing for [from, to): the events
-// the channel was alerted about and those the briefing's own regions and
-// query select, each with all its reports.
+// BriefingSource is what a briefing is composed from.
+type BriefingSource interface {
+	ChannelStories(ctx context.Context, channelID string, from, to time.Time, limit int) ([]alerts.Story, error)
+	StoriesSince(ctx context.Context, since time.Time, limit int) ([]alerts.Story, error)
+	Subscriptions(ctx context.Context, channelID string) ([]alerts.Subscription, error)
+}
+
 func (b *Bot) composeBriefing(ctx context.Context, set alerts.BriefingSetting, from, to time.Time, title string) ([]brief.Message, error) {
-	stories, err := b.cfg.Store.ChannelStories(ctx, set.ChannelID, from, to, maxBriefingStories)
+	return ComposeBriefing(ctx, b.cfg.Store, b.cfg.Places, set, from, to, title)
+}
+
+// ComposeBriefing builds a channel's briefing for [from, to), as the
+// messages the bot posts: the events the channel was alerted about and
+// those the briefing's own regions and query select, each with all its
+// reports, grouped by the briefing's regions or else the regions the
+// channel watches.
+func ComposeBriefing(ctx context.Context, src BriefingSource, places brief.Places, set alerts.BriefingSetting, from, to time.Time, title string) ([]brief.Message, error) {
+	stories, err := src.ChannelStories(ctx, set.ChannelID, from, to, maxBriefingStories)
 	if err != nil {
 		return nil, err
 	}
 	if set.Query != "" || len(set.Regions) > 0 {
-		extra, err := b.selectStories(ctx, set, from, to)
+		extra, err := selectStories(ctx, src, set, from, to)
 		if err != nil {
 			return nil, err
 		}
 		stories = append(stories, extra...)
 	}
-	loc, err := brief.LoadZone(set.Timezone)
-	if err != nil {
-		loc = time.UTC
-	}
 	regions := set.Regions
 	if len(regions) == 0 {
-		// Group as the channel watches: its subscriptions' regions first.
-		subs, err := b.cfg.Store.Subscriptions(ctx, set.ChannelID)
+		subs, err := src.Subscriptions(ctx, set.ChannelID)
 		if err != nil {
 			return nil, err
 		}
@@ -296,19 +301,19 @@ func (b *Bot) composeBriefing(ctx context.Context, set alerts.BriefingSetting, f
 			}
 		}
 	}
-	opt := brief.Options{Title: title, From: from, To: to, Location: loc, Regions: regions, Places: b.cfg.Places}
+	opt := brief.Options{Title: title, From: from, To: to, Location: zoneOrUTC(set.Timezone), Regions: regions, Places: places}
 	return brief.Render(brief.Compose(byEvent(stories), opt), opt), nil
 }
 
 // selectStories returns the stories first seen in [from, to) that the
 // briefing's own regions and query select, with every report of their
 // events seen in that time.
-func (b *Bot) selectStories(ctx context.Context, set alerts.BriefingSetting, from, to time.Time) ([]alerts.Story, error) {
+func selectStories(ctx context.Context, src BriefingSource, set alerts.BriefingSetting, from, to time.Time) ([]alerts.Story, error) {
 	ix, err := match.NewIndex([]alerts.Subscription{{ID: 1, ChannelID: set.ChannelID, Query: set.Query, Regions: set.Regions}})
 	if err != nil {
 		return nil, fmt.Errorf("briefing query %q: %w", set.Query, err)
 	}
-	seen, err := b.cfg.Store.StoriesSince(ctx, from, maxBriefingStories)
+	seen, err := src.StoriesSince(ctx, from, maxBriefingStories)
 	if err != nil {
 		return nil, err
 	}

@@ -115,13 +115,15 @@ func queueReports(t *testing.T, db *storage.DB, channel string, reports ...repor
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range reports {
+	for i, r := range reports {
 		if err := db.UpsertFeed(ctx, alerts.Feed{URL: r.feed}); err != nil {
 			t.Fatal(err)
 		}
-		now := time.Now()
+		// Reports come a second apart, in order: the first of an event
+		// is the one whose headline the briefing shows.
+		at := time.Date(2026, 11, 25, 5, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Second)
 		s := alerts.Story{ID: r.id, FeedURL: r.feed, Source: r.source, Title: r.title, URL: "https://news.example/" + r.id,
-			Published: now, FirstSeen: now, ClusterID: r.event, Countries: r.countries, Regions: r.regions,
+			Published: at, FirstSeen: at, ClusterID: r.event, Countries: r.countries, Regions: r.regions,
 			Summary: r.title + ". More follows."}
 		m := alerts.Match{StoryID: r.id, FeedURL: r.feed, SubscriptionID: sub.ID, ChannelID: channel}
 		if _, err := db.SaveStories(ctx, r.feed, []alerts.Story{s}, []alerts.Match{m}); err != nil {
@@ -447,5 +449,46 @@ func TestBriefingNowPreviewsOrPosts(t *testing.T) {
 	// A preview is not the day's briefing.
 	if _, err := h.db.Briefing(context.Background(), alertsChan); err == nil {
 		t.Error("/briefing now created a briefing setting")
+	}
+}
+
+func TestABriefingsOwnRegionsAddStoriesTheChannelWasNotAlerted(t *testing.T) {
+	t.Parallel()
+	clk := &clock{now: london(t, "2026-11-25 06:00")}
+	results := make(briefingResults, 10)
+	h := newHarness(t, "", nil, withClock(clk), results.option())
+	ctx := context.Background()
+	queueReports(t, h.db, alertsChan, report{"https://a.example/rss", "a1", "Baltic Wire", "NATO moves troops to Estonia", "e1", []string{"EE"}, []string{"baltic-states"}})
+	// Seen by Vigil but matched by no subscription of the channel.
+	feedURL := "https://b.example/rss"
+	if err := h.db.UpsertFeed(ctx, alerts.Feed{URL: feedURL}); err != nil {
+		t.Fatal(err)
+	}
+	at := london(t, "2026-11-25 05:30")
+	unmatched := []alerts.Story{
+		{ID: "b1", FeedURL: feedURL, Source: "Sahel Monitor", Title: "Convoy ambushed near Gao", URL: "https://news.example/b1", Published: at, FirstSeen: at, ClusterID: "e2", Countries: []string{"ML"}, Regions: []string{"sahel"}},
+		{ID: "b2", FeedURL: feedURL, Source: "Pacific Desk", Title: "Typhoon closes ports", URL: "https://news.example/b2", Published: at, FirstSeen: at, ClusterID: "e3", Countries: []string{"PH"}},
+	}
+	if _, err := h.db.SaveStories(ctx, feedURL, unmatched, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.command(t, alertsChan, admin, "briefing", discordtest.Subcommand("set",
+		discordtest.StringOption("time", "07:30"), discordtest.StringOption("timezone", "Europe/London"), discordtest.StringOption("regions", "Sahel")))
+
+	clk.Set(london(t, "2026-11-25 07:30"))
+	runBriefings(t, h.bot)
+	results.await(t, bot.BriefingSent)
+	msgs := h.srv.Messages(alertsChan)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages, want 1", len(msgs))
+	}
+	text := embedText(msgs[0])
+	for _, w := range []string{"NATO moves troops to Estonia", "Convoy ambushed near Gao"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("briefing lacks %q:\n%s", w, text)
+		}
+	}
+	if strings.Contains(text, "Typhoon") {
+		t.Errorf("briefing holds a story neither matched nor in its regions:\n%s", text)
 	}
 }
