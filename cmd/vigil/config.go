@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/vigilbot/vigil/alerts/brief"
 )
 
 // Config is vigil's whole configuration, read from TOML. config.example.toml
@@ -23,6 +25,7 @@ type Config struct {
 	Polling  PollingConfig  `toml:"polling"`
 	Summary  SummaryConfig  `toml:"summary"`
 	Cluster  ClusterConfig  `toml:"cluster"`
+	Briefing BriefingConfig `toml:"briefing"`
 	Log      LogConfig      `toml:"log"`
 	Metrics  MetricsConfig  `toml:"metrics"`
 	Feeds    []FeedConfig   `toml:"feeds"`
@@ -69,6 +72,13 @@ type SummaryConfig struct {
 // ClusterConfig sets how reports of one event are grouped.
 type ClusterConfig struct {
 	Window Duration `toml:"window"`
+}
+
+// BriefingConfig is the [briefing] table.
+type BriefingConfig struct {
+	// Grace is how late a briefing missed while vigil was down is still
+	// sent at start; later ones are skipped and logged.
+	Grace Duration `toml:"grace"`
 }
 
 // LogConfig sets logging.
@@ -131,6 +141,9 @@ const (
 	maxFeedInterval = 24 * time.Hour
 	// Discord: an embed description holds at most 4096 characters.
 	maxSummaryChars = 4096
+	// maxBriefingGrace keeps a late briefing from overlapping the next
+	// day's.
+	maxBriefingGrace = 23 * time.Hour
 )
 
 // DefaultConfig is what vigil runs with when the file leaves a key out.
@@ -147,10 +160,11 @@ func DefaultConfig() Config {
 			MaxBackoff:      Duration{6 * time.Hour},
 			Concurrency:     8,
 		},
-		Summary: SummaryConfig{Sentences: 3, MaxChars: 600},
-		Cluster: ClusterConfig{Window: Duration{48 * time.Hour}},
-		Log:     LogConfig{Level: "info", Format: "text"},
-		Metrics: MetricsConfig{Address: "127.0.0.1:9464"},
+		Summary:  SummaryConfig{Sentences: 3, MaxChars: 600},
+		Cluster:  ClusterConfig{Window: Duration{48 * time.Hour}},
+		Briefing: BriefingConfig{Grace: Duration{brief.DefaultGrace}},
+		Log:      LogConfig{Level: "info", Format: "text"},
+		Metrics:  MetricsConfig{Address: "127.0.0.1:9464"},
 	}
 }
 
@@ -240,6 +254,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Storage.Path == "" {
 		return fail("storage.path", "is required: the SQLite file vigil keeps its state in")
+	}
+	if g := c.Briefing.Grace.Duration; g <= 0 || g > maxBriefingGrace {
+		return fail("briefing.grace", "must be more than 0 and at most %v (a briefing later than that is news of another day), got %v", maxBriefingGrace, g)
 	}
 	if c.HTTP.Timeout.Duration <= 0 {
 		return fail("http.timeout", "must be more than 0")

@@ -47,6 +47,7 @@ func TestConfigErrorsNameTheKeyAndReason(t *testing.T) {
 		{"bad network", "[http]\nallowed_networks = [\"10.0.0.0\"]\n", []string{"http.allowed_networks[0]", "CIDR"}},
 		{"bad application id", "[discord]\napplication_id = \"my-bot\"\n", []string{"discord.application_id", "not a Discord ID"}},
 		{"summary over Discord's limit", "[summary]\nmax_chars = 5000\n", []string{"summary.max_chars", "4096"}},
+		{"briefing grace over a day", "[briefing]\ngrace = \"30h\"\n", []string{"briefing.grace", "at most 23h0m0s"}},
 		{"region slug", "[[regions]]\nslug = \"North Sea\"\ncountries = [\"NO\"]\n", []string{"regions[0].slug", "hyphens"}},
 		{"empty region", "[[regions]]\nslug = \"north-sea\"\n", []string{"regions[0]", "needs countries or places"}},
 		{"wrong type", "[storage]\npath = 42\n", []string{"storage.path"}},

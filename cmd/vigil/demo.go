@@ -15,13 +15,16 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/brief"
 	"github.com/vigilbot/vigil/alerts/pipeline"
 	"github.com/vigilbot/vigil/alerts/poll"
+	"github.com/vigilbot/vigil/bot"
 	"github.com/vigilbot/vigil/storage"
 )
 
@@ -52,7 +55,8 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 		"Runs the whole pipeline offline on sample feeds built into the binary: serves them\n"+
 		"on 127.0.0.1, fetches, parses, tags places, summarises, clusters reports of the\n"+
 		"same event, matches sample channel subscriptions and prints what each channel\n"+
-		"would be sent. Needs no config, token or network.")
+		"would be sent, then the daily briefing of the first sample channel. Needs no\n"+
+		"config, token or network.")
 	verbose := fs.Bool("v", false, "log what the pipeline does")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -160,7 +164,45 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintln(out, "  (nothing today)")
 		}
 	}
+
+	// The first sample channel's daily briefing, as if it were due now.
+	ch := demoChannels[0]
+	now := time.Now()
+	set := alerts.BriefingSetting{ChannelID: fmt.Sprintf("10000000000000000%d", 0), At: "07:00", Timezone: "UTC"}
+	// The period ends just after now, so that it holds what was queued
+	// this very second.
+	msgs, err := bot.ComposeBriefing(ctx, db, e.tagger, set, now.Add(-24*time.Hour), now.Add(time.Second), bot.BriefingTitle(set, now))
+	if err != nil {
+		return fmt.Errorf("demo: briefing: %w", err)
+	}
+	fmt.Fprintf(out, "\n── The daily briefing %s would get (/briefing set time:07:00 timezone:UTC) ──\n", ch.name)
+	writeBriefing(out, msgs)
 	return nil
+}
+
+// discordTimestamp is Discord's <t:UNIX:t> markup, which a terminal shows
+// as the time it stands for.
+var discordTimestamp = regexp.MustCompile(`<t:(\d+):t>`)
+
+// writeBriefing prints a briefing's messages and embeds as posted, with
+// Discord's timestamps written out.
+func writeBriefing(w io.Writer, msgs []brief.Message) {
+	for i, m := range msgs {
+		if len(msgs) > 1 {
+			fmt.Fprintf(w, "\n[message %d of %d]\n", i+1, len(msgs))
+		}
+		for _, e := range m.Embeds {
+			fmt.Fprintf(w, "\n  ▌ %s\n", e.Title)
+			desc := discordTimestamp.ReplaceAllStringFunc(e.Description, func(m string) string {
+				var unix int64
+				fmt.Sscanf(m, "<t:%d:t>", &unix)
+				return time.Unix(unix, 0).UTC().Format("15:04 UTC")
+			})
+			for _, line := range strings.Split(desc, "\n") {
+				fmt.Fprintf(w, "  ▌ %s\n", line)
+			}
+		}
+	}
 }
 
 func describeWatch(e *engine, ch demoChannel) string {

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -203,6 +204,8 @@ func (s *service) startBot(ctx context.Context, cfg Config, e *engine, m *metric
 		HTTPClient:      s.discordClient,
 		Logger:          s.log,
 		OnDelivered:     m.observeDelivery,
+		BriefingGrace:   cfg.Briefing.Grace.Duration,
+		OnBriefing:      m.observeBriefing,
 	})
 	if err != nil {
 		return err
@@ -216,7 +219,10 @@ func (s *service) startBot(ctx context.Context, cfg Config, e *engine, m *metric
 	s.deliveryDone = make(chan struct{})
 	go func() {
 		defer close(s.deliveryDone)
+		var wg sync.WaitGroup
+		wg.Go(func() { b.RunBriefings(dctx) })
 		b.Deliver(dctx)
+		wg.Wait()
 	}()
 	return nil
 }
@@ -330,6 +336,7 @@ type metrics struct {
 	outboxDepth     prometheus.GaugeFunc
 	sent            *prometheus.CounterVec
 	deliveryLatency prometheus.Histogram
+	briefings       *prometheus.CounterVec
 }
 
 func newMetrics(db *storage.DB) *metrics {
@@ -351,6 +358,9 @@ func newMetrics(db *storage.DB) *metrics {
 			Help:    "Time from a story being queued to Discord accepting its alert.",
 			Buckets: []float64{0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800},
 		}),
+		briefings: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vigil_briefings_total", Help: "Daily briefings due, by result (sent, skipped, failed).",
+		}, []string{"result"}),
 		outboxDepth: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "vigil_outbox_pending", Help: "Alerts waiting to be delivered.",
 		}, func() float64 {
@@ -366,7 +376,7 @@ func newMetrics(db *storage.DB) *metrics {
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.polls, m.stories, m.queued, m.outboxDepth, m.sent, m.deliveryLatency}
+	return []prometheus.Collector{m.polls, m.stories, m.queued, m.outboxDepth, m.sent, m.deliveryLatency, m.briefings}
 }
 
 func (m *metrics) observePoll(url string, out poll.Outcome, err error) {
@@ -388,6 +398,8 @@ func (m *metrics) observeDelivery(result string, queuedFor time.Duration) {
 		m.deliveryLatency.Observe(queuedFor.Seconds())
 	}
 }
+
+func (m *metrics) observeBriefing(result string) { m.briefings.WithLabelValues(result).Inc() }
 
 // feedURLValidator checks a feed URL a server admin gives: its syntax, and,
 // for an address written as an IP or a local name, the private-address

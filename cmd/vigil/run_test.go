@@ -183,6 +183,11 @@ func TestRunWithATokenConnectsRegistersAndDelivers(t *testing.T) {
 	if _, err := db.AddSubscription(context.Background(), alerts.Subscription{GuildID: guildID, ChannelID: channelID, Regions: []string{"baltic-states"}}, "admin"); err != nil {
 		t.Fatal(err)
 	}
+	// A briefing due two minutes ago goes out at start.
+	due := time.Now().UTC().Add(-2 * time.Minute).Format("15:04")
+	if err := db.SetBriefing(context.Background(), alerts.BriefingSetting{GuildID: guildID, ChannelID: channelID, At: due, Timezone: "UTC"}, "admin"); err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
 
 	cfgPath := writeConfig(t, fmt.Sprintf(`
@@ -213,19 +218,31 @@ url = %q
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(discord.Commands(guildID)); got != 3 {
-		t.Errorf("%d commands registered, want 3", got)
+	if got := len(discord.Commands(guildID)); got != 4 {
+		t.Errorf("%d commands registered, want 4", got)
 	}
-	waitFor(t, "the alert to be posted and marked", func() bool {
+	waitFor(t, "the alert and the briefing to be posted and marked", func() bool {
 		n, _ := svc.db.PendingCount(context.Background())
-		return len(discord.Messages(channelID)) == 1 && n == 0
+		b, _ := svc.db.Briefing(context.Background(), channelID)
+		return len(discord.Messages(channelID)) == 2 && n == 0 && b.LastPeriod != ""
 	})
 	stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
 	defer stop()
 	if err := svc.stop(stopCtx); err != nil {
 		t.Fatal(err)
 	}
-	if msgs := discord.Messages(channelID); len(msgs) != 1 || !strings.Contains(msgs[0].Embeds[0].Title, "Baltic states") {
-		t.Errorf("messages = %+v", msgs)
+	var alert, briefing int
+	for _, m := range discord.Messages(channelID) {
+		switch title := m.Embeds[0].Title; {
+		case strings.HasPrefix(title, "Daily briefing"):
+			briefing++
+		case strings.Contains(title, "Baltic states"):
+			alert++
+		default:
+			t.Errorf("unexpected message %q", title)
+		}
+	}
+	if alert != 1 || briefing != 1 {
+		t.Errorf("%d alerts and %d briefings posted, want one of each", alert, briefing)
 	}
 }
