@@ -2,13 +2,11 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -16,11 +14,6 @@ import (
 	"github.com/vigilbot/vigil/alerts/geo"
 	"github.com/vigilbot/vigil/alerts/match"
 )
-
-// maxMatchLine bounds one JSON line of input: a story with its full
-// article text is well under 1 MiB; 16 MiB leaves room without letting a
-// runaway input take all memory (the same bound as vigil tag).
-const maxMatchLine = 16 << 20
 
 // runMatch reads stories as JSON lines and prints those that match the
 // queries given, each with the subscriptions it matched.
@@ -87,7 +80,9 @@ starting with # are ignored. Each is named FILE:LINE in the output.`)
 	}
 
 	out := bufio.NewWriter(env.stdout)
-	err = matchJSONLines(ctx, ix, tagger, &subs, env.stdin, out, env.stderr)
+	err = transformJSONLines(ctx, "match", env.stdin, out, env.stderr, func(line []byte) (jsonObject, error) {
+		return matchJSONLine(ix, tagger, &subs, line)
+	})
 	if ferr := out.Flush(); err == nil && ferr != nil {
 		err = fmt.Errorf("match: write output: %w", ferr)
 	}
@@ -185,50 +180,8 @@ type matchedJSON struct {
 	Terms        []string `json:"terms"`
 }
 
-// matchJSONLines matches each story line of in and writes those that
-// match to out; lines that are not story objects are reported to errOut
-// with their number and counted.
-func matchJSONLines(ctx context.Context, ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions, in io.Reader, out, errOut io.Writer) error {
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 0, 64<<10), maxMatchLine)
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
-	lineNo, bad := 0, 0
-	for sc.Scan() {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("match: stopped at line %d: %w", lineNo, err)
-		}
-		lineNo++
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
-		obj, err := matchJSONLine(ix, tagger, subs, line)
-		if err != nil {
-			bad++
-			fmt.Fprintf(errOut, "vigil match: line %d: %v\n", lineNo, err)
-			continue
-		}
-		if obj == nil {
-			continue
-		}
-		if err := enc.Encode(obj); err != nil {
-			return fmt.Errorf("match: write line %d: %w", lineNo, err)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("match: read line %d: %w", lineNo+1, err)
-	}
-	if bad > 0 {
-		return fmt.Errorf("match: %d of %d lines were not valid story objects", bad, lineNo)
-	}
-	return nil
-}
-
-// matchJSONLine returns the story line with "matched" added, or nil when
-// nothing matches it.
-func matchJSONLine(ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions, line []byte) (map[string]json.RawMessage, error) {
-	var obj map[string]json.RawMessage
+func matchJSONLine(ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions, line []byte) (jsonObject, error) {
+	var obj jsonObject
 	if err := json.Unmarshal(line, &obj); err != nil {
 		return nil, fmt.Errorf("not a JSON object: %w", err)
 	}
@@ -266,7 +219,7 @@ func matchJSONLine(ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions
 			Subscription: subs.names[m.SubscriptionID-1],
 			Query:        s.Query,
 			Regions:      s.Regions,
-			Terms:        nonNilStrings(m.Terms),
+			Terms:        nonNil(m.Terms),
 		}
 	}
 	var err error
@@ -274,20 +227,12 @@ func matchJSONLine(ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions
 		return nil, fmt.Errorf("encode matches: %w", err)
 	}
 	if tagged {
-		if obj["countries"], err = json.Marshal(nonNilStrings(story.Countries)); err != nil {
+		if obj["countries"], err = json.Marshal(nonNil(story.Countries)); err != nil {
 			return nil, fmt.Errorf("encode countries: %w", err)
 		}
-		if obj["regions"], err = json.Marshal(nonNilStrings(story.Regions)); err != nil {
+		if obj["regions"], err = json.Marshal(nonNil(story.Regions)); err != nil {
 			return nil, fmt.Errorf("encode regions: %w", err)
 		}
 	}
 	return obj, nil
-}
-
-// nonNilStrings makes an empty list encode as [] rather than null.
-func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

@@ -15,10 +15,6 @@ import (
 
 // Limits of what vigil tag reads.
 const (
-	// maxTagLine bounds one JSON line of --jsonl input: a story with its full
-	// article text is well under 1 MiB; 16 MiB leaves room without letting a
-	// runaway input take all memory.
-	maxTagLine = 16 << 20
 	// maxTagText bounds plain text read from stdin, for the same reason.
 	maxTagText = 16 << 20
 )
@@ -54,7 +50,9 @@ reported on stderr with its number and skipped; vigil then exits non-zero.`)
 	}
 	out := bufio.NewWriter(env.stdout)
 	if *jsonl {
-		err = tagJSONLines(ctx, tagger, env.stdin, out, env.stderr)
+		err = transformJSONLines(ctx, "tag", env.stdin, out, env.stderr, func(line []byte) (jsonObject, error) {
+			return tagJSONLine(tagger, line)
+		})
 	} else {
 		err = tagText(tagger, *title, fs.Args(), env.stdin, out)
 	}
@@ -116,44 +114,8 @@ func tagText(tagger *geo.Tagger, title string, args []string, stdin io.Reader, o
 	return nil
 }
 
-// tagJSONLines tags each JSON object on in and writes it to out; bad lines
-// are reported to errOut and counted.
-func tagJSONLines(ctx context.Context, tagger *geo.Tagger, in io.Reader, out, errOut io.Writer) error {
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 0, 64<<10), maxTagLine)
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
-	lineNo, bad := 0, 0
-	for sc.Scan() {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("tag: stopped at line %d: %w", lineNo, err)
-		}
-		lineNo++
-		line := sc.Bytes()
-		if len(strings.TrimSpace(string(line))) == 0 {
-			continue
-		}
-		obj, err := tagJSONLine(tagger, line)
-		if err != nil {
-			bad++
-			fmt.Fprintf(errOut, "vigil tag: line %d: %v\n", lineNo, err)
-			continue
-		}
-		if err := enc.Encode(obj); err != nil {
-			return fmt.Errorf("tag: write line %d: %w", lineNo, err)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("tag: read line %d: %w", lineNo+1, err)
-	}
-	if bad > 0 {
-		return fmt.Errorf("tag: %d of %d lines were not valid story objects", bad, lineNo)
-	}
-	return nil
-}
-
-func tagJSONLine(tagger *geo.Tagger, line []byte) (map[string]json.RawMessage, error) {
-	var obj map[string]json.RawMessage
+func tagJSONLine(tagger *geo.Tagger, line []byte) (jsonObject, error) {
+	var obj jsonObject
 	if err := json.Unmarshal(line, &obj); err != nil {
 		return nil, fmt.Errorf("not a JSON object: %w", err)
 	}
@@ -179,12 +141,4 @@ func tagJSONLine(tagger *geo.Tagger, line []byte) (map[string]json.RawMessage, e
 		return nil, err
 	}
 	return obj, nil
-}
-
-// nonNil makes an empty list encode as [] rather than null.
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
