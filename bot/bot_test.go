@@ -107,6 +107,13 @@ func newHarness(t *testing.T, dbPath string, srvOpts []discordtest.Option, opts 
 	}
 	t.Cleanup(func() { db.Close() })
 	h.db, h.now, cfg.Store = db, cfg.Now, db
+	h.bot = connect(t, cfg)
+	return h
+}
+
+// connect opens a bot, closed when the test ends.
+func connect(t *testing.T, cfg bot.Config) *bot.Bot {
+	t.Helper()
 	b, err := bot.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -119,8 +126,7 @@ func newHarness(t *testing.T, dbPath string, srvOpts []discordtest.Option, opts 
 	// Registered after the server's cleanup, so it runs first: the session
 	// must close before the server or discordgo's reconnect loop stalls.
 	t.Cleanup(func() { b.Close() })
-	h.bot = b
-	return h
+	return b
 }
 
 // deliver runs the delivery worker until cond holds, then stops it. cond
@@ -484,18 +490,9 @@ func TestACrashAfterDiscordAcceptedNeitherDoublePostsNorLosesTheAlert(t *testing
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	b, err := bot.New(bot.Config{Token: strings.TrimPrefix(h.srv.Token(), "Bot "), GuildID: guildID, Store: db, Places: places(t),
+	h.bot = connect(t, bot.Config{Token: strings.TrimPrefix(h.srv.Token(), "Bot "), GuildID: guildID, Store: db, Places: places(t),
 		ValidateFeedURL: feed.ValidateURL, HTTPClient: h.srv.HTTPClient(), Logger: quiet, Now: later})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := b.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	h.bot, h.db = b, db
+	h.db = db
 	h.deliver(t, "the retry", func() bool { return h.pending(t) == 0 })
 	if got := len(h.srv.Messages(alertsChan)); got != 1 {
 		t.Errorf("%d messages in the channel, want exactly 1", got)

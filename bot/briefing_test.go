@@ -87,17 +87,14 @@ func (h *harness) reopen(t *testing.T, dbPath string, opts ...harnessOption) {
 	}
 	t.Cleanup(func() { db.Close() })
 	cfg.Store = db
-	b, err := bot.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := b.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	h.bot, h.db = b, db
+	h.bot, h.db = connect(t, cfg), db
+}
+
+// setBriefing runs /briefing set as an admin of the alerts channel.
+func (h *harness) setBriefing(t *testing.T, at, zone string, more ...*discordtest.CommandOption) *discordtest.InteractionResponse {
+	t.Helper()
+	opts := append([]*discordtest.CommandOption{discordtest.StringOption("time", at), discordtest.StringOption("timezone", zone)}, more...)
+	return h.command(t, alertsChan, admin, "briefing", discordtest.Subcommand("set", opts...))
 }
 
 // report is one outlet's report of an event.
@@ -251,8 +248,7 @@ func TestDailyBriefingIsSentOnceAcrossRestarts(t *testing.T) {
 		report{"https://a.example/rss", "a2", "Baltic Wire", "@everyone Drone lands in Latvian field", "e2", []string{"LV"}, []string{"baltic-states"}},
 	)
 	clk.Set(london(t, "2026-11-25 07:00"))
-	h.command(t, alertsChan, admin, "briefing", discordtest.Subcommand("set",
-		discordtest.StringOption("time", "07:30"), discordtest.StringOption("timezone", "Europe/London")))
+	h.setBriefing(t, "07:30", "Europe/London")
 
 	clk.Set(london(t, "2026-11-25 07:31"))
 	stop := runBriefings(t, h.bot)
@@ -319,8 +315,7 @@ func TestAMissedBriefingIsSentWithinGraceAndSkippedAfter(t *testing.T) {
 			results := make(briefingResults, 10)
 			h := newHarness(t, "", nil, withClock(clk), results.option())
 			queueReports(t, h.db, alertsChan, report{"https://a.example/rss", "a1", "Baltic Wire", "NATO moves troops to Estonia", "e1", []string{"EE"}, nil})
-			h.command(t, alertsChan, admin, "briefing", discordtest.Subcommand("set",
-				discordtest.StringOption("time", "07:30"), discordtest.StringOption("timezone", "Europe/London")))
+			h.setBriefing(t, "07:30", "Europe/London")
 
 			clk.Set(london(t, tt.now)) // Vigil was down at 07:30
 			runBriefings(t, h.bot)
@@ -342,8 +337,7 @@ func TestABriefingAcceptedBeforeAServerErrorIsNotPostedTwice(t *testing.T) {
 	results := make(briefingResults, 10)
 	h := newHarness(t, "", nil, withClock(clk), results.option())
 	queueReports(t, h.db, alertsChan, report{"https://a.example/rss", "a1", "Baltic Wire", "NATO moves troops to Estonia", "e1", []string{"EE"}, nil})
-	h.command(t, alertsChan, admin, "briefing", discordtest.Subcommand("set",
-		discordtest.StringOption("time", "07:30"), discordtest.StringOption("timezone", "Europe/London")))
+	h.setBriefing(t, "07:30", "Europe/London")
 	// Discord stores the message, then answers 500: the retry must not
 	// post it again.
 	fault := discordtest.ServerError(500)
@@ -377,8 +371,7 @@ func TestABusyDaySplitsWithinDiscordsLimits(t *testing.T) {
 		})
 	}
 	queueReports(t, h.db, alertsChan, reports...)
-	h.command(t, alertsChan, admin, "briefing", discordtest.Subcommand("set",
-		discordtest.StringOption("time", "07:30"), discordtest.StringOption("timezone", "Europe/London")))
+	h.setBriefing(t, "07:30", "Europe/London")
 	clk.Set(london(t, "2026-11-25 07:30"))
 	runBriefings(t, h.bot)
 	results.await(t, bot.BriefingSent)
@@ -472,8 +465,7 @@ func TestABriefingsOwnRegionsAddStoriesTheChannelWasNotAlerted(t *testing.T) {
 	if _, err := h.db.SaveStories(ctx, feedURL, unmatched, nil); err != nil {
 		t.Fatal(err)
 	}
-	h.command(t, alertsChan, admin, "briefing", discordtest.Subcommand("set",
-		discordtest.StringOption("time", "07:30"), discordtest.StringOption("timezone", "Europe/London"), discordtest.StringOption("regions", "Sahel")))
+	h.setBriefing(t, "07:30", "Europe/London", discordtest.StringOption("regions", "Sahel"))
 
 	clk.Set(london(t, "2026-11-25 07:30"))
 	runBriefings(t, h.bot)
