@@ -2,7 +2,6 @@ package brief
 
 import (
 	"fmt"
-	"hash/fnv"
 	"net/url"
 	"sort"
 	"strconv"
@@ -39,6 +38,12 @@ const (
 	descriptionBudget = maxDescription - safetyMargin
 	messageBudget     = maxMessage - safetyMargin
 	titleBudget       = maxTitle
+	// headingBudget bounds a group's heading line: a title in bold after a
+	// blank line.
+	headingBudget = titleBudget + len("\n****")
+	// lineBudget bounds one story's line, so that a heading and the first
+	// line of its group always fit in one embed together.
+	lineBudget = descriptionBudget - headingBudget - 1
 )
 
 // Display limits of our own, so that one absurd feed cannot crowd a
@@ -51,33 +56,21 @@ const (
 	maxURLBytes     = 2000
 )
 
-// Colors of the embeds, as 0xRRGGBB. The header is Discord's blurple, the
-// top stories red, Elsewhere grey; each region's groups take a color of
-// groupPalette chosen by a hash of its code, so that a region keeps its
-// color from one day to the next.
+// Colors of the embeds, as 0xRRGGBB: the header in Discord's blurple, the
+// top stories red, the stories by region blue.
 const (
-	ColorHeader    = 0x5865F2
-	ColorTop       = 0xED4245
-	ColorElsewhere = 0x99AAB5
+	ColorHeader  = 0x5865F2
+	ColorTop     = 0xED4245
+	ColorRegions = 0x3498DB
 )
-
-// groupPalette are the colors of region groups: distinct hues readable on
-// Discord's light and dark themes.
-var groupPalette = [...]int{
-	0x3498DB, // blue
-	0x2ECC71, // green
-	0xE67E22, // orange
-	0x9B59B6, // purple
-	0x1ABC9C, // teal
-	0xF1C40F, // yellow
-	0xE91E63, // pink
-	0x206694, // dark blue
-	0xA84300, // brown
-	0x11806A, // dark teal
-}
 
 // TopTitle heads the embed of the top stories.
 const TopTitle = "Top stories"
+
+// RegionsTitle heads the embeds of the other stories, grouped by region
+// under bold headings: one embed for many small groups reads better on a
+// phone than one embed each.
+const RegionsTitle = "By region"
 
 // contSuffix marks an embed that continues a group from the previous one.
 const contSuffix = " (cont.)"
@@ -98,9 +91,10 @@ type Embed struct {
 }
 
 // Render splits the briefing into messages within Discord's limits: a
-// header embed with the title and the period, the top stories, then one or
-// more embeds per group. A line is never split across embeds; a group too
-// long for one embed continues in another titled "<group> (cont.)". An
+// header embed with the title and the period, the top stories, then the
+// groups, each under a bold heading, in embeds titled RegionsTitle. A line
+// is never split across embeds, nor a heading left at the foot of one; the
+// embeds after the first of a section are titled "<title> (cont.)". An
 // empty briefing is one message saying so in one line.
 func Render(b Briefing, opt Options) []Message {
 	loc := opt.Location
@@ -116,22 +110,31 @@ func Render(b Briefing, opt Options) []Message {
 		}}}}
 	}
 	var p packer
-	p.section(title, ColorHeader, []string{truncate(headerLine(b, loc), descriptionBudget)})
+	p.section(title, ColorHeader, []block{{text: truncate(headerLine(b, loc), descriptionBudget)}})
 	if len(b.Top) > 0 {
-		blocks := make([]string, len(b.Top))
+		blocks := make([]block, len(b.Top))
 		for i, e := range b.Top {
-			blocks[i] = topBlock(e)
+			blocks[i] = block{text: topBlock(e)}
 		}
 		p.section(TopTitle, ColorTop, blocks)
 	}
-	for _, g := range b.Groups {
-		blocks := make([]string, len(g.Entries))
-		for i, e := range g.Entries {
-			blocks[i] = entryLine(e)
-		}
-		p.section(groupHeading(g), groupColor(g.Code), blocks)
+	if len(b.Groups) > 0 {
+		p.section(RegionsTitle, ColorRegions, groupBlocks(b.Groups))
 	}
 	return p.finish()
+}
+
+// groupBlocks are the groups' headings and lines; a blank line separates
+// one group from the next.
+func groupBlocks(groups []Group) []block {
+	var blocks []block
+	for i, g := range groups {
+		blocks = append(blocks, block{text: headingLine(g, i == 0), heading: true})
+		for _, e := range g.Entries {
+			blocks = append(blocks, block{text: entryLine(e)})
+		}
+	}
+	return blocks
 }
 
 // headerLine is "N stories from M outlets, <from> – <to> (<zone>)".
@@ -202,15 +205,6 @@ func groupHeading(g Group) string {
 	return truncate(name, titleBudget)
 }
 
-func groupColor(code string) int {
-	if code == "" {
-		return ColorElsewhere
-	}
-	h := fnv.New32a()
-	h.Write([]byte(strings.ToLower(code)))
-	return groupPalette[h.Sum32()%uint32(len(groupPalette))]
-}
-
 // topBlock is a top story: its line and, quoted under it, its summary.
 func topBlock(e Entry) string {
 	line := entryLine(e)
@@ -252,12 +246,12 @@ func entryLine(e Entry) string {
 		headline = "(untitled)"
 	}
 	line := wrap(escapeMarkdown(headline)) + tail.String()
-	if length(line) <= descriptionBudget {
+	if length(line) <= lineBudget {
 		return line
 	}
 	// Only an absurd headline gets here: cut it at a word boundary so that
 	// the escaped line fits, keeping the link and the tail whole.
-	room := descriptionBudget - length(wrap("")) - length(tail.String()) - length("…")
+	room := lineBudget - length(wrap("")) - length(tail.String()) - length("…")
 	// The escaped length never shrinks as the cut grows, so the longest
 	// cut that fits is found by bisection: growing it word by word, or rune
 	// by rune, took time quadratic in the budget (0.4 s for one word of
@@ -411,30 +405,55 @@ type packer struct {
 	desc int
 }
 
-// section adds embeds titled title holding blocks, each block whole, each
+// headingLine is a group's bold heading, after a blank line unless it is
+// the first group. It is at most headingBudget long.
+func headingLine(g Group, first bool) string {
+	h := "**" + truncate(escapeMarkdown(groupHeading(g)), titleBudget) + "**"
+	if !first {
+		h = "\n" + h
+	}
+	return h
+}
+
+// block is a piece of an embed's description that is never split. A
+// heading is kept with the block after it.
+type block struct {
+	text    string
+	heading bool
+}
+
+// section adds embeds titled title holding blocks, in order, each whole and
 // at most descriptionBudget long. Continuation embeds are titled
-// "<title> (cont.)".
-func (p *packer) section(title string, color int, blocks []string) {
+// "<title> (cont.)". A block that starts an embed loses its leading blank
+// line.
+func (p *packer) section(title string, color int, blocks []block) {
 	open := false
-	for _, b := range blocks {
-		bl := length(b)
-		if open && p.desc+1+bl <= descriptionBudget && p.used+1+bl <= messageBudget {
-			p.lines = append(p.lines, b)
+	for i, b := range blocks {
+		bl := length(b.text)
+		// need is the room the block takes with what must stay with it.
+		need := bl
+		if b.heading && i+1 < len(blocks) {
+			need += 1 + length(blocks[i+1].text)
+		}
+		if open && p.desc+1+need <= descriptionBudget && p.used+1+need <= messageBudget {
+			p.lines = append(p.lines, b.text)
 			p.desc += 1 + bl
 			p.used += 1 + bl
 			continue
 		}
+		text := strings.TrimLeft(b.text, "\n")
+		bl, need = length(text), need-(bl-length(text))
 		t := title
 		if open {
 			t = continued(title)
 		}
 		p.closeEmbed()
 		tl := length(t)
-		if len(p.cur.Embeds) == maxEmbeds || p.used+tl+bl > messageBudget {
+		if len(p.cur.Embeds) == maxEmbeds || p.used+tl+need > messageBudget {
 			p.flush()
 		}
 		p.cur.Embeds = append(p.cur.Embeds, Embed{Title: t, Color: color})
-		p.lines = []string{b}
+		p.lines = []string{text}
 		p.desc = bl
 		p.used += tl + bl
 		open = true

@@ -170,10 +170,13 @@ func sections(b Briefing, opt Options) []section {
 		}
 		out = append(out, s)
 	}
-	for _, g := range b.Groups {
-		s := section{title: groupHeading(g)}
-		for _, e := range g.Entries {
-			s.blocks = append(s.blocks, entryLine(e))
+	if len(b.Groups) > 0 {
+		s := section{title: RegionsTitle}
+		for i, g := range b.Groups {
+			s.blocks = append(s.blocks, headingLine(g, i == 0))
+			for _, e := range g.Entries {
+				s.blocks = append(s.blocks, entryLine(e))
+			}
 		}
 		out = append(out, s)
 	}
@@ -208,6 +211,10 @@ func checkPacking(t testing.TB, b Briefing, opt Options, msgs []Message) {
 		rest, taken := e.Description, 0
 		for bi < len(secs[si].blocks) {
 			blk := secs[si].blocks[bi]
+			if taken == 0 {
+				// An embed does not start with a blank line.
+				blk = strings.TrimLeft(blk, "\n")
+			}
 			if rest == blk {
 				rest = ""
 			} else if r, ok := strings.CutPrefix(rest, blk+"\n"); ok {
@@ -224,6 +231,9 @@ func checkPacking(t testing.TB, b Briefing, opt Options, msgs []Message) {
 		if taken == 0 || rest != "" {
 			t.Fatalf("embed %d (%.40q): description does not continue the briefing with whole lines; next expected block %d of section %q, left %.120q",
 				k+1, e.Title, bi+1, secs[si].title, rest)
+		}
+		if last := strings.TrimLeft(secs[si].blocks[bi-1], "\n"); strings.HasPrefix(last, "**") && bi < len(secs[si].blocks) {
+			t.Errorf("embed %d ends with the heading %.60q, apart from its group", k+1, last)
 		}
 		if bi == len(secs[si].blocks) {
 			si, bi, first = si+1, 0, true
@@ -421,8 +431,8 @@ func TestEntryLineKeepsLinkAndTailWhenCut(t *testing.T) {
 		Published: dayFrom,
 	}
 	line := entryLine(e)
-	if units(line) > descriptionBudget {
-		t.Fatalf("line is %d units, budget %d", units(line), descriptionBudget)
+	if units(line) > lineBudget {
+		t.Fatalf("line is %d units, budget %d", units(line), lineBudget)
 	}
 	wantTail := "…](<" + e.URL + ">) — Reuters (+2 outlets) <t:" + fmt.Sprint(dayFrom.Unix()) + ":t>"
 	if !strings.HasPrefix(line, "[Sabotage suspected") || !strings.HasSuffix(line, wantTail) {
@@ -461,6 +471,10 @@ func checkInert(t testing.TB, desc string, links map[string]bool) {
 	checkNoPing(t, desc)
 	for _, line := range strings.Split(desc, "\n") {
 		line = strings.TrimPrefix(line, "> ")
+		// A group's own bold heading: what it holds must be inert.
+		if inner, ok := strings.CutPrefix(line, "**"); ok && strings.HasSuffix(inner, "**") && len(inner) >= 2 {
+			line = strings.TrimSuffix(inner, "**")
+		}
 		if rest, ok := strings.CutPrefix(line, "["); ok {
 			end := -1
 			esc := false
