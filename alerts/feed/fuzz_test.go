@@ -137,6 +137,10 @@ func FuzzPlainText(f *testing.F) {
 		if len(out) > 3*len(in)+3 {
 			t.Errorf("output %d bytes from %d bytes of input", len(out), len(in))
 		}
+		// Keeping blocks apart changes where lines break, nothing else.
+		if blocks := plainTextBlocks(in); strings.ReplaceAll(blocks, "\n", " ") != out || strings.Contains(blocks, "\n\n") || strings.Contains(blocks, " \n") || strings.Contains(blocks, "\n ") {
+			t.Errorf("plainTextBlocks(%q) = %q, plainText = %q", in, blocks, out)
+		}
 	})
 }
 

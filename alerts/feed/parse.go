@@ -102,7 +102,7 @@ func normalise(feedURL string, parsed *gofeed.Feed, now time.Time) *Feed {
 func normaliseItem(item *gofeed.Item, base *url.URL, now time.Time) alerts.Story {
 	s := alerts.Story{
 		Title:     plainText(item.Title),
-		Text:      truncateUTF8(plainText(firstNonEmpty(item.Content, item.Description)), maxTextBytes),
+		Text:      truncateUTF8(plainTextBlocks(firstNonEmpty(item.Content, item.Description)), maxTextBytes),
 		URL:       canonicalURL(base, itemLink(item)),
 		Published: now,
 		FirstSeen: now,

@@ -18,9 +18,26 @@ import (
 // matters for text: a '<' starts a tag only before a letter, '/', '!' or
 // '?', quoted attribute values may contain '>', and an unterminated tag
 // swallows the rest of the input.
-func plainText(s string) string {
+func plainText(s string) string { return stripHTML(s, false) }
+
+// plainTextBlocks is plainText keeping the blocks of HTML apart: where a
+// block element (a paragraph, heading, list item, line break) separates
+// text, the output has a line break instead of a space. Summaries need it
+// to tell a section heading from the sentence after it.
+func plainTextBlocks(s string) string { return stripHTML(s, true) }
+
+// paragraphSep stands for a block boundary between stripping markup and
+// collapsing white space, where it becomes a line break. U+2029 is white
+// space to collapseSpace, so a stray one in the input is harmless.
+const paragraphSep = "\u2029"
+
+func stripHTML(s string, keepBlocks bool) string {
+	sepText := " "
+	if keepBlocks {
+		sepText = paragraphSep
+	}
 	if !strings.ContainsAny(s, "<&") {
-		return collapseSpace(s)
+		return collapseSpace(s, keepBlocks)
 	}
 	var b strings.Builder
 	b.Grow(len(s))
@@ -49,7 +66,7 @@ func plainText(s string) string {
 			continue
 		}
 		if sep {
-			b.WriteByte(' ')
+			b.WriteString(sepText)
 		}
 		i = next
 	}
@@ -63,7 +80,7 @@ func plainText(s string) string {
 	if strings.IndexByte(text, '&') >= 0 {
 		text = html.UnescapeString(text)
 	}
-	return collapseSpace(text)
+	return collapseSpace(text, keepBlocks)
 }
 
 const (
@@ -244,14 +261,25 @@ func asciiLower(s string) string {
 
 // collapseSpace trims s, turns every run of Unicode white space and control
 // characters into one ASCII space, drops zero-width spaces and replaces invalid UTF-8
-// with U+FFFD. It returns s itself when nothing changes.
-func collapseSpace(s string) string {
+// with U+FFFD. With keepBlocks, a run holding a paragraph separator
+// (U+2029) becomes one line break instead. It returns s itself when nothing
+// changes.
+func collapseSpace(s string, keepBlocks bool) string {
 	if isClean(s) {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	pendingSpace := false
+	pendingSpace, pendingBreak := false, false
+	flush := func() {
+		switch {
+		case pendingBreak:
+			b.WriteByte('\n')
+		case pendingSpace:
+			b.WriteByte(' ')
+		}
+		pendingSpace, pendingBreak = false, false
+	}
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
 			if c <= ' ' || c == 0x7f {
@@ -268,10 +296,7 @@ func collapseSpace(s string) string {
 			for j < len(s) && s[j] > ' ' && s[j] < 0x7f {
 				j++
 			}
-			if pendingSpace {
-				b.WriteByte(' ')
-				pendingSpace = false
-			}
+			flush()
 			b.WriteString(s[i:j])
 			i = j
 			continue
@@ -283,6 +308,7 @@ func collapseSpace(s string) string {
 			// Invalid UTF-8: WriteRune writes U+FFFD.
 		case unicode.IsSpace(r), unicode.IsControl(r):
 			pendingSpace = b.Len() > 0
+			pendingBreak = pendingBreak || (keepBlocks && r == '\u2029' && b.Len() > 0)
 			continue
 		case r == '\u200b', r == '\ufeff':
 			// Zero-width space and BOM are invisible noise in titles;
@@ -293,10 +319,7 @@ func collapseSpace(s string) string {
 			}
 			continue
 		}
-		if pendingSpace {
-			b.WriteByte(' ')
-			pendingSpace = false
-		}
+		flush()
 		b.WriteRune(r)
 	}
 	return b.String()

@@ -5,6 +5,31 @@ import (
 	"testing"
 )
 
+func TestPlainTextBlocksKeepsBlocksApart(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{"a heading is a line of its own", "<h3>Strategic Deployment</h3><p>NATO moved troops.</p>", "Strategic Deployment\nNATO moved troops."},
+		{"paragraphs, breaks and list items are lines", "<p>one</p>\n\n<p>two</p>three<br>four<ul><li>five</li><li>six</li></ul>", "one\ntwo\nthree\nfour\nfive\nsix"},
+		{"inline tags still join words", "w<b>or</b>d <a href=\"x\">link</a>", "word link"},
+		{"source line breaks inside a paragraph are spaces", "<p>one\n  two</p>", "one two"},
+		{"no line break leads or trails", "<div><p> x </p></div>", "x"},
+		{"plain text is kept on one line", "a \n b", "a b"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := plainTextBlocks(tt.in); got != tt.want {
+				t.Errorf("plainTextBlocks(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			if got, want := plainText(tt.in), strings.ReplaceAll(tt.want, "\n", " "); got != want {
+				t.Errorf("plainText(%q) = %q, want %q", tt.in, got, want)
+			}
+		})
+	}
+}
+
 func TestPlainText(t *testing.T) {
 	tests := []struct {
 		name string
