@@ -70,9 +70,10 @@ var zones = strings.Fields(zoneList)
 
 // briefings is the bot's briefing scheduler, once RunBriefings started it.
 type briefings struct {
-	// checkMu makes checks one at a time: a channel's cron entry and the
-	// periodic catch-up can fire together, and a briefing must go out once.
-	checkMu sync.Mutex
+	// checking holds a *sync.Mutex per channel: its cron entry and the
+	// periodic catch-up can fire together, and a briefing must go out
+	// once; other channels' briefings need not wait for it.
+	checking sync.Map
 
 	mu    sync.Mutex
 	sched *brief.Scheduler
@@ -120,8 +121,9 @@ func (b *Bot) syncBriefings(ctx context.Context) {
 
 // checkBriefing sends a channel's briefing if one is due.
 func (b *Bot) checkBriefing(ctx context.Context, channelID string, grace time.Duration) {
-	b.brief.checkMu.Lock()
-	defer b.brief.checkMu.Unlock()
+	mu, _ := b.brief.checking.LoadOrStore(channelID, new(sync.Mutex))
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
 	set, err := b.cfg.Store.Briefing(ctx, channelID)
 	if errors.Is(err, alerts.ErrNotFound) {
 		return
