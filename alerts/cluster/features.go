@@ -117,11 +117,7 @@ func leadOf(s *alerts.Story) []string {
 		}
 		text = text[:cut]
 	}
-	sents := summary.Split(text)
-	if len(sents) > leadSentences {
-		sents = sents[:leadSentences]
-	}
-	return sents
+	return summary.Lead(text, leadSentences)
 }
 
 func newTermSet(ts []string, entities map[string]bool) termSet {

@@ -35,6 +35,29 @@ func Split(text string) []string {
 	return out
 }
 
+// Lead returns the first n sentences of text as Split finds them, leaving
+// out section headings (a short line with no full stop), which are not
+// sentences of the story. A text of headings alone, such as a one-line
+// description without a full stop, is its own lead.
+func Lead(text string, n int) []string {
+	units := splitUnits(text)
+	var out []string
+	for _, u := range units {
+		if len(out) == n {
+			break
+		}
+		if !u.heading {
+			out = append(out, u.text)
+		}
+	}
+	if len(out) == 0 {
+		for _, u := range units[:min(n, len(units))] {
+			out = append(out, u.text)
+		}
+	}
+	return out
+}
+
 // splitUnits is Split keeping the heading and bullet marks.
 func splitUnits(text string) []unit {
 	var units []unit

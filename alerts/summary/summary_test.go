@@ -127,6 +127,29 @@ func TestSplitMarksHeadings(t *testing.T) {
 	}
 }
 
+func TestLeadSkipsHeadings(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		n    int
+		want []string
+	}{
+		{"a section heading is not the lead", "Strategic Deployment\nNATO moved troops east. Allies agreed. More follows.", 2,
+			[]string{"NATO moved troops east.", "Allies agreed."}},
+		{"plain prose gives its first sentences", "Drones hit Kyiv. Power is out. Repairs began.", 1, []string{"Drones hit Kyiv."}},
+		{"fewer sentences than asked gives them all", "Drones hit Kyiv.", 3, []string{"Drones hit Kyiv."}},
+		{"a description without a full stop is its own lead", "Troops move to the border", 2, []string{"Troops move to the border"}},
+		{"nothing gives nothing", "  ", 2, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Lead(tt.text, tt.n); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Lead(%q, %d) = %q, want %q", tt.text, tt.n, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestClean(t *testing.T) {
 	tests := []struct {
 		name, text, want string
