@@ -168,14 +168,14 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	// The first sample channel's daily briefing, as if it were due now.
 	ch := demoChannels[0]
 	now := time.Now()
-	set := alerts.BriefingSetting{ChannelID: fmt.Sprintf("10000000000000000%d", 0), At: "07:00", Timezone: "UTC"}
+	set := alerts.BriefingSetting{ChannelID: fmt.Sprintf("10000000000000000%d", 0), At: "07:00", Timezone: "UTC", Regions: []string{"nato-eastern-flank"}}
 	// The period ends just after now, so that it holds what was queued
 	// this very second.
 	msgs, err := bot.ComposeBriefing(ctx, db, e.tagger, set, now.Add(-24*time.Hour), now.Add(time.Second), bot.BriefingTitle(set, now))
 	if err != nil {
 		return fmt.Errorf("demo: briefing: %w", err)
 	}
-	fmt.Fprintf(out, "\n── The daily briefing %s would get (/briefing set time:07:00 timezone:UTC) ──\n", ch.name)
+	fmt.Fprintf(out, "\n── The daily briefing %s would get (/briefing set time:07:00 timezone:UTC regions:nato-eastern-flank) ──\n", ch.name)
 	writeBriefing(out, msgs)
 	return nil
 }
