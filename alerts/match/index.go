@@ -17,30 +17,34 @@ import (
 // concurrent use by many goroutines.
 type Index struct {
 	subs []compiledSub // sorted by subscription ID
-	hot  []subHot      // what Match reads of each, in the same order
 
-	// dict numbers every word any query needs; a story's words are looked
-	// up here and the rest ignored.
+	// code holds every subscription as one block of nodes, blocks in
+	// subscription order: a head (ID, channel, flags), then the query's
+	// nodes in prefix order. A candidate is an index of its head; all
+	// Match reads of one is its block, a cache line or two.
+	code []node
+
+	// dict numbers every word any query needs, words lists them by
+	// number, and table holds them again for Match: a story's words are
+	// looked up there and the rest ignored.
 	dict  map[string]int32
-	words []string // by dictionary number
+	words []string
+	table []wordSlot
 	// known is a Bloom filter of dict, small enough to stay in cache: most
 	// of a story's words are in no query, and it turns them away without
-	// a lookup in dict, which at 100,000 subscriptions is a cache miss.
+	// a lookup in table, which at 100,000 subscriptions is a cache miss.
 	known *[knownWords]uint64
 	// postings lists, for each word, the subscriptions keyed under it:
 	// those that cannot match unless it occurs.
 	postings [][]posting
 	// Subscriptions with an empty query are keyed under their regions,
-	// else their feeds, else match every story (a firehose).
+	// else their feeds, else match every story (a firehose). Like
+	// postings, these hold the subscriptions' heads in code.
 	byRegion map[string][]int32
 	byFeed   map[string][]int32
 	always   []int32
 
-	// prog holds every query's nodes, display the term of each word and
-	// phrase node (for Match.Terms), phraseWords the words of phrases.
-	prog        []instr
-	display     []string
-	phraseWords []int32
+	phraseWords []int32 // the words of every phrase node
 
 	scratch *sync.Pool // of *scratch sized for this index
 }
@@ -49,7 +53,7 @@ type Index struct {
 // rule it out without reading the subscription itself (at 100,000
 // subscriptions, reading one is a cache miss; these are not).
 type posting struct {
-	sub int32 // index into Index.subs
+	head int32 // the subscription's head in Index.code
 	// also is another word the subscription needs along with the key, or
 	// -1: "Hezbollah drone" keyed under "hezbollah" needs "drone" too.
 	also int32
@@ -58,52 +62,56 @@ type posting struct {
 	regions uint64
 }
 
-// subHot is what Match reads of a candidate subscription, packed into
-// half a cache line; the rest of compiledSub is read only for the few
-// subscriptions with feed or region filters.
-type subHot struct {
-	id      int64
-	channel string
-	prog    int32 // as compiledSub.prog
-	flags   hotFlags
+// node is one node of Index.code: a subscription's head or a node of its
+// query. A query's nodes follow its head in prefix order (a node, then
+// its children's subtrees), so evaluating one reads adjacent memory
+// instead of chasing pointers across the heap: at 100,000 subscriptions
+// that is most of the cost of a candidate. Half a cache line each.
+type node struct {
+	// text is, for a head, the channel ID; for a word or phrase, the term
+	// as shown in Match.Terms.
+	text string
+	// arg is, for a head, the subscription ID; for a word, its dictionary
+	// number; for a phrase, the start of its words in Index.phraseWords.
+	arg int64
+	// end is, for a head, the subscription's index in Index.subs; for a
+	// query node, the index just past its subtree.
+	end int32
+	// n is the number of children (AND, OR, NOT) or of words (phrase).
+	n     uint16
+	kind  exprKind
+	flags nodeFlags
 }
 
-type hotFlags uint8
+type nodeFlags uint8
 
 const (
-	// hotFiltered: the subscription has feeds or regions to check.
-	hotFiltered hotFlags = 1 << iota
-	// hotSure: being a candidate through its posting proves the query
+	// headFiltered: the subscription has feeds or regions to check, or
+	// is paused.
+	headFiltered nodeFlags = 1 << iota
+	// headSure: being a candidate through its posting proves the query
 	// matches (one word, or two words keyed as word and hint).
-	hotSure
+	headSure
+	// headQuery: a query follows the head; without one, the
+	// subscription's filters decide.
+	headQuery
+	// termRepeated: a word or phrase shown the same as one before it in
+	// the query (so the same words): Match.Terms shows it once.
+	termRepeated
 )
+
+// exprHead marks a subscription's head in Index.code.
+const exprHead exprKind = 255
 
 // compiledSub is one subscription ready to evaluate.
 type compiledSub struct {
 	sub     alerts.Subscription
 	query   *Query
-	prog    int32    // start of its program in Index.prog, -1 for an empty query
 	regions []string // lower case, for case-insensitive comparison
 }
 
-// instr is one node of a query in Index.prog. A query's nodes are stored
-// together, in prefix order (a node, then its children's subtrees), so
-// evaluating one reads a few adjacent cache lines instead of chasing
-// pointers across the heap: at 100,000 subscriptions that is most of the
-// cost of a candidate.
-type instr struct {
-	kind exprKind
-	// n is the number of children (AND, OR, NOT) or of words (phrase).
-	n uint16
-	// end is the index just past this node's subtree.
-	end int32
-	// arg is the word (exprWord) or the start of the words in
-	// Index.phraseWords (exprPhrase).
-	arg int32
-}
-
 // cnode is a query node with its words replaced by dictionary numbers,
-// used while building; Match runs the flattened form in Index.prog.
+// used while building; Match runs the flattened form in Index.code.
 type cnode struct {
 	kind    exprKind
 	words   []int32 // exprWord: one; exprPhrase: the phrase's words
@@ -226,52 +234,53 @@ func (ix *Index) Match(s *alerts.Story) []alerts.Match {
 	for _, t := range sc.present {
 		for _, p := range ix.postings[t] {
 			if (p.regions == 0 || p.regions&storyRegions != 0) && (p.also < 0 || sc.has(p.also)) {
-				sc.addCandidate(p.sub)
+				sc.addCandidate(p.head)
 			}
 		}
 	}
 	sc.addCandidates(ix.byFeed[s.FeedURL])
 	sc.addCandidates(ix.always)
-	for _, ci := range sc.cands {
-		h := &ix.hot[ci]
-		if h.flags&hotFiltered != 0 && !ix.subs[ci].accepts(s) {
+	nTerms := 0
+	for _, at := range sc.cands {
+		h := &ix.code[at]
+		if h.flags&headFiltered != 0 && !ix.subs[h.end].accepts(s) {
 			continue
 		}
-		if h.flags&hotSure != 0 || h.prog < 0 || sc.eval(ix, h.prog) {
-			sc.hits = append(sc.hits, ci)
+		if h.flags&headQuery == 0 {
+			sc.hits = append(sc.hits, at)
+			continue
+		}
+		if h.flags&headSure != 0 || sc.eval(ix, at+1) {
+			sc.hits = append(sc.hits, at)
+			// At most one term per node after the query's root.
+			nTerms += int(ix.code[at+1].end - at - 1)
 		}
 	}
 	if len(sc.hits) == 0 {
 		return nil
 	}
-	// Subscriptions are stored in ID order, so index order is ID order.
+	// Blocks are stored in ID order, so code order is ID order.
 	slices.Sort(sc.hits)
 
 	out := make([]alerts.Match, len(sc.hits))
 	// All the matches' Terms share one array: one allocation, not one per
-	// match. termEnds[i] is where match i's terms end.
-	sc.terms = sc.terms[:0]
-	sc.termEnds = sc.termEnds[:0]
-	for i, ci := range sc.hits {
-		h := &ix.hot[ci]
+	// match.
+	terms := make([]string, 0, nTerms)
+	for i, at := range sc.hits {
+		h := &ix.code[at]
+		start := len(terms)
+		if h.flags&headQuery != 0 {
+			terms = sc.collectTerms(ix, at+1, terms)
+		}
 		out[i] = alerts.Match{
 			StoryID:        s.ID,
 			FeedURL:        s.FeedURL,
-			SubscriptionID: h.id,
-			ChannelID:      h.channel,
+			SubscriptionID: h.arg,
+			ChannelID:      h.text,
 		}
-		if h.prog >= 0 {
-			sc.collectTerms(ix, h.prog, len(sc.terms))
-		}
-		sc.termEnds = append(sc.termEnds, len(sc.terms))
-	}
-	terms := slices.Clone(sc.terms)
-	start := 0
-	for i, end := range sc.termEnds {
-		if end > start {
+		if end := len(terms); end > start {
 			out[i].Terms = terms[start:end:end]
 		}
-		start = end
 	}
 	return out
 }
@@ -323,7 +332,6 @@ func build(compiled []compiledSub) *Index {
 	slices.SortFunc(compiled, func(a, b compiledSub) int { return cmp.Compare(a.sub.ID, b.sub.ID) })
 	ix := &Index{
 		subs:     compiled,
-		hot:      make([]subHot, len(compiled)),
 		dict:     map[string]int32{},
 		byRegion: map[string][]int32{},
 		byFeed:   map[string][]int32{},
@@ -331,22 +339,22 @@ func build(compiled []compiledSub) *Index {
 	var keys []key
 	for i := range ix.subs {
 		c := &ix.subs[i]
+		at := int32(len(ix.code))
+		ix.code = append(ix.code, node{kind: exprHead, text: c.sub.ChannelID, arg: c.sub.ID, end: int32(i)})
 		var tree *cnode
-		c.prog = -1
 		if c.query.root != nil {
 			tree = ix.compile(c.query.root)
-			c.prog = int32(len(ix.prog))
 			ix.flatten(tree)
+			ix.markRepeatedTerms(at+1, at+1)
+			ix.code[at].flags |= headQuery
 		}
-		h := &ix.hot[i]
-		*h = subHot{id: c.sub.ID, channel: c.sub.ChannelID, prog: c.prog}
+		h := &ix.code[at]
 		if len(c.regions) > 0 || len(c.sub.Feeds) > 0 || c.sub.Paused {
-			h.flags |= hotFiltered
+			h.flags |= headFiltered
 		}
 		if c.sub.Paused {
 			continue // held for With, never a candidate
 		}
-		idx := int32(i)
 		switch {
 		case tree != nil:
 			var regions uint64
@@ -357,7 +365,7 @@ func build(compiled []compiledSub) *Index {
 			if tree.kind == exprWord || (tree.kind == exprAnd && len(tree.kids) == 2 &&
 				tree.kids[0].kind == exprWord && tree.kids[1].kind == exprWord &&
 				len(keys) == 1 && keys[0].also >= 0) {
-				h.flags |= hotSure
+				h.flags |= headSure
 			}
 			slices.SortFunc(keys, func(a, b key) int { return cmp.Or(cmp.Compare(a.word, b.word), cmp.Compare(a.also, b.also)) })
 			for i, k := range keys {
@@ -368,26 +376,27 @@ func build(compiled []compiledSub) *Index {
 					last.also = -1
 					continue
 				}
-				ix.postings[k.word] = append(ix.postings[k.word], posting{sub: idx, also: k.also, regions: regions})
+				ix.postings[k.word] = append(ix.postings[k.word], posting{head: at, also: k.also, regions: regions})
 			}
 		case len(c.regions) > 0:
 			for _, r := range slices.Compact(slices.Sorted(slices.Values(c.regions))) {
-				ix.byRegion[r] = append(ix.byRegion[r], idx)
+				ix.byRegion[r] = append(ix.byRegion[r], at)
 			}
 		case len(c.sub.Feeds) > 0:
 			for _, f := range slices.Compact(slices.Sorted(slices.Values(c.sub.Feeds))) {
-				ix.byFeed[f] = append(ix.byFeed[f], idx)
+				ix.byFeed[f] = append(ix.byFeed[f], at)
 			}
 		default:
-			ix.always = append(ix.always, idx)
+			ix.always = append(ix.always, at)
 		}
 	}
 	ix.known = new([knownWords]uint64)
 	for _, w := range ix.words {
-		ix.addKnown([]byte(w))
+		ix.addKnown(wordHash([]byte(w)))
 	}
-	nTerms, nSubs := len(ix.dict), len(ix.subs)
-	ix.scratch = &sync.Pool{New: func() any { return newScratch(nTerms, nSubs) }}
+	ix.buildTable()
+	nTerms, nCode := len(ix.dict), len(ix.code)
+	ix.scratch = &sync.Pool{New: func() any { return newScratch(nTerms, nCode) }}
 	return ix
 }
 
@@ -417,50 +426,158 @@ const (
 	knownWords = 1 << knownBits / 64
 )
 
-func (ix *Index) mayKnow(w []byte) bool {
-	a, b := knownHash(w)
+func (ix *Index) mayKnow(h uint64) bool {
+	a, b := knownBitsOf(h)
 	return ix.known[a/64]&(1<<(a%64)) != 0 && ix.known[b/64]&(1<<(b%64)) != 0
 }
 
-func (ix *Index) addKnown(w []byte) {
-	a, b := knownHash(w)
+func (ix *Index) addKnown(h uint64) {
+	a, b := knownBitsOf(h)
 	ix.known[a/64] |= 1 << (a % 64)
 	ix.known[b/64] |= 1 << (b % 64)
 }
 
-// knownHash is FNV-1a split into two bit numbers of Index.known.
-func knownHash(w []byte) (uint32, uint32) {
+// wordHash is FNV-1a, for Index.known and Index.table.
+func wordHash(w []byte) uint64 {
 	h := uint64(14695981039346656037)
 	for _, c := range w {
 		h ^= uint64(c)
 		h *= 1099511628211
 	}
+	return h
+}
+
+// knownBitsOf splits a word's hash into two bit numbers of Index.known.
+func knownBitsOf(h uint64) (uint32, uint32) {
 	return uint32(h >> (64 - knownBits)), uint32(h) & (1<<knownBits - 1)
 }
 
-// flatten appends n's subtree to ix.prog in prefix order.
+// wordSlot is an entry of Index.table: a dictionary word, stored in the
+// slot when it is short (nearly all are), so that looking a word up reads
+// one cache line where a map reads two or three.
+type wordSlot struct {
+	hash uint32 // of the mixed hash, to skip other words cheaply
+	id   int32  // dictionary number + 1; 0 for an empty slot
+	n    uint8  // the word's length, or longWord: compare Index.words
+	word [inlineWord]byte
+}
+
+const (
+	inlineWord = 23       // a wordSlot is 32 bytes
+	longWord   = 1<<8 - 1 // wordSlot.n of a word longer than inlineWord
+)
+
+// buildTable fills ix.table, open addressing with linear probing, at most
+// half full.
+func (ix *Index) buildTable() {
+	size := 16
+	for size < 2*len(ix.words) {
+		size *= 2
+	}
+	ix.table = make([]wordSlot, size)
+	for id, w := range ix.words {
+		x := mixHash(wordHash([]byte(w)))
+		i := x >> 32 & uint64(size-1)
+		for ix.table[i].id != 0 {
+			i = (i + 1) & uint64(size-1)
+		}
+		sl := &ix.table[i]
+		sl.hash, sl.id, sl.n = uint32(x), int32(id)+1, longWord
+		if len(w) <= inlineWord {
+			sl.n = uint8(copy(sl.word[:], w))
+		}
+	}
+}
+
+// lookup returns the dictionary number of w, whose wordHash is h.
+func (ix *Index) lookup(w []byte, h uint64) (int32, bool) {
+	x := mixHash(h)
+	mask := uint64(len(ix.table) - 1)
+	for i := x >> 32 & mask; ; i = (i + 1) & mask {
+		sl := &ix.table[i]
+		if sl.id == 0 {
+			return 0, false
+		}
+		if sl.hash != uint32(x) {
+			continue
+		}
+		if sl.n == longWord {
+			if ix.words[sl.id-1] == string(w) {
+				return sl.id - 1, true
+			}
+		} else if int(sl.n) == len(w) && string(sl.word[:sl.n]) == string(w) {
+			return sl.id - 1, true
+		}
+	}
+}
+
+// mixHash spreads FNV-1a's weakly mixed low bits over the whole word.
+func mixHash(h uint64) uint64 {
+	h ^= h >> 29
+	return h * 0x9e3779b97f4a7c15
+}
+
+// flatten appends n's subtree to ix.code in prefix order.
 func (ix *Index) flatten(n *cnode) {
-	at := len(ix.prog)
-	in := instr{kind: n.kind}
-	display := ""
+	at := len(ix.code)
+	in := node{kind: n.kind}
 	switch n.kind {
 	case exprWord:
-		in.arg = n.words[0]
-		display = n.display
+		in.arg = int64(n.words[0])
+		in.text = n.display
 	case exprPhrase:
 		in.n = uint16(len(n.words))
-		in.arg = int32(len(ix.phraseWords))
+		in.arg = int64(len(ix.phraseWords))
 		ix.phraseWords = append(ix.phraseWords, n.words...)
-		display = n.display
+		in.text = n.display
 	default:
 		in.n = uint16(len(n.kids))
 	}
-	ix.prog = append(ix.prog, in)
-	ix.display = append(ix.display, display)
+	ix.code = append(ix.code, in)
 	for _, k := range n.kids {
 		ix.flatten(k)
 	}
-	ix.prog[at].end = int32(len(ix.prog))
+	ix.code[at].end = int32(len(ix.code))
+}
+
+// markRepeatedTerms flags each positive word or phrase in the subtree at
+// ix.code[i] shown the same as one before it, in the order collectTerms
+// visits them, since the query's root at ix.code[root]. Terms shown the
+// same are the same words, so they occur or not together, and Match.Terms
+// shows them once.
+func (ix *Index) markRepeatedTerms(root, i int32) {
+	n := &ix.code[i]
+	switch n.kind {
+	case exprWord, exprPhrase:
+		for k := root; k < i; k++ {
+			if prev := &ix.code[k]; (prev.kind == exprWord || prev.kind == exprPhrase) &&
+				prev.flags&termRepeated == 0 && prev.text == n.text && ix.positive(root, k) {
+				n.flags |= termRepeated
+				return
+			}
+		}
+	case exprAnd, exprOr:
+		for k := i + 1; k < n.end; k = ix.code[k].end {
+			ix.markRepeatedTerms(root, k)
+		}
+	}
+}
+
+// positive reports whether the node at ix.code[i] is outside every
+// exclusion of the query whose root is at ix.code[root].
+func (ix *Index) positive(root, i int32) bool {
+	for k := root; k < i; {
+		n := &ix.code[k]
+		if i >= n.end { // not inside: the next sibling
+			k = n.end
+			continue
+		}
+		if n.kind == exprNot {
+			return false
+		}
+		k++ // inside: its first child
+	}
+	return true
 }
 
 func (ix *Index) word(w string) int32 {
@@ -571,24 +688,23 @@ type scratch struct {
 	// its first position.
 	stamp []uint32
 	head  []int32
-	// Per subscription: candStamp == gen once it is a candidate.
-	candStamp []uint32
+	// Per head in Index.code: its bit set once it is a candidate. A
+	// bitset, not stamps, to stay in cache; reset clears the bits set.
+	seen []uint64
 
-	ids      []int32 // the story's words as dictionary numbers, -1 unknown
-	next     []int32 // per position: next position of the same word, or -1
-	present  []int32 // distinct dictionary words in the story
-	cands    []int32
-	hits     []int32 // candidates that match
-	buf      []byte
-	terms    []string // Match.Terms of every match, end to end
-	termEnds []int
+	ids     []int32 // the story's words as dictionary numbers, -1 unknown
+	next    []int32 // per position: next position of the same word, or -1
+	present []int32 // distinct dictionary words in the story
+	cands   []int32
+	hits    []int32 // candidates that match
+	buf     []byte
 }
 
-func newScratch(nTerms, nSubs int) any {
+func newScratch(nTerms, nCode int) any {
 	return &scratch{
-		stamp:     make([]uint32, nTerms),
-		head:      make([]int32, nTerms),
-		candStamp: make([]uint32, nSubs),
+		stamp: make([]uint32, nTerms),
+		head:  make([]int32, nTerms),
+		seen:  make([]uint64, (nCode+63)/64),
 	}
 }
 
@@ -596,8 +712,10 @@ func (sc *scratch) reset() {
 	sc.gen++
 	if sc.gen == 0 { // wrapped: stale stamps could look current
 		clear(sc.stamp)
-		clear(sc.candStamp)
 		sc.gen = 1
+	}
+	for _, at := range sc.cands {
+		sc.seen[at/64] = 0
 	}
 	sc.ids = sc.ids[:0]
 	sc.present = sc.present[:0]
@@ -617,11 +735,12 @@ func (sc *scratch) tokenize(ix *Index, s string) {
 		if len(sc.buf) == 0 {
 			continue // as splitWords: only combining marks
 		}
-		if !ix.mayKnow(sc.buf) {
+		h := wordHash(sc.buf)
+		if !ix.mayKnow(h) {
 			sc.ids = append(sc.ids, -1)
 			continue
 		}
-		id, ok := ix.dict[string(sc.buf)]
+		id, ok := ix.lookup(sc.buf, h)
 		if !ok {
 			sc.ids = append(sc.ids, -1)
 			continue
@@ -650,16 +769,17 @@ func (sc *scratch) link() {
 	}
 }
 
-func (sc *scratch) addCandidates(list []int32) {
-	for _, ci := range list {
-		sc.addCandidate(ci)
+func (sc *scratch) addCandidates(heads []int32) {
+	for _, at := range heads {
+		sc.addCandidate(at)
 	}
 }
 
-func (sc *scratch) addCandidate(ci int32) {
-	if sc.candStamp[ci] != sc.gen {
-		sc.candStamp[ci] = sc.gen
-		sc.cands = append(sc.cands, ci)
+func (sc *scratch) addCandidate(at int32) {
+	w, bit := &sc.seen[at/64], uint64(1)<<(at%64)
+	if *w&bit == 0 {
+		*w |= bit
+		sc.cands = append(sc.cands, at)
 	}
 }
 
@@ -692,25 +812,31 @@ func (sc *scratch) hasPhrase(words []int32) bool {
 	return false
 }
 
-// eval runs the query node at ix.prog[i] against the story.
+// test reports whether the word or phrase n occurs in the story.
+func (sc *scratch) test(ix *Index, n *node) bool {
+	if n.kind == exprWord {
+		return sc.has(int32(n.arg))
+	}
+	return sc.hasPhrase(ix.phraseWords[n.arg : n.arg+int64(n.n)])
+}
+
+// eval runs the query node at ix.code[i] against the story.
 func (sc *scratch) eval(ix *Index, i int32) bool {
-	in := &ix.prog[i]
-	switch in.kind {
-	case exprWord:
-		return sc.has(in.arg)
-	case exprPhrase:
-		return sc.hasPhrase(ix.phraseWords[in.arg : in.arg+int32(in.n)])
+	n := &ix.code[i]
+	switch n.kind {
+	case exprWord, exprPhrase:
+		return sc.test(ix, n)
 	case exprNot:
 		return !sc.eval(ix, i+1)
 	case exprAnd:
-		for k := i + 1; k < in.end; k = ix.prog[k].end {
+		for k := i + 1; k < n.end; k = ix.code[k].end {
 			if !sc.eval(ix, k) {
 				return false
 			}
 		}
 		return true
 	case exprOr:
-		for k := i + 1; k < in.end; k = ix.prog[k].end {
+		for k := i + 1; k < n.end; k = ix.code[k].end {
 			if sc.eval(ix, k) {
 				return true
 			}
@@ -719,21 +845,21 @@ func (sc *scratch) eval(ix *Index, i int32) bool {
 	return false
 }
 
-// collectTerms appends to sc.terms the positive words and phrases of the
-// matching query node at ix.prog[i] that occur in the story, each once
-// since sc.terms[from].
-func (sc *scratch) collectTerms(ix *Index, i int32, from int) {
-	in := &ix.prog[i]
-	switch in.kind {
+// collectTerms appends to terms the positive words and phrases of the
+// matching query node at ix.code[i] that occur in the story, each once.
+func (sc *scratch) collectTerms(ix *Index, i int32, terms []string) []string {
+	n := &ix.code[i]
+	switch n.kind {
 	case exprWord, exprPhrase:
-		if sc.eval(ix, i) && !slices.Contains(sc.terms[from:], ix.display[i]) {
-			sc.terms = append(sc.terms, ix.display[i])
+		if n.flags&termRepeated == 0 && sc.test(ix, n) {
+			terms = append(terms, n.text)
 		}
 	case exprAnd, exprOr:
-		for k := i + 1; k < in.end; k = ix.prog[k].end {
-			sc.collectTerms(ix, k, from)
+		for k := i + 1; k < n.end; k = ix.code[k].end {
+			terms = sc.collectTerms(ix, k, terms)
 		}
 	}
+	return terms
 }
 
 func lowerASCII(b []byte) {
