@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -35,8 +36,13 @@ type Index struct {
 	// a lookup in table, which at 100,000 subscriptions is a cache miss.
 	known *[knownWords]uint64
 	// postings lists, for each word, the subscriptions keyed under it:
-	// those that cannot match unless it occurs.
-	postings [][]posting
+	// those that cannot match unless it occurs. The lists are stored end
+	// to end in allPostings, word after word, postingsAt[w] where word
+	// w's list starts, which is what Match reads: an array of 4-byte
+	// offsets stays in cache where one of slices does not.
+	postings    [][]posting
+	allPostings []posting
+	postingsAt  []int32
 	// Subscriptions with an empty query are keyed under their regions,
 	// else their feeds, else match every story (a firehose). Like
 	// postings, these hold the subscriptions' heads in code.
@@ -53,7 +59,11 @@ type Index struct {
 // rule it out without reading the subscription itself (at 100,000
 // subscriptions, reading one is a cache miss; these are not).
 type posting struct {
-	head int32 // the subscription's head in Index.code
+	// head is the subscription's head in Index.code, shifted left by one;
+	// the low bit is set when the posting alone proves a match (the
+	// subscription is sure and has no filters), so that Match need not
+	// read the subscription until it writes the alert.
+	head int32
 	// also is another word the subscription needs along with the key, or
 	// -1: "Hezbollah drone" keyed under "hezbollah" needs "drone" too.
 	also int32
@@ -72,7 +82,8 @@ type node struct {
 	// as shown in Match.Terms.
 	text string
 	// arg is, for a head, the subscription ID; for a word, its dictionary
-	// number; for a phrase, the start of its words in Index.phraseWords.
+	// number; for a phrase of two words, the two (the second in the high
+	// half), else the start of its words in Index.phraseWords.
 	arg int64
 	// end is, for a head, the subscription's index in Index.subs; for a
 	// query node, the index just past its subtree.
@@ -222,6 +233,7 @@ func (ix *Index) Match(s *alerts.Story) []alerts.Match {
 	sc.tokenize(ix, s.Text)
 	sc.link()
 
+	nTerms := 0 // at least as many as the matches' Terms
 	var storyRegions uint64
 	for _, tags := range [...][]string{s.Countries, s.Regions} {
 		for _, r := range tags {
@@ -231,16 +243,39 @@ func (ix *Index) Match(s *alerts.Story) []alerts.Match {
 			sc.addCandidates(ix.byRegion[string(sc.buf)])
 		}
 	}
+	// As below for the candidates: read the start of every list first,
+	// so that the cache misses overlap.
+	var touchPostings int32
 	for _, t := range sc.present {
-		for _, p := range ix.postings[t] {
+		if at := ix.postingsAt[t]; at < ix.postingsAt[t+1] {
+			touchPostings |= ix.allPostings[at].also
+		}
+	}
+	sc.touch = nodeFlags(touchPostings)
+	for _, t := range sc.present {
+		for _, p := range ix.allPostings[ix.postingsAt[t]:ix.postingsAt[t+1]] {
 			if (p.regions == 0 || p.regions&storyRegions != 0) && (p.also < 0 || sc.has(p.also)) {
-				sc.addCandidate(p.head)
+				if p.head&1 != 0 {
+					// Keyed once, so a candidate once: no need to
+					// check sc.seen.
+					sc.hits = append(sc.hits, p.head>>1)
+					nTerms += 2
+				} else {
+					sc.addCandidate(p.head >> 1)
+				}
 			}
 		}
 	}
 	sc.addCandidates(ix.byFeed[s.FeedURL])
 	sc.addCandidates(ix.always)
-	nTerms := 0
+	// Read every candidate's head before deciding on any: the reads do
+	// not depend on each other, so their cache misses overlap, where the
+	// loop below, branching on each, would wait for them one at a time.
+	var touch nodeFlags
+	for _, at := range sc.cands {
+		touch |= ix.code[at].flags | ix.code[min(int(at)+3, len(ix.code)-1)].flags
+	}
+	sc.touch |= touch
 	for _, at := range sc.cands {
 		h := &ix.code[at]
 		if h.flags&headFiltered != 0 && !ix.subs[h.end].accepts(s) {
@@ -269,7 +304,15 @@ func (ix *Index) Match(s *alerts.Story) []alerts.Match {
 	for i, at := range sc.hits {
 		h := &ix.code[at]
 		start := len(terms)
-		if h.flags&headQuery != 0 {
+		switch {
+		case h.flags&headSure != 0:
+			// Every word of the query occurs.
+			for k := at + 1; k < ix.code[at+1].end; k++ {
+				if n := &ix.code[k]; n.kind == exprWord && n.flags&termRepeated == 0 {
+					terms = append(terms, n.text)
+				}
+			}
+		case h.flags&headQuery != 0:
 			terms = sc.collectTerms(ix, at+1, terms)
 		}
 		out[i] = alerts.Match{
@@ -339,6 +382,9 @@ func build(compiled []compiledSub) *Index {
 	var keys []key
 	for i := range ix.subs {
 		c := &ix.subs[i]
+		if len(ix.code) > math.MaxInt32>>1 {
+			panic("match: more query nodes than a posting can address")
+		}
 		at := int32(len(ix.code))
 		ix.code = append(ix.code, node{kind: exprHead, text: c.sub.ChannelID, arg: c.sub.ID, end: int32(i)})
 		var tree *cnode
@@ -376,7 +422,11 @@ func build(compiled []compiledSub) *Index {
 					last.also = -1
 					continue
 				}
-				ix.postings[k.word] = append(ix.postings[k.word], posting{head: at, also: k.also, regions: regions})
+				p := posting{head: at << 1, also: k.also, regions: regions}
+				if h.flags&(headSure|headFiltered) == headSure {
+					p.head |= 1
+				}
+				ix.postings[k.word] = append(ix.postings[k.word], p)
 			}
 		case len(c.regions) > 0:
 			for _, r := range slices.Compact(slices.Sorted(slices.Values(c.regions))) {
@@ -390,6 +440,7 @@ func build(compiled []compiledSub) *Index {
 			ix.always = append(ix.always, at)
 		}
 	}
+	ix.packPostings()
 	ix.known = new([knownWords]uint64)
 	for _, w := range ix.words {
 		ix.addKnown(wordHash([]byte(w)))
@@ -517,6 +568,22 @@ func mixHash(h uint64) uint64 {
 	return h * 0x9e3779b97f4a7c15
 }
 
+// packPostings moves the postings lists end to end into ix.allPostings.
+func (ix *Index) packPostings() {
+	n := 0
+	for _, list := range ix.postings {
+		n += len(list)
+	}
+	ix.allPostings = make([]posting, 0, n)
+	ix.postingsAt = make([]int32, len(ix.postings)+1)
+	for w, list := range ix.postings {
+		start := len(ix.allPostings)
+		ix.allPostings = append(ix.allPostings, list...)
+		ix.postings[w] = ix.allPostings[start:len(ix.allPostings):len(ix.allPostings)]
+		ix.postingsAt[w+1] = int32(len(ix.allPostings))
+	}
+}
+
 // flatten appends n's subtree to ix.code in prefix order.
 func (ix *Index) flatten(n *cnode) {
 	at := len(ix.code)
@@ -527,8 +594,14 @@ func (ix *Index) flatten(n *cnode) {
 		in.text = n.display
 	case exprPhrase:
 		in.n = uint16(len(n.words))
-		in.arg = int64(len(ix.phraseWords))
-		ix.phraseWords = append(ix.phraseWords, n.words...)
+		if len(n.words) == 2 {
+			// Most phrases are names of two words: kept in the node,
+			// they cost no read of phraseWords.
+			in.arg = int64(uint32(n.words[0])) | int64(n.words[1])<<32
+		} else {
+			in.arg = int64(len(ix.phraseWords))
+			ix.phraseWords = append(ix.phraseWords, n.words...)
+		}
 		in.text = n.display
 	default:
 		in.n = uint16(len(n.kids))
@@ -698,6 +771,7 @@ type scratch struct {
 	cands   []int32
 	hits    []int32 // candidates that match
 	buf     []byte
+	touch   nodeFlags // see Match
 }
 
 func newScratch(nTerms, nCode int) any {
@@ -816,6 +890,10 @@ func (sc *scratch) hasPhrase(words []int32) bool {
 func (sc *scratch) test(ix *Index, n *node) bool {
 	if n.kind == exprWord {
 		return sc.has(int32(n.arg))
+	}
+	if n.n == 2 {
+		words := [2]int32{int32(n.arg), int32(n.arg >> 32)}
+		return sc.hasPhrase(words[:])
 	}
 	return sc.hasPhrase(ix.phraseWords[n.arg : n.arg+int64(n.n)])
 }
