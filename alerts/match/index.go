@@ -106,6 +106,10 @@ const (
 	// headQuery: a query follows the head; without one, the
 	// subscription's filters decide.
 	headQuery
+	// headAllTerms: the query needs every word and phrase it shows (a
+	// word, a phrase, or an AND of them and exclusions), so when it
+	// matches, all of them occur.
+	headAllTerms
 	// termRepeated: a word or phrase shown the same as one before it in
 	// the query (so the same words): Match.Terms shows it once.
 	termRepeated
@@ -305,12 +309,18 @@ func (ix *Index) Match(s *alerts.Story) []alerts.Match {
 		h := &ix.code[at]
 		start := len(terms)
 		switch {
-		case h.flags&headSure != 0:
-			// Every word of the query occurs.
-			for k := at + 1; k < ix.code[at+1].end; k++ {
-				if n := &ix.code[k]; n.kind == exprWord && n.flags&termRepeated == 0 {
+		case h.flags&headAllTerms != 0:
+			// Every word and phrase outside the exclusions occurs.
+			for k := at + 1; k < ix.code[at+1].end; {
+				n := &ix.code[k]
+				if n.kind == exprNot {
+					k = n.end
+					continue
+				}
+				if (n.kind == exprWord || n.kind == exprPhrase) && n.flags&termRepeated == 0 {
 					terms = append(terms, n.text)
 				}
+				k++
 			}
 		case h.flags&headQuery != 0:
 			terms = sc.collectTerms(ix, at+1, terms)
@@ -393,6 +403,9 @@ func build(compiled []compiledSub) *Index {
 			ix.flatten(tree)
 			ix.markRepeatedTerms(at+1, at+1)
 			ix.code[at].flags |= headQuery
+			if allTerms(tree) {
+				ix.code[at].flags |= headAllTerms
+			}
 		}
 		h := &ix.code[at]
 		if len(c.regions) > 0 || len(c.sub.Feeds) > 0 || c.sub.Paused {
@@ -611,6 +624,23 @@ func (ix *Index) flatten(n *cnode) {
 		ix.flatten(k)
 	}
 	ix.code[at].end = int32(len(ix.code))
+}
+
+// allTerms reports whether a query needs every word and phrase outside
+// its exclusions.
+func allTerms(n *cnode) bool {
+	switch n.kind {
+	case exprWord, exprPhrase:
+		return true
+	case exprAnd:
+		for _, k := range n.kids {
+			if k.kind != exprWord && k.kind != exprPhrase && k.kind != exprNot {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // markRepeatedTerms flags each positive word or phrase in the subtree at
