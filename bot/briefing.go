@@ -167,7 +167,10 @@ func (b *Bot) checkBriefing(ctx context.Context, channelID string, grace time.Du
 				if _, err := b.cfg.Store.MarkBriefing(rec, channelID, d.Period, time.Time{}); err != nil {
 					log.Error("record skipped briefing", "err", err)
 				}
-				log.Error("briefing skipped: the bot may not post in the channel (needs View Channel, Send Messages and Embed Links)", "err", err)
+				// What the briefing covered is still in the next one: its
+				// period starts at the last briefing sent.
+				log.Error("briefing skipped: Discord refused it; if the bot may not post in the channel, it needs View Channel, Send Messages and Embed Links",
+					"reason", discordReason(err))
 			} else {
 				log.Warn("briefing not sent; will try again", "part", i+1, "of", len(msgs), "err", err)
 			}
