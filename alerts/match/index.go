@@ -235,6 +235,7 @@ func (ix *Index) Match(s *alerts.Story) []alerts.Match {
 	sc.tokenize(ix, s.Title)
 	sc.ids = append(sc.ids, -1) // titleGap: no phrase spans title and text
 	sc.tokenize(ix, s.Text)
+	sc.resolve(ix)
 	sc.link()
 
 	nTerms := 0 // at least as many as the matches' Terms
@@ -553,9 +554,8 @@ func (ix *Index) buildTable() {
 	}
 }
 
-// lookup returns the dictionary number of w, whose wordHash is h.
-func (ix *Index) lookup(w []byte, h uint64) (int32, bool) {
-	x := mixHash(h)
+// lookup returns the dictionary number of w, whose mixed wordHash is x.
+func (ix *Index) lookup(w []byte, x uint64) (int32, bool) {
 	mask := uint64(len(ix.table) - 1)
 	for i := x >> 32 & mask; ; i = (i + 1) & mask {
 		sl := &ix.table[i]
@@ -802,6 +802,10 @@ type scratch struct {
 	hits    []int32 // candidates that match
 	buf     []byte
 	touch   nodeFlags // see Match
+
+	words      []byte // the words tokenize left pending, end to end
+	pending    []pendingWord
+	touchTable int32 // see resolve
 }
 
 func newScratch(nTerms, nCode int) any {
@@ -822,12 +826,15 @@ func (sc *scratch) reset() {
 		sc.seen[at/64] = 0
 	}
 	sc.ids = sc.ids[:0]
+	sc.words = sc.words[:0]
+	sc.pending = sc.pending[:0]
 	sc.present = sc.present[:0]
 	sc.cands = sc.cands[:0]
 	sc.hits = sc.hits[:0]
 }
 
-// tokenize appends the dictionary numbers of s's words to sc.ids.
+// tokenize appends s's words to sc.ids, as -1 for now: those that may be
+// in the dictionary are left pending, for resolve.
 func (sc *scratch) tokenize(ix *Index, s string) {
 	for i := 0; ; {
 		start, end, next := scanWord(s, i)
@@ -840,16 +847,41 @@ func (sc *scratch) tokenize(ix *Index, s string) {
 			continue // as splitWords: only combining marks
 		}
 		h := wordHash(sc.buf)
-		if !ix.mayKnow(h) {
-			sc.ids = append(sc.ids, -1)
-			continue
+		if ix.mayKnow(h) {
+			// Looked up by resolve, once the story is read.
+			off := len(sc.words)
+			sc.words = append(sc.words, sc.buf...)
+			sc.pending = append(sc.pending, pendingWord{
+				hash: mixHash(h), pos: int32(len(sc.ids)), off: int32(off), end: int32(len(sc.words)),
+			})
 		}
-		id, ok := ix.lookup(sc.buf, h)
+		sc.ids = append(sc.ids, -1)
+	}
+}
+
+// pendingWord is a word of the story that may be in the dictionary.
+type pendingWord struct {
+	hash     uint64 // mixHash of its wordHash
+	pos      int32  // in scratch.ids
+	off, end int32  // in scratch.words
+}
+
+// resolve looks up the words tokenize left pending. Their table slots are
+// read first, in a loop of independent reads whose cache misses overlap;
+// looking each up as it was read would wait for them one at a time.
+func (sc *scratch) resolve(ix *Index) {
+	mask := uint64(len(ix.table) - 1)
+	var touch int32
+	for _, p := range sc.pending {
+		touch |= ix.table[p.hash>>32&mask].id
+	}
+	sc.touchTable = touch
+	for _, p := range sc.pending {
+		id, ok := ix.lookup(sc.words[p.off:p.end], p.hash)
 		if !ok {
-			sc.ids = append(sc.ids, -1)
 			continue
 		}
-		sc.ids = append(sc.ids, id)
+		sc.ids[p.pos] = id
 		if sc.stamp[id] != sc.gen {
 			sc.stamp[id] = sc.gen
 			sc.present = append(sc.present, id)
