@@ -299,8 +299,7 @@ func (ix *Index) Match(s *alerts.Story) []alerts.Match {
 	if len(sc.hits) == 0 {
 		return nil
 	}
-	// Blocks are stored in ID order, so code order is ID order.
-	slices.Sort(sc.hits)
+	slices.SortFunc(sc.hits, func(a, b int32) int { return cmp.Compare(ix.code[a].arg, ix.code[b].arg) })
 
 	out := make([]alerts.Match, len(sc.hits))
 	// All the matches' Terms share one array: one allocation, not one per
@@ -390,17 +389,41 @@ func build(compiled []compiledSub) *Index {
 		byRegion: map[string][]int32{},
 		byFeed:   map[string][]int32{},
 	}
-	var keys []key
+	// Compile every query and choose the words to key it under.
+	trees := make([]*cnode, len(ix.subs))
+	var allKeys []key
+	keysAt := make([]int32, len(ix.subs)+1) // subscription i's in allKeys[keysAt[i]:keysAt[i+1]]
+	first := make([]int32, len(ix.subs))    // the word of its first key
+	order := make([]int32, len(ix.subs))
 	for i := range ix.subs {
 		c := &ix.subs[i]
+		order[i], first[i] = int32(i), math.MaxInt32
+		if c.query.root != nil {
+			trees[i] = ix.compile(c.query.root)
+			if !c.sub.Paused {
+				start := len(allKeys)
+				allKeys, _ = ix.keys(trees[i], allKeys)
+				keys := allKeys[start:]
+				slices.SortFunc(keys, func(a, b key) int { return cmp.Or(cmp.Compare(a.word, b.word), cmp.Compare(a.also, b.also)) })
+				first[i] = keys[0].word
+			}
+		}
+		keysAt[i+1] = int32(len(allKeys))
+	}
+	// Lay the subscriptions out in code grouped by the word they are
+	// first keyed under: the candidates a word brings read neighbouring
+	// memory, a few pages where subscription order would scatter them
+	// over the whole index.
+	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(first[a], first[b]) })
+	for _, i := range order {
+		c := &ix.subs[i]
+		tree := trees[i]
 		if len(ix.code) > math.MaxInt32>>1 {
 			panic("match: more query nodes than a posting can address")
 		}
 		at := int32(len(ix.code))
-		ix.code = append(ix.code, node{kind: exprHead, text: c.sub.ChannelID, arg: c.sub.ID, end: int32(i)})
-		var tree *cnode
-		if c.query.root != nil {
-			tree = ix.compile(c.query.root)
+		ix.code = append(ix.code, node{kind: exprHead, text: c.sub.ChannelID, arg: c.sub.ID, end: i})
+		if tree != nil {
 			ix.flatten(tree)
 			ix.markRepeatedTerms(at+1, at+1)
 			ix.code[at].flags |= headQuery
@@ -421,13 +444,12 @@ func build(compiled []compiledSub) *Index {
 			for _, r := range c.regions {
 				regions |= regionBit([]byte(r))
 			}
-			keys, _ = ix.keys(tree, keys[:0])
+			keys := allKeys[keysAt[i]:keysAt[i+1]]
 			if tree.kind == exprWord || (tree.kind == exprAnd && len(tree.kids) == 2 &&
 				tree.kids[0].kind == exprWord && tree.kids[1].kind == exprWord &&
 				len(keys) == 1 && keys[0].also >= 0) {
 				h.flags |= headSure
 			}
-			slices.SortFunc(keys, func(a, b key) int { return cmp.Or(cmp.Compare(a.word, b.word), cmp.Compare(a.also, b.also)) })
 			for i, k := range keys {
 				if i > 0 && keys[i-1].word == k.word {
 					// Keyed twice under one word: drop the hint, either
