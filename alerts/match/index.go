@@ -280,6 +280,14 @@ func (ix *Index) Match(s *alerts.Story) []alerts.Match {
 	for _, at := range sc.cands {
 		touch |= ix.code[at].flags | ix.code[min(int(at)+3, len(ix.code)-1)].flags
 	}
+	// The same for the filters of the few that have them.
+	for _, at := range sc.cands {
+		if h := &ix.code[at]; h.flags&headFiltered != 0 {
+			if r := ix.subs[h.end].regions; len(r) > 0 && len(r[0]) > 0 {
+				touch |= nodeFlags(r[0][0])
+			}
+		}
+	}
 	sc.touch |= touch
 	for _, at := range sc.cands {
 		h := &ix.code[at]
@@ -299,7 +307,16 @@ func (ix *Index) Match(s *alerts.Story) []alerts.Match {
 	if len(sc.hits) == 0 {
 		return nil
 	}
-	slices.SortFunc(sc.hits, func(a, b int32) int { return cmp.Compare(ix.code[a].arg, ix.code[b].arg) })
+	// Sort by subscription index, which is ID order, with the head's
+	// position alongside: integers, compared without reading the heads.
+	sc.order = sc.order[:0]
+	for _, at := range sc.hits {
+		sc.order = append(sc.order, uint64(ix.code[at].end)<<32|uint64(at))
+	}
+	slices.Sort(sc.order)
+	for i, o := range sc.order {
+		sc.hits[i] = int32(uint32(o))
+	}
 
 	out := make([]alerts.Match, len(sc.hits))
 	// All the matches' Terms share one array: one allocation, not one per
@@ -824,6 +841,7 @@ type scratch struct {
 	hits    []int32 // candidates that match
 	buf     []byte
 	touch   nodeFlags // see Match
+	order   []uint64  // hits by subscription index, see Match
 
 	words      []byte // the words tokenize left pending, end to end
 	pending    []pendingWord
