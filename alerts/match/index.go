@@ -19,10 +19,11 @@ import (
 type Index struct {
 	subs []compiledSub // sorted by subscription ID
 
-	// code holds every subscription as one block of nodes, blocks in
-	// subscription order: a head (ID, channel, flags), then the query's
-	// nodes in prefix order. A candidate is an index of its head; all
-	// Match reads of one is its block, a cache line or two.
+	// code holds every subscription as one block of nodes, blocks grouped
+	// by the word the subscription is first keyed under (see build): a
+	// head (ID, channel, flags), then the query's nodes in prefix order.
+	// A candidate is an index of its head; all Match reads of one is its
+	// block, a cache line or two.
 	code []node
 
 	// dict numbers every word any query needs, words lists them by
