@@ -220,7 +220,9 @@ func topBlock(e Entry) string {
 }
 
 // entryLine is one cluster's line:
-// "[Headline](<url>) — Source (+N outlets) <t:UNIX:t>". Whatever a feed
+// "[Headline](<url>) — Source (+N outlets) <t:UNIX:R>". The time is
+// relative ("9 hours ago"): a briefing spans two dates, and a bare time of
+// day would not say which; Discord shows the exact time on hover. Whatever a feed
 // says is escaped so that it can neither format nor ping.
 func entryLine(e Entry) string {
 	var tail strings.Builder
@@ -232,7 +234,7 @@ func entryLine(e Entry) string {
 		tail.WriteString(" (+" + plural(others, "outlet", "outlets") + ")")
 	}
 	if !e.Published.IsZero() {
-		tail.WriteString(" <t:" + strconv.FormatInt(e.Published.Unix(), 10) + ":t>")
+		tail.WriteString(" <t:" + strconv.FormatInt(e.Published.Unix(), 10) + ":R>")
 	}
 	link := safeURL(e.URL)
 	wrap := func(h string) string {

@@ -434,7 +434,7 @@ func TestEntryLineKeepsLinkAndTailWhenCut(t *testing.T) {
 	if units(line) > lineBudget {
 		t.Fatalf("line is %d units, budget %d", units(line), lineBudget)
 	}
-	wantTail := "…](<" + e.URL + ">) — Reuters (+2 outlets) <t:" + fmt.Sprint(dayFrom.Unix()) + ":t>"
+	wantTail := "…](<" + e.URL + ">) — Reuters (+2 outlets) <t:" + fmt.Sprint(dayFrom.Unix()) + ":R>"
 	if !strings.HasPrefix(line, "[Sabotage suspected") || !strings.HasSuffix(line, wantTail) {
 		t.Errorf("line = %.60q…%.60q, want the headline cut before %q", line, line[len(line)-60:], wantTail)
 	}
@@ -444,7 +444,7 @@ func TestEntryLineKeepsLinkAndTailWhenCut(t *testing.T) {
 var massMention = regexp.MustCompile(`(?i)@(everyone|here)`)
 
 // ourTail matches what entryLine itself appends after the headline.
-var ourTail = regexp.MustCompile(`( \(\+\d+ outlets?\))?( <t:-?\d+:t>)?$`)
+var ourTail = regexp.MustCompile(`( \(\+\d+ outlets?\))?( <t:-?\d+:R>)?$`)
 
 // unescaped returns the markdown characters of s that no backslash escapes.
 func unescaped(s string) []rune {

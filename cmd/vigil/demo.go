@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -180,9 +181,9 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
-// discordTimestamp is Discord's <t:UNIX:t> markup, which a terminal shows
-// as the time it stands for.
-var discordTimestamp = regexp.MustCompile(`<t:(\d+):t>`)
+// discordTimestamp is Discord's relative-time markup, <t:UNIX:R>, which a
+// terminal shows as the time it stands for.
+var discordTimestamp = regexp.MustCompile(`<t:(-?\d+):R>`)
 
 // writeBriefing prints a briefing's messages and embeds as posted, with
 // Discord's timestamps written out.
@@ -194,9 +195,8 @@ func writeBriefing(w io.Writer, msgs []brief.Message) {
 		for _, e := range m.Embeds {
 			fmt.Fprintf(w, "\n  ▌ %s\n", e.Title)
 			desc := discordTimestamp.ReplaceAllStringFunc(e.Description, func(m string) string {
-				var unix int64
-				fmt.Sscanf(m, "<t:%d:t>", &unix)
-				return time.Unix(unix, 0).UTC().Format("15:04 UTC")
+				unix, _ := strconv.ParseInt(discordTimestamp.FindStringSubmatch(m)[1], 10, 64)
+				return time.Unix(unix, 0).UTC().Format("Mon 15:04 UTC")
 			})
 			for _, line := range strings.Split(desc, "\n") {
 				fmt.Fprintf(w, "  ▌ %s\n", line)
