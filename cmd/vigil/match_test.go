@@ -18,13 +18,7 @@ var updateMatch = flag.Bool("update-match", false, "rewrite cmd/vigil/testdata/m
 // stderr and the error.
 func runMatchWith(t *testing.T, stdin string, args ...string) (string, string, error) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	env := &cliEnv{
-		stdin:  strings.NewReader(stdin),
-		stdout: &stdout,
-		stderr: &stderr,
-		getenv: func(string) string { return "" },
-	}
+	env, stdout, stderr := testEnv(stdin)
 	err := runMatch(context.Background(), env, args)
 	return stdout.String(), stderr.String(), err
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,13 +17,7 @@ import (
 // stderr and the error.
 func runTagWith(t *testing.T, stdin string, args ...string) (string, string, error) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	env := &cliEnv{
-		stdin:  strings.NewReader(stdin),
-		stdout: &stdout,
-		stderr: &stderr,
-		getenv: func(string) string { return "" },
-	}
+	env, stdout, stderr := testEnv(stdin)
 	err := runTag(context.Background(), env, args)
 	return stdout.String(), stderr.String(), err
 }
