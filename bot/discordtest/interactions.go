@@ -554,16 +554,26 @@ func (s *Server) createFollowup(rc *restCall) answer {
 	return ok(m.wire(s.users))
 }
 
+// webhookMessageLocked finds the interaction and the message, @original or
+// a follow-up, that a webhook message route names, or the answer to send
+// when there is none.
+func (s *Server) webhookMessageLocked(rc *restCall) (st *interactionState, m *Message, a answer, found bool) {
+	st, a, found = s.webhookInteractionLocked(rc)
+	if !found {
+		return nil, nil, a, false
+	}
+	if m = st.message(rc.r.PathValue("message")); m == nil {
+		return nil, nil, fail(http.StatusNotFound, CodeUnknownMessage, "Unknown Message"), false
+	}
+	return st, m, answer{}, true
+}
+
 func (s *Server) getWebhookMessage(rc *restCall) answer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, a, found := s.webhookInteractionLocked(rc)
+	_, m, a, found := s.webhookMessageLocked(rc)
 	if !found {
 		return a
-	}
-	m := st.message(rc.r.PathValue("message"))
-	if m == nil {
-		return fail(http.StatusNotFound, CodeUnknownMessage, "Unknown Message")
 	}
 	return ok(m.wire(s.users))
 }
@@ -571,13 +581,9 @@ func (s *Server) getWebhookMessage(rc *restCall) answer {
 func (s *Server) editWebhookMessage(rc *restCall) answer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, a, found := s.webhookInteractionLocked(rc)
+	_, m, a, found := s.webhookMessageLocked(rc)
 	if !found {
 		return a
-	}
-	m := st.message(rc.r.PathValue("message"))
-	if m == nil {
-		return fail(http.StatusNotFound, CodeUnknownMessage, "Unknown Message")
 	}
 	return s.applyEditLocked(m, rc)
 }
@@ -585,13 +591,9 @@ func (s *Server) editWebhookMessage(rc *restCall) answer {
 func (s *Server) deleteWebhookMessage(rc *restCall) answer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, a, found := s.webhookInteractionLocked(rc)
+	st, m, a, found := s.webhookMessageLocked(rc)
 	if !found {
 		return a
-	}
-	m := st.message(rc.r.PathValue("message"))
-	if m == nil {
-		return fail(http.StatusNotFound, CodeUnknownMessage, "Unknown Message")
 	}
 	if m == st.original {
 		st.original = nil
