@@ -86,13 +86,21 @@ func newHarness(t *testing.T, dbPath string, srvOpts []discordtest.Option, opts 
 		dbPath = filepath.Join(t.TempDir(), "vigil.db")
 	}
 	h := &harness{srv: srv, changed: make(chan struct{}, 100)}
+	h.open(t, dbPath, opts...)
+	return h
+}
+
+// open opens the database at dbPath and a bot on it, configured as the
+// tests' server admin would, then changed by opts.
+func (h *harness) open(t *testing.T, dbPath string, opts ...harnessOption) {
+	t.Helper()
 	cfg := bot.Config{
-		Token:           strings.TrimPrefix(srv.Token(), "Bot "),
+		Token:           strings.TrimPrefix(h.srv.Token(), "Bot "),
 		GuildID:         guildID,
 		Places:          places(t),
 		ValidateFeedURL: feed.ValidateURL,
 		Changed:         func() { h.changed <- struct{}{} },
-		HTTPClient:      srv.HTTPClient(),
+		HTTPClient:      h.srv.HTTPClient(),
 		Logger:          quiet,
 		Now:             time.Now,
 	}
@@ -108,7 +116,6 @@ func newHarness(t *testing.T, dbPath string, srvOpts []discordtest.Option, opts 
 	t.Cleanup(func() { db.Close() })
 	h.db, h.now, cfg.Store = db, cfg.Now, db
 	h.bot = connect(t, cfg)
-	return h
 }
 
 // connect opens a bot, closed when the test ends.
@@ -484,15 +491,8 @@ func TestACrashAfterDiscordAcceptedNeitherDoublePostsNorLosesTheAlert(t *testing
 	// Restart: a new bot on the same database, later than the retry time.
 	h.bot.Close()
 	h.db.Close()
-	later := func() time.Time { return time.Now().Add(time.Hour) }
-	db, err := storage.Open(context.Background(), dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	h.bot = connect(t, bot.Config{Token: strings.TrimPrefix(h.srv.Token(), "Bot "), GuildID: guildID, Store: db, Places: places(t),
-		ValidateFeedURL: feed.ValidateURL, HTTPClient: h.srv.HTTPClient(), Logger: quiet, Now: later})
-	h.db = db
+	h.open(t, dbPath, func(c *bot.Config) { c.Now = func() time.Time { return time.Now().Add(time.Hour) } })
+	db := h.db
 	h.deliver(t, "the retry", func() bool { return h.pending(t) == 0 })
 	if got := len(h.srv.Messages(alertsChan)); got != 1 {
 		t.Errorf("%d messages in the channel, want exactly 1", got)

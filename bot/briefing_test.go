@@ -76,18 +76,7 @@ func (h *harness) reopen(t *testing.T, dbPath string, opts ...harnessOption) {
 	t.Helper()
 	h.bot.Close()
 	h.db.Close()
-	cfg := bot.Config{Token: strings.TrimPrefix(h.srv.Token(), "Bot "), GuildID: guildID, Places: places(t),
-		HTTPClient: h.srv.HTTPClient(), Logger: quiet, Now: time.Now}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	db, err := storage.Open(context.Background(), dbPath, storage.WithClock(cfg.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	cfg.Store = db
-	h.bot, h.db = connect(t, cfg), db
+	h.open(t, dbPath, opts...)
 }
 
 // setBriefing runs /briefing set as an admin of the alerts channel.
