@@ -328,7 +328,7 @@ func pipelineFor(t *testing.T, db *storage.DB) *poll.Poller {
 			tags := tg.Tag(title, text)
 			return tags.Countries, tags.Regions
 		},
-		Match: ix.Match,
+		Match: ix.AppendMatches,
 	}})
 	return poll.New(poll.Config{Fetcher: feed.NewFetcher(feed.Options{AllowPrivate: true, Logger: quiet}), Store: db, Processor: pipe, Logger: quiet})
 }

@@ -4,10 +4,13 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/vigilbot/vigil/alerts"
 )
@@ -44,6 +47,9 @@ type Index struct {
 	postings    [][]posting
 	allPostings []posting
 	postingsAt  []int32
+	// regionBits numbers the regions subscriptions filter on most, lower
+	// case, for region masks (see numberRegions).
+	regionBits map[string]uint64
 	// Subscriptions with an empty query are keyed under their regions,
 	// else their feeds, else match every story (a firehose). Like
 	// postings, these hold the subscriptions' heads in code.
@@ -52,6 +58,15 @@ type Index struct {
 	always   []int32
 
 	phraseWords []int32 // the words of every phrase node
+
+	// termText holds, subscription after subscription (in the order of
+	// code), the terms its matches may show (see displayTerms): a match's
+	// Terms is a part of it, so writing a match allocates nothing.
+	termText []string
+	// smallIDs: every subscription ID is in [0, 2^32), as storage's are,
+	// and idBits of them are used.
+	smallIDs bool
+	idBits   int
 
 	scratch *sync.Pool // of *scratch sized for this index
 }
@@ -68,8 +83,8 @@ type posting struct {
 	// also is another word the subscription needs along with the key, or
 	// -1: "Hezbollah drone" keyed under "hezbollah" needs "drone" too.
 	also int32
-	// regions is the Bloom mask of the subscription's regions (see
-	// regionBit), 0 for anywhere: the story's mask must share a bit.
+	// regions is the mask of the subscription's regions (see
+	// numberRegions), 0 for anywhere: the story's mask must share a bit.
 	regions uint64
 }
 
@@ -86,10 +101,11 @@ type node struct {
 	// number; for a phrase of two words, the two (the second in the high
 	// half), else the start of its words in Index.phraseWords.
 	arg int64
-	// end is, for a head, the subscription's index in Index.subs; for a
-	// query node, the index just past its subtree.
+	// end is, for a head, where the subscription's terms start in
+	// Index.termText; for a query node, the index just past its subtree.
 	end int32
-	// n is the number of children (AND, OR, NOT) or of words (phrase).
+	// n is, for a head, the number of its terms in Index.termText; else
+	// the number of children (AND, OR, NOT) or of words (phrase).
 	n     uint16
 	kind  exprKind
 	flags nodeFlags
@@ -227,8 +243,17 @@ func (ix *Index) Len() int { return len(ix.subs) }
 
 // Match returns the subscriptions that want the story, in order of
 // subscription ID, each with the query terms that hit. It returns nil when
-// none does.
+// none does. The Terms slices are shared with the index: read them, do not
+// change them.
 func (ix *Index) Match(s *alerts.Story) []alerts.Match {
+	return ix.AppendMatches(nil, s)
+}
+
+// AppendMatches appends to dst what Match returns and returns the extended
+// slice. A caller matching many stories (a poll's worth, say) collects
+// their matches in one slice, or reuses one, rather than allocating a
+// slice per story.
+func (ix *Index) AppendMatches(dst []alerts.Match, s *alerts.Story) []alerts.Match {
 	sc := ix.scratch.Get().(*scratch)
 	defer ix.scratch.Put(sc)
 	sc.reset()
@@ -237,39 +262,53 @@ func (ix *Index) Match(s *alerts.Story) []alerts.Match {
 	sc.ids = append(sc.ids, -1) // titleGap: no phrase spans title and text
 	sc.tokenize(ix, s.Text)
 	sc.resolve(ix)
-	sc.link()
 
-	nTerms := 0 // at least as many as the matches' Terms
-	var storyRegions uint64
+	storyRegions := uint64(anywhere)
 	for _, tags := range [...][]string{s.Countries, s.Regions} {
 		for _, r := range tags {
 			sc.buf = append(sc.buf[:0], r...)
 			lowerASCII(sc.buf)
-			storyRegions |= regionBit(sc.buf)
+			if bit, ok := ix.regionBits[string(sc.buf)]; ok {
+				storyRegions |= bit
+			} else {
+				storyRegions |= otherRegions
+			}
 			sc.addCandidates(ix.byRegion[string(sc.buf)])
 		}
 	}
 	// As below for the candidates: read the start of every list first,
 	// so that the cache misses overlap.
 	var touchPostings int32
+	total := int32(0)
 	for _, t := range sc.present {
-		if at := ix.postingsAt[t]; at < ix.postingsAt[t+1] {
+		if at, end := ix.postingsAt[t], ix.postingsAt[t+1]; at < end {
 			touchPostings |= ix.allPostings[at].also
+			total += end - at
 		}
 	}
 	sc.touch = nodeFlags(touchPostings)
+	// Most postings fail their tests, unpredictably: the loop keeps those
+	// that pass without a branch on it, and only those are looked at.
+	passed := slices.Grow(sc.passed[:0], int(total))[:total]
+	n := 0
 	for _, t := range sc.present {
 		for _, p := range ix.allPostings[ix.postingsAt[t]:ix.postingsAt[t+1]] {
-			if (p.regions == 0 || p.regions&storyRegions != 0) && (p.also < 0 || sc.has(p.also)) {
-				if p.head&1 != 0 {
-					// Keyed once, so a candidate once: no need to
-					// check sc.seen.
-					sc.hits = append(sc.hits, p.head>>1)
-					nTerms += 2
-				} else {
-					sc.addCandidate(p.head >> 1)
-				}
+			ok := sc.has[p.also/64] >> (p.also % 64) & 1
+			if p.regions&storyRegions == 0 {
+				ok = 0
 			}
+			passed[n] = p.head
+			n += int(ok)
+		}
+	}
+	sc.passed = passed
+	for _, head := range passed[:n] {
+		if head&1 != 0 {
+			// Keyed once, so a candidate once: no need to check
+			// sc.seen.
+			sc.hits = append(sc.hits, head>>1)
+		} else {
+			sc.addCandidate(head >> 1)
 		}
 	}
 	sc.addCandidates(ix.byFeed[s.FeedURL])
@@ -277,22 +316,19 @@ func (ix *Index) Match(s *alerts.Story) []alerts.Match {
 	// Read every candidate's head before deciding on any: the reads do
 	// not depend on each other, so their cache misses overlap, where the
 	// loop below, branching on each, would wait for them one at a time.
+	// The same for the heads of the matches postings alone proved, read
+	// later to write the matches.
 	var touch nodeFlags
 	for _, at := range sc.cands {
 		touch |= ix.code[at].flags | ix.code[min(int(at)+3, len(ix.code)-1)].flags
 	}
-	// The same for the filters of the few that have them.
-	for _, at := range sc.cands {
-		if h := &ix.code[at]; h.flags&headFiltered != 0 {
-			if r := ix.subs[h.end].regions; len(r) > 0 && len(r[0]) > 0 {
-				touch |= nodeFlags(r[0][0])
-			}
-		}
+	for _, at := range sc.hits {
+		touch |= ix.code[at].flags
 	}
 	sc.touch |= touch
 	for _, at := range sc.cands {
 		h := &ix.code[at]
-		if h.flags&headFiltered != 0 && !ix.subs[h.end].accepts(s) {
+		if h.flags&headFiltered != 0 && !ix.sub(h.arg).accepts(s) {
 			continue
 		}
 		if h.flags&headQuery == 0 {
@@ -301,59 +337,82 @@ func (ix *Index) Match(s *alerts.Story) []alerts.Match {
 		}
 		if h.flags&headSure != 0 || sc.eval(ix, at+1) {
 			sc.hits = append(sc.hits, at)
-			// At most one term per node after the query's root.
-			nTerms += int(ix.code[at+1].end - at - 1)
 		}
 	}
 	if len(sc.hits) == 0 {
-		return nil
+		return dst
 	}
-	// Sort by subscription index, which is ID order, with the head's
-	// position alongside: integers, compared without reading the heads.
-	sc.order = sc.order[:0]
-	for _, at := range sc.hits {
-		sc.order = append(sc.order, uint64(ix.code[at].end)<<32|uint64(at))
-	}
-	slices.Sort(sc.order)
-	for i, o := range sc.order {
-		sc.hits[i] = int32(uint32(o))
-	}
+	ix.sortByID(sc)
 
-	out := make([]alerts.Match, len(sc.hits))
-	// All the matches' Terms share one array: one allocation, not one per
-	// match.
-	terms := make([]string, 0, nTerms)
-	for i, at := range sc.hits {
+	dst = slices.Grow(dst, len(sc.hits))
+	for _, at := range sc.hits {
 		h := &ix.code[at]
-		start := len(terms)
-		switch {
-		case h.flags&headAllTerms != 0:
-			// Every word and phrase outside the exclusions occurs.
-			for k := at + 1; k < ix.code[at+1].end; {
-				n := &ix.code[k]
-				if n.kind == exprNot {
-					k = n.end
-					continue
-				}
-				if (n.kind == exprWord || n.kind == exprPhrase) && n.flags&termRepeated == 0 {
-					terms = append(terms, n.text)
-				}
-				k++
-			}
-		case h.flags&headQuery != 0:
-			terms = sc.collectTerms(ix, at+1, terms)
-		}
-		out[i] = alerts.Match{
+		m := alerts.Match{
 			StoryID:        s.ID,
 			FeedURL:        s.FeedURL,
 			SubscriptionID: h.arg,
 			ChannelID:      h.text,
 		}
-		if end := len(terms); end > start {
-			out[i].Terms = terms[start:end:end]
+		if h.flags&headQuery != 0 {
+			all := ix.termText[h.end : h.end+int32(h.n)]
+			if h.flags&headAllTerms != 0 {
+				// Every word and phrase outside the exclusions occurs.
+				m.Terms = all[:len(all):len(all)]
+			} else {
+				m.Terms = sc.hitTerms(ix, at+1, all)
+			}
+		}
+		dst = append(dst, m)
+	}
+	return dst
+}
+
+// sortByID puts sc.hits in order of subscription ID.
+func (ix *Index) sortByID(sc *scratch) {
+	if !ix.smallIDs {
+		slices.SortFunc(sc.hits, func(a, b int32) int { return cmp.Compare(ix.code[a].arg, ix.code[b].arg) })
+		return
+	}
+	// Each ID with its head's position alongside: integers, sorted
+	// without reading the heads again, by a radix sort on the ID's bits,
+	// byte by byte. A comparison sort of the hundred or so matches of a
+	// story at 100,000 subscriptions mispredicts a branch at every other
+	// comparison and took 3 µs; this takes well under one.
+	n := len(sc.hits)
+	sc.order = slices.Grow(sc.order[:0], 2*n)[:2*n]
+	keys, spare := sc.order[:n], sc.order[n:]
+	for i, at := range sc.hits {
+		keys[i] = uint64(ix.code[at].arg)<<32 | uint64(at)
+	}
+	if n < 16 {
+		slices.Sort(keys)
+	} else {
+		for shift := 32; shift < 32+ix.idBits; shift += 8 {
+			var count [256]int32
+			for _, k := range keys {
+				count[k>>shift&0xff]++
+			}
+			var sum int32
+			for d, c := range count {
+				count[d], sum = sum, sum+c
+			}
+			for _, k := range keys {
+				d := k >> shift & 0xff
+				spare[count[d]] = k
+				count[d]++
+			}
+			keys, spare = spare, keys
 		}
 	}
-	return out
+	for i, k := range keys {
+		sc.hits[i] = int32(uint32(k))
+	}
+}
+
+// sub returns the subscription whose ID is id.
+func (ix *Index) sub(id int64) *compiledSub {
+	i, _ := slices.BinarySearchFunc(ix.subs, id, func(c compiledSub, id int64) int { return cmp.Compare(c.sub.ID, id) })
+	return &ix.subs[i]
 }
 
 // accepts applies the filters that are not about words: pause, feeds and
@@ -433,6 +492,7 @@ func build(compiled []compiledSub) *Index {
 	// memory, a few pages where subscription order would scatter them
 	// over the whole index.
 	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(first[a], first[b]) })
+	ix.numberRegions()
 	for _, i := range order {
 		c := &ix.subs[i]
 		tree := trees[i]
@@ -440,17 +500,31 @@ func build(compiled []compiledSub) *Index {
 			panic("match: more query nodes than a posting can address")
 		}
 		at := int32(len(ix.code))
-		ix.code = append(ix.code, node{kind: exprHead, text: c.sub.ChannelID, arg: c.sub.ID, end: i})
+		ix.code = append(ix.code, node{kind: exprHead, text: c.sub.ChannelID, arg: c.sub.ID})
 		if tree != nil {
 			ix.flatten(tree)
 			ix.markRepeatedTerms(at+1, at+1)
+			start := len(ix.termText)
+			ix.termText = ix.displayTerms(at+1, ix.termText)
+			ix.code[at].end, ix.code[at].n = int32(start), uint16(len(ix.termText)-start)
 			ix.code[at].flags |= headQuery
 			if allTerms(tree) {
 				ix.code[at].flags |= headAllTerms
 			}
 		}
 		h := &ix.code[at]
-		if len(c.regions) > 0 || len(c.sub.Feeds) > 0 || c.sub.Paused {
+		var regions uint64
+		for _, r := range c.regions {
+			if bit, ok := ix.regionBits[r]; ok {
+				regions |= bit
+			} else {
+				regions |= otherRegions
+			}
+		}
+		// A posting's region mask is exact but for otherRegions; a
+		// subscription keyed under its regions is a candidate only
+		// through one of them.
+		if len(c.sub.Feeds) > 0 || c.sub.Paused || tree != nil && regions&otherRegions != 0 {
 			h.flags |= headFiltered
 		}
 		if c.sub.Paused {
@@ -458,10 +532,6 @@ func build(compiled []compiledSub) *Index {
 		}
 		switch {
 		case tree != nil:
-			var regions uint64
-			for _, r := range c.regions {
-				regions |= regionBit([]byte(r))
-			}
 			keys := allKeys[keysAt[i]:keysAt[i+1]]
 			if tree.kind == exprWord || (tree.kind == exprAnd && len(tree.kids) == 2 &&
 				tree.kids[0].kind == exprWord && tree.kids[1].kind == exprWord &&
@@ -495,6 +565,10 @@ func build(compiled []compiledSub) *Index {
 		}
 	}
 	ix.packPostings()
+	ix.smallIDs = len(ix.subs) == 0 || ix.subs[0].sub.ID >= 0 && ix.subs[len(ix.subs)-1].sub.ID <= math.MaxUint32
+	if ix.smallIDs && len(ix.subs) > 0 {
+		ix.idBits = bits.Len64(uint64(ix.subs[len(ix.subs)-1].sub.ID))
+	}
 	ix.known = new([knownWords]uint64)
 	for _, w := range ix.words {
 		ix.addKnown(wordHash([]byte(w)))
@@ -621,7 +695,8 @@ func mixHash(h uint64) uint64 {
 	return h * 0x9e3779b97f4a7c15
 }
 
-// packPostings moves the postings lists end to end into ix.allPostings.
+// packPostings moves the postings lists end to end into ix.allPostings, in
+// the form Match tests.
 func (ix *Index) packPostings() {
 	n := 0
 	for _, list := range ix.postings {
@@ -629,9 +704,20 @@ func (ix *Index) packPostings() {
 	}
 	ix.allPostings = make([]posting, 0, n)
 	ix.postingsAt = make([]int32, len(ix.postings)+1)
+	// Match tests every posting the same way: a word that is always
+	// there, and a mask that shares a bit with every story's.
+	always := alwaysPresent(len(ix.postings))
 	for w, list := range ix.postings {
 		start := len(ix.allPostings)
-		ix.allPostings = append(ix.allPostings, list...)
+		for _, p := range list {
+			if p.also < 0 {
+				p.also = always
+			}
+			if p.regions == 0 {
+				p.regions = anywhere
+			}
+			ix.allPostings = append(ix.allPostings, p)
+		}
 		ix.postings[w] = ix.allPostings[start:len(ix.allPostings):len(ix.allPostings)]
 		ix.postingsAt[w+1] = int32(len(ix.allPostings))
 	}
@@ -684,7 +770,7 @@ func allTerms(n *cnode) bool {
 }
 
 // markRepeatedTerms flags each positive word or phrase in the subtree at
-// ix.code[i] shown the same as one before it, in the order collectTerms
+// ix.code[i] shown the same as one before it, in the order displayTerms
 // visits them, since the query's root at ix.code[root]. Terms shown the
 // same are the same words, so they occur or not together, and Match.Terms
 // shows them once.
@@ -811,26 +897,59 @@ func (ix *Index) rarest(words []int32) (first, second int32) {
 
 func (ix *Index) cost(w int32) float64 { return wordCost(ix.words[w]) }
 
-// regionBit is the bit of a lower-case region code or slug in a 64-bit
-// Bloom mask. With the one to three regions stories and filters carry,
-// false positives are rare, and harmless: the filter itself is checked.
-func regionBit(r []byte) uint64 {
-	h := uint64(14695981039346656037) // FNV-1a
-	for _, c := range r {
-		h ^= uint64(c)
-		h *= 1099511628211
+// Two bits of a region mask (see posting.regions) are not regions:
+// otherRegions stands for every region without a bit of its own, and
+// anywhere is in the mask of every story and of every posting without a
+// filter, so that one test, a shared bit, decides.
+const (
+	otherRegions = 1 << 63
+	anywhere     = 1 << 62
+	regionBitsN  = 62 // the bits left for regions
+)
+
+// numberRegions gives the 62 regions most subscriptions with a query
+// filter on a bit of their own in ix.regionBits, so that a posting's
+// region mask decides those filters without reading the subscription.
+// Subscriptions with one of the other regions (there are some 300 codes
+// and slugs, but few are used by many) have their filter checked.
+func (ix *Index) numberRegions() {
+	count := map[string]int{}
+	for _, c := range ix.subs {
+		if c.query.root == nil || c.sub.Paused {
+			continue
+		}
+		for _, r := range c.regions {
+			if isASCII(r) { // compared as Match lowers story tags
+				count[r]++
+			}
+		}
 	}
-	return 1 << (h % 64)
+	names := slices.Collect(maps.Keys(count))
+	slices.SortFunc(names, func(a, b string) int { return cmp.Or(cmp.Compare(count[b], count[a]), strings.Compare(a, b)) })
+	ix.regionBits = make(map[string]uint64, min(len(names), regionBitsN))
+	for i, r := range names[:min(len(names), regionBitsN)] {
+		ix.regionBits[r] = 1 << i
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // scratch is the per-call working memory of Match, pooled so that a
 // match allocates only its results.
 type scratch struct {
-	gen uint32
-	// Per dictionary word: stamp == gen when the story contains it, head
-	// its first position.
-	stamp []uint32
-	head  []int32
+	// Per dictionary word: its bit in has is set when the story contains
+	// it, a bitset rather than a byte or more a word so that it stays in
+	// the fastest cache (6 KiB at 100,000 subscriptions); head and tail
+	// are its first and last positions.
+	has        []uint64
+	head, tail []int32
 	// Per head in Index.code: its bit set once it is a candidate. A
 	// bitset, not stamps, to stay in cache; reset clears the bits set.
 	seen []uint64
@@ -839,29 +958,36 @@ type scratch struct {
 	next    []int32 // per position: next position of the same word, or -1
 	present []int32 // distinct dictionary words in the story
 	cands   []int32
+	passed  []int32 // heads of the postings that pass their tests
 	hits    []int32 // candidates that match
 	buf     []byte
 	touch   nodeFlags // see Match
-	order   []uint64  // hits by subscription index, see Match
+	order   []uint64  // sortByID's keys and their spare
 
 	words      []byte // the words tokenize left pending, end to end
 	pending    []pendingWord
 	touchTable int32 // see resolve
 }
 
+// alwaysPresent is, for a dictionary of n words, the number of a word past
+// them that every story contains: its bit in scratch.has is in a word of
+// its own, always set (reset clears only the words of real ones).
+func alwaysPresent(n int) int32 { return int32((n + 63) / 64 * 64) }
+
 func newScratch(nTerms, nCode int) any {
-	return &scratch{
-		stamp: make([]uint32, nTerms),
-		head:  make([]int32, nTerms),
-		seen:  make([]uint64, (nCode+63)/64),
+	sc := &scratch{
+		has:  make([]uint64, alwaysPresent(nTerms)/64+1),
+		head: make([]int32, nTerms),
+		tail: make([]int32, nTerms),
+		seen: make([]uint64, (nCode+63)/64),
 	}
+	sc.has[len(sc.has)-1] = ^uint64(0)
+	return sc
 }
 
 func (sc *scratch) reset() {
-	sc.gen++
-	if sc.gen == 0 { // wrapped: stale stamps could look current
-		clear(sc.stamp)
-		sc.gen = 1
+	for _, id := range sc.present {
+		sc.has[id/64] = 0
 	}
 	for _, at := range sc.cands {
 		sc.seen[at/64] = 0
@@ -917,32 +1043,24 @@ func (sc *scratch) resolve(ix *Index) {
 		touch |= ix.table[p.hash>>32&mask].id
 	}
 	sc.touchTable = touch
+	// The words are in story order: each known word's positions are
+	// chained, first to last, for phrases, as they are found.
+	sc.next = slices.Grow(sc.next[:0], len(sc.ids))[:len(sc.ids)]
 	for _, p := range sc.pending {
 		id, ok := ix.lookup(sc.words[p.off:p.end], p.hash)
 		if !ok {
 			continue
 		}
 		sc.ids[p.pos] = id
-		if sc.stamp[id] != sc.gen {
-			sc.stamp[id] = sc.gen
+		sc.next[p.pos] = -1
+		if w, bit := &sc.has[id/64], uint64(1)<<(id%64); *w&bit == 0 {
+			*w |= bit
 			sc.present = append(sc.present, id)
+			sc.head[id] = p.pos
+		} else {
+			sc.next[sc.tail[id]] = p.pos
 		}
-	}
-}
-
-// link chains each known word's positions, first to last, for phrases.
-func (sc *scratch) link() {
-	for _, id := range sc.present {
-		sc.head[id] = -1
-	}
-	sc.next = slices.Grow(sc.next[:0], len(sc.ids))[:len(sc.ids)]
-	for p := len(sc.ids) - 1; p >= 0; p-- {
-		id := sc.ids[p]
-		if id < 0 {
-			continue
-		}
-		sc.next[p] = sc.head[id]
-		sc.head[id] = int32(p)
+		sc.tail[id] = p.pos
 	}
 }
 
@@ -960,14 +1078,14 @@ func (sc *scratch) addCandidate(at int32) {
 	}
 }
 
-func (sc *scratch) has(id int32) bool { return sc.stamp[id] == sc.gen }
+func (sc *scratch) contains(id int32) bool { return sc.has[id/64]&(1<<(id%64)) != 0 }
 
 func (sc *scratch) hasPhrase(words []int32) bool {
-	if !sc.has(words[0]) {
+	if !sc.contains(words[0]) {
 		return false
 	}
 	for _, w := range words[1:] {
-		if !sc.has(w) {
+		if !sc.contains(w) {
 			return false
 		}
 	}
@@ -992,7 +1110,7 @@ func (sc *scratch) hasPhrase(words []int32) bool {
 // test reports whether the word or phrase n occurs in the story.
 func (sc *scratch) test(ix *Index, n *node) bool {
 	if n.kind == exprWord {
-		return sc.has(int32(n.arg))
+		return sc.contains(int32(n.arg))
 	}
 	if n.n == 2 {
 		words := [2]int32{int32(n.arg), int32(n.arg >> 32)}
@@ -1009,35 +1127,81 @@ func (sc *scratch) eval(ix *Index, i int32) bool {
 		return sc.test(ix, n)
 	case exprNot:
 		return !sc.eval(ix, i+1)
-	case exprAnd:
-		for k := i + 1; k < n.end; k = ix.code[k].end {
-			if !sc.eval(ix, k) {
-				return false
+	case exprAnd, exprOr:
+		// A word, the commonest child, is tested here rather than in a
+		// call of its own.
+		want := n.kind == exprOr
+		for k := i + 1; k < n.end; {
+			c := &ix.code[k]
+			var ok bool
+			if c.kind == exprWord {
+				ok = sc.contains(int32(c.arg))
+			} else {
+				ok = sc.eval(ix, k)
 			}
-		}
-		return true
-	case exprOr:
-		for k := i + 1; k < n.end; k = ix.code[k].end {
-			if sc.eval(ix, k) {
-				return true
+			if ok == want {
+				return want
 			}
+			k = c.end
 		}
+		return !want
 	}
 	return false
 }
 
-// collectTerms appends to terms the positive words and phrases of the
-// matching query node at ix.code[i] that occur in the story, each once.
-func (sc *scratch) collectTerms(ix *Index, i int32, terms []string) []string {
+// hitTerms returns those of all, the display terms of the matching query
+// whose root is ix.code[i], that occur in the story: all itself, or a part
+// of it, when they are all or a run of them (nearly always), so that a
+// match allocates nothing.
+func (sc *scratch) hitTerms(ix *Index, i int32, all []string) []string {
+	// The terms, in prefix order outside exclusions, as displayTerms
+	// lists them: a loop over the query's nodes rather than a walk of
+	// its tree.
+	var hit uint32
+	ord := 0
+	for k, end := i, ix.code[i].end; k < end; {
+		n := &ix.code[k]
+		switch n.kind {
+		case exprNot:
+			k = n.end
+			continue
+		case exprWord, exprPhrase:
+			if n.flags&termRepeated == 0 {
+				if n.kind == exprWord && sc.contains(int32(n.arg)) || n.kind == exprPhrase && sc.test(ix, n) {
+					hit |= 1 << ord
+				}
+				ord++
+			}
+		}
+		k++
+	}
+	if hit == 0 {
+		return nil
+	}
+	first := bits.TrailingZeros32(hit)
+	run := bits.Len32(hit) - first
+	if bits.OnesCount32(hit) == run {
+		return all[first : first+run : first+run]
+	}
+	terms := make([]string, 0, bits.OnesCount32(hit))
+	for ; hit != 0; hit &= hit - 1 {
+		terms = append(terms, all[bits.TrailingZeros32(hit)])
+	}
+	return terms
+}
+
+// displayTerms appends to terms the words and phrases of the query at
+// ix.code[i] that a match may show: those outside exclusions, each once.
+func (ix *Index) displayTerms(i int32, terms []string) []string {
 	n := &ix.code[i]
 	switch n.kind {
 	case exprWord, exprPhrase:
-		if n.flags&termRepeated == 0 && sc.test(ix, n) {
+		if n.flags&termRepeated == 0 {
 			terms = append(terms, n.text)
 		}
 	case exprAnd, exprOr:
 		for k := i + 1; k < n.end; k = ix.code[k].end {
-			terms = sc.collectTerms(ix, k, terms)
+			terms = ix.displayTerms(k, terms)
 		}
 	}
 	return terms

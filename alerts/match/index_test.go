@@ -104,6 +104,78 @@ func TestIndexMatchTerms(t *testing.T) {
 	}
 }
 
+// TestIndexMatchTermsShowWhatHit covers the shapes of Terms: every term of
+// the query, a run of them, scattered ones, each once, never an exclusion.
+func TestIndexMatchTermsShowWhatHit(t *testing.T) {
+	story := alerts.Story{ID: "s", Title: "Alpha and gamma", Text: "Delta met alpha beta. Epsilon."}
+	tests := []struct {
+		query string
+		want  []string
+	}{
+		{"alpha", []string{"alpha"}},
+		{"alpha gamma -zeta", []string{"alpha", "gamma"}},
+		{"alpha OR beta OR gamma", []string{"alpha", "beta", "gamma"}},
+		{"alpha OR zeta OR gamma", []string{"alpha", "gamma"}},
+		{"zeta OR beta OR gamma", []string{"beta", "gamma"}},
+		{"zeta OR eta OR gamma", []string{"gamma"}},
+		{"(alpha OR zeta) (eta OR delta) (theta OR epsilon)", []string{"alpha", "delta", "epsilon"}},
+		{"alpha (alpha OR zeta) -(zeta OR iota)", []string{"alpha"}},
+		{`"alpha beta" OR "beta alpha" OR delta`, []string{"alpha beta", "delta"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			ix := newTestIndex(t, alerts.Subscription{ID: 1, ChannelID: "c", Query: tt.query})
+			got := ix.Match(&story)
+			if len(got) != 1 {
+				t.Fatalf("Match = %+v, want one match", got)
+			}
+			if !slices.Equal(got[0].Terms, tt.want) {
+				t.Fatalf("Terms = %q, want %q", got[0].Terms, tt.want)
+			}
+			// Terms are shared with the index: a caller that appends to
+			// them must not change what the next match shows.
+			_ = append(got[0].Terms, "mutated")
+			if again := ix.Match(&story); !slices.Equal(again[0].Terms, tt.want) {
+				t.Errorf("after appending to Terms, Terms = %q, want %q", again[0].Terms, tt.want)
+			}
+		})
+	}
+}
+
+func TestIndexMatchOrdersByID(t *testing.T) {
+	story := alerts.Story{ID: "s", Title: "NATO drills"}
+	many := func(ids ...int64) []int64 { return ids }
+	spread := make([]int64, 0, 300)
+	for i := range int64(300) {
+		spread = append(spread, (i*7919)%70001+1) // past 2^16: three radix passes
+	}
+	tests := []struct {
+		name string
+		ids  []int64
+	}{
+		{"a few", many(9, 2, 5)},
+		{"past 32 bits, and negative", many(1<<40, 7, -2, 1<<33, 3)},
+		{"hundreds", spread},
+		{"hundreds and one past 32 bits", append(slices.Clone(spread), 1<<35)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var subs []alerts.Subscription
+			for i, id := range tt.ids {
+				q := "nato"
+				if i%3 == 1 {
+					q = "drills OR tanks" // a candidate, not a sure hit
+				}
+				subs = append(subs, alerts.Subscription{ID: id, ChannelID: "c", Query: q})
+			}
+			want := slices.Sorted(slices.Values(tt.ids))
+			if got := matchedIDs(newTestIndex(t, subs...).Match(&story)); !slices.Equal(got, want) {
+				t.Errorf("matched %v, want %v", got, want)
+			}
+		})
+	}
+}
+
 func TestIndexMatchesLikeEachQueryAlone(t *testing.T) {
 	w := newWorkload(1, popularQuerySkew)
 	subs := w.subscriptions(3000)

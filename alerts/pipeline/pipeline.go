@@ -23,8 +23,10 @@ type Stages struct {
 	Summarize func(text string) string
 	// Cluster assigns the story to an event, setting its ClusterID.
 	Cluster func(s *alerts.Story)
-	// Match returns the subscriptions that want the story.
-	Match func(s *alerts.Story) []alerts.Match
+	// Match appends to dst the subscriptions that want the story and
+	// returns the extended slice, as match.Index.AppendMatches does: a
+	// poll's matches collect in one slice, without one per story.
+	Match func(dst []alerts.Match, s *alerts.Story) []alerts.Match
 	// Article fetches the article page's main text for feeds that opt in.
 	Article func(ctx context.Context, url string) (string, error)
 }
@@ -116,7 +118,7 @@ func (p *Pipeline) Process(ctx context.Context, f alerts.Feed, stories []alerts.
 			continue
 		}
 		if p.cfg.Stages.Match != nil {
-			res.Matches = append(res.Matches, p.cfg.Stages.Match(s)...)
+			res.Matches = p.cfg.Stages.Match(res.Matches, s)
 		}
 	}
 	res.Stories = fresh

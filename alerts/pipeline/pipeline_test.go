@@ -34,8 +34,8 @@ func openStore(t *testing.T) *storage.DB {
 }
 
 // matchEverything sends every story to channel c1 through subscription 1.
-func matchEverything(s *alerts.Story) []alerts.Match {
-	return []alerts.Match{{StoryID: s.ID, FeedURL: s.FeedURL, SubscriptionID: 1, ChannelID: "c1"}}
+func matchEverything(dst []alerts.Match, s *alerts.Story) []alerts.Match {
+	return append(dst, alerts.Match{StoryID: s.ID, FeedURL: s.FeedURL, SubscriptionID: 1, ChannelID: "c1"})
 }
 
 func TestFirstPollRecordsWithoutFloodingThenAlertsOnlyNewStories(t *testing.T) {

@@ -85,8 +85,10 @@ func (e *engine) stages() pipeline.Stages {
 		},
 		Summarize: func(text string) string { return summary.Summarize(text, opt) },
 		Cluster:   func(s *alerts.Story) { e.clusterer.Assign(s) },
-		Match:     func(s *alerts.Story) []alerts.Match { return e.index.Load().Match(s) },
-		Article:   e.articles.Text,
+		Match: func(dst []alerts.Match, s *alerts.Story) []alerts.Match {
+			return e.index.Load().AppendMatches(dst, s)
+		},
+		Article: e.articles.Text,
 	}
 }
 
