@@ -291,9 +291,11 @@ func (ix *Index) AppendMatches(dst []alerts.Match, s *alerts.Story) []alerts.Mat
 	// that pass without a branch on it, and only those are looked at.
 	passed := slices.Grow(sc.passed[:0], int(total))[:total]
 	n := 0
+	has := sc.has
 	for _, t := range sc.present {
 		for _, p := range ix.allPostings[ix.postingsAt[t]:ix.postingsAt[t+1]] {
-			ok := sc.has[p.also/64] >> (p.also % 64) & 1
+			also := uint32(p.also)
+			ok := has[also/64] >> (also % 64) & 1
 			if p.regions&storyRegions == 0 {
 				ok = 0
 			}
@@ -1078,7 +1080,7 @@ func (sc *scratch) addCandidate(at int32) {
 	}
 }
 
-func (sc *scratch) contains(id int32) bool { return sc.has[id/64]&(1<<(id%64)) != 0 }
+func (sc *scratch) contains(id int32) bool { return sc.has[uint32(id)/64]&(1<<(uint32(id)%64)) != 0 }
 
 func (sc *scratch) hasPhrase(words []int32) bool {
 	if !sc.contains(words[0]) {
