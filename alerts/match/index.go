@@ -41,12 +41,10 @@ type Index struct {
 	known *[knownWords]uint64
 	// postings lists, for each word, the subscriptions keyed under it:
 	// those that cannot match unless it occurs. The lists are stored end
-	// to end in allPostings, word after word, postingsAt[w] where word
-	// w's list starts, which is what Match reads: an array of 4-byte
-	// offsets stays in cache where one of slices does not.
+	// to end in allPostings, word after word, which is what Match reads,
+	// finding a word's list in its slot of table.
 	postings    [][]posting
 	allPostings []posting
-	postingsAt  []int32
 	// regionBits numbers the regions subscriptions filter on most, lower
 	// case, for region masks (see numberRegions).
 	regionBits map[string]uint64
@@ -276,24 +274,14 @@ func (ix *Index) AppendMatches(dst []alerts.Match, s *alerts.Story) []alerts.Mat
 			sc.addCandidates(ix.byRegion[string(sc.buf)])
 		}
 	}
-	// As below for the candidates: read the start of every list first,
-	// so that the cache misses overlap.
-	var touchPostings int32
-	total := int32(0)
-	for _, t := range sc.present {
-		if at, end := ix.postingsAt[t], ix.postingsAt[t+1]; at < end {
-			touchPostings |= ix.allPostings[at].also
-			total += end - at
-		}
-	}
-	sc.touch = nodeFlags(touchPostings)
+	total := sc.postings
 	// Most postings fail their tests, unpredictably: the loop keeps those
 	// that pass without a branch on it, and only those are looked at.
 	passed := slices.Grow(sc.passed[:0], int(total))[:total]
 	n := 0
 	has := sc.has
-	for _, t := range sc.present {
-		for _, p := range ix.allPostings[ix.postingsAt[t]:ix.postingsAt[t+1]] {
+	for _, sp := range sc.spans {
+		for _, p := range ix.allPostings[sp.at:sp.end] {
 			also := uint32(p.also)
 			ok := has[also/64] >> (also % 64) & 1
 			if p.regions&storyRegions == 0 {
@@ -309,6 +297,7 @@ func (ix *Index) AppendMatches(dst []alerts.Match, s *alerts.Story) []alerts.Mat
 			// Keyed once, so a candidate once: no need to check
 			// sc.seen.
 			sc.hits = append(sc.hits, head>>1)
+			sc.hitMasks = append(sc.hitMasks, 0)
 		} else {
 			sc.addCandidate(head >> 1)
 		}
@@ -333,21 +322,32 @@ func (ix *Index) AppendMatches(dst []alerts.Match, s *alerts.Story) []alerts.Mat
 		if h.flags&headFiltered != 0 && !ix.sub(h.arg).accepts(s) {
 			continue
 		}
-		if h.flags&headQuery == 0 {
-			sc.hits = append(sc.hits, at)
-			continue
+		var ok bool
+		var hit uint32
+		switch {
+		case h.flags&headQuery == 0, h.flags&headSure != 0:
+			ok = true
+		case h.flags&headAllTerms != 0:
+			ok = sc.eval(ix, at+1)
+		default:
+			// Which terms occur is needed if it matches, and it
+			// nearly always does: both in one walk of the query.
+			var ord int
+			ok = sc.evalTerms(ix, at+1, &ord, &hit)
 		}
-		if h.flags&headSure != 0 || sc.eval(ix, at+1) {
+		if ok {
 			sc.hits = append(sc.hits, at)
+			sc.hitMasks = append(sc.hitMasks, hit)
 		}
 	}
 	if len(sc.hits) == 0 {
 		return dst
 	}
-	ix.sortByID(sc)
 
 	dst = slices.Grow(dst, len(sc.hits))
-	for _, at := range sc.hits {
+	for _, k := range ix.sortByID(sc) {
+		i := uint32(k)
+		at := sc.hits[i]
 		h := &ix.code[at]
 		m := alerts.Match{
 			StoryID:        s.ID,
@@ -361,7 +361,7 @@ func (ix *Index) AppendMatches(dst []alerts.Match, s *alerts.Story) []alerts.Mat
 				// Every word and phrase outside the exclusions occurs.
 				m.Terms = all[:len(all):len(all)]
 			} else {
-				m.Terms = sc.hitTerms(ix, at+1, all)
+				m.Terms = termsOf(all, sc.hitMasks[i])
 			}
 		}
 		dst = append(dst, m)
@@ -369,47 +369,71 @@ func (ix *Index) AppendMatches(dst []alerts.Match, s *alerts.Story) []alerts.Mat
 	return dst
 }
 
-// sortByID puts sc.hits in order of subscription ID.
-func (ix *Index) sortByID(sc *scratch) {
-	if !ix.smallIDs {
-		slices.SortFunc(sc.hits, func(a, b int32) int { return cmp.Compare(ix.code[a].arg, ix.code[b].arg) })
-		return
-	}
-	// Each ID with its head's position alongside: integers, sorted
-	// without reading the heads again, by a radix sort on the ID's bits,
-	// byte by byte. A comparison sort of the hundred or so matches of a
-	// story at 100,000 subscriptions mispredicts a branch at every other
-	// comparison and took 3 µs; this takes well under one.
+// sortByID returns the order of sc.hits by subscription ID: a key per hit,
+// sorted, its low 32 bits the hit's index in sc.hits.
+func (ix *Index) sortByID(sc *scratch) []uint64 {
 	n := len(sc.hits)
 	sc.order = slices.Grow(sc.order[:0], 2*n)[:2*n]
 	keys, spare := sc.order[:n], sc.order[n:]
-	for i, at := range sc.hits {
-		keys[i] = uint64(ix.code[at].arg)<<32 | uint64(at)
+	if !ix.smallIDs {
+		for i := range keys {
+			keys[i] = uint64(i)
+		}
+		slices.SortFunc(keys, func(a, b uint64) int {
+			return cmp.Compare(ix.code[sc.hits[a]].arg, ix.code[sc.hits[b]].arg)
+		})
+		return keys
 	}
-	if n < 16 {
+	// Each ID with its hit's index alongside: integers, sorted
+	// without reading the heads again. A comparison sort of the hundred
+	// or so matches of a story at 100,000 subscriptions mispredicts a
+	// branch at every other comparison and took 3 µs. Instead: one pass
+	// of a bucket sort on the IDs' top bits, about a bucket per key, then
+	// an insertion sort, which has little left to do (IDs far apart are
+	// already in order) and branches predictably.
+	for i, at := range sc.hits {
+		keys[i] = uint64(ix.code[at].arg)<<32 | uint64(i)
+	}
+	most := int32(0) // keys in the fullest bucket
+	if n >= 16 {
+		bucketBits := min(bits.Len(uint(n)), ix.idBits, maxBucketBits)
+		shift := 32 + ix.idBits - bucketBits
+		count := sc.buckets[:1<<bucketBits]
+		clear(count)
+		for _, k := range keys {
+			count[k>>shift]++
+		}
+		var sum int32
+		for d, c := range count {
+			count[d], sum, most = sum, sum+c, max(most, c)
+		}
+		for _, k := range keys {
+			d := k >> shift
+			spare[count[d]] = k
+			count[d]++
+		}
+		keys = spare
+	}
+	// Insertion sort costs a step per pair out of order: few after the
+	// buckets, unless IDs bunch up, and then a sort that cannot go
+	// quadratic takes over.
+	if n < 16 || most > 32 {
 		slices.Sort(keys)
 	} else {
-		for shift := 32; shift < 32+ix.idBits; shift += 8 {
-			var count [256]int32
-			for _, k := range keys {
-				count[k>>shift&0xff]++
+		for i := 1; i < n; i++ {
+			k, j := keys[i], i
+			for ; j > 0 && keys[j-1] > k; j-- {
+				keys[j] = keys[j-1]
 			}
-			var sum int32
-			for d, c := range count {
-				count[d], sum = sum, sum+c
-			}
-			for _, k := range keys {
-				d := k >> shift & 0xff
-				spare[count[d]] = k
-				count[d]++
-			}
-			keys, spare = spare, keys
+			keys[j] = k
 		}
 	}
-	for i, k := range keys {
-		sc.hits[i] = int32(uint32(k))
-	}
+	return keys
 }
+
+// maxBucketBits bounds the buckets of sortByID: 1024, for up to a
+// thousand matches of a story; more share them.
+const maxBucketBits = 10
 
 // sub returns the subscription whose ID is id.
 func (ix *Index) sub(id int64) *compiledSub {
@@ -566,7 +590,7 @@ func build(compiled []compiledSub) *Index {
 			ix.always = append(ix.always, at)
 		}
 	}
-	ix.packPostings()
+	spans := ix.packPostings()
 	ix.smallIDs = len(ix.subs) == 0 || ix.subs[0].sub.ID >= 0 && ix.subs[len(ix.subs)-1].sub.ID <= math.MaxUint32
 	if ix.smallIDs && len(ix.subs) > 0 {
 		ix.idBits = bits.Len64(uint64(ix.subs[len(ix.subs)-1].sub.ID))
@@ -575,7 +599,7 @@ func build(compiled []compiledSub) *Index {
 	for _, w := range ix.words {
 		ix.addKnown(wordHash([]byte(w)))
 	}
-	ix.buildTable()
+	ix.buildTable(spans)
 	nTerms, nCode := len(ix.dict), len(ix.code)
 	ix.scratch = &sync.Pool{New: func() any { return newScratch(nTerms, nCode) }}
 	return ix
@@ -601,21 +625,22 @@ func (ix *Index) compile(e *expr) *cnode {
 
 // knownBits sizes Index.known: 2^20 bits (128 KiB, which stays in a
 // core's L2 cache) with two bits per word keep false positives under 1%
-// for the 45,000 distinct words of 100,000 subscriptions.
+// for the 45,000 distinct words of 100,000 subscriptions. A word's two
+// bits are in one 64-bit word of it, so that testing a word of a story
+// reads memory once.
 const (
 	knownBits  = 20
 	knownWords = 1 << knownBits / 64
 )
 
 func (ix *Index) mayKnow(h uint64) bool {
-	a, b := knownBitsOf(h)
-	return ix.known[a/64]&(1<<(a%64)) != 0 && ix.known[b/64]&(1<<(b%64)) != 0
+	w, bits := knownBitsOf(h)
+	return ix.known[w]&bits == bits
 }
 
 func (ix *Index) addKnown(h uint64) {
-	a, b := knownBitsOf(h)
-	ix.known[a/64] |= 1 << (a % 64)
-	ix.known[b/64] |= 1 << (b % 64)
+	w, bits := knownBitsOf(h)
+	ix.known[w] |= bits
 }
 
 // wordHash is FNV-1a, for Index.known and Index.table.
@@ -628,29 +653,35 @@ func wordHash(w []byte) uint64 {
 	return h
 }
 
-// knownBitsOf splits a word's hash into two bit numbers of Index.known.
-func knownBitsOf(h uint64) (uint32, uint32) {
-	return uint32(h >> (64 - knownBits)), uint32(h) & (1<<knownBits - 1)
+// knownBitsOf splits a word's hash into a word of Index.known and two
+// bits in it. FNV-1a mixes its high bits best: they choose both.
+func knownBitsOf(h uint64) (word uint32, bits uint64) {
+	return uint32(h >> (64 - knownBits + 6)), 1<<(h>>32&63) | 1<<(h>>38&63)
 }
 
 // wordSlot is an entry of Index.table: a dictionary word, stored in the
 // slot when it is short (nearly all are), so that looking a word up reads
-// one cache line where a map reads two or three.
+// one cache line where a map reads two or three, and where its postings
+// are, so that finding them reads no other array.
 type wordSlot struct {
-	hash uint32 // of the mixed hash, to skip other words cheaply
-	id   int32  // dictionary number + 1; 0 for an empty slot
-	n    uint8  // the word's length, or longWord: compare Index.words
-	word [inlineWord]byte
+	hash     uint32 // of the mixed hash, to skip other words cheaply
+	id       int32  // dictionary number + 1; 0 for an empty slot
+	postings span   // in Index.allPostings
+	n        uint8  // the word's length, or longWord: compare Index.words
+	word     [inlineWord]byte
 }
 
+// span is a part of a slice: from at to just before end.
+type span struct{ at, end int32 }
+
 const (
-	inlineWord = 23       // a wordSlot is 32 bytes
+	inlineWord = 15       // a wordSlot is 32 bytes
 	longWord   = 1<<8 - 1 // wordSlot.n of a word longer than inlineWord
 )
 
 // buildTable fills ix.table, open addressing with linear probing, at most
 // half full.
-func (ix *Index) buildTable() {
+func (ix *Index) buildTable(postings []span) {
 	size := 16
 	for size < 2*len(ix.words) {
 		size *= 2
@@ -664,29 +695,30 @@ func (ix *Index) buildTable() {
 		}
 		sl := &ix.table[i]
 		sl.hash, sl.id, sl.n = uint32(x), int32(id)+1, longWord
+		sl.postings = postings[id]
 		if len(w) <= inlineWord {
 			sl.n = uint8(copy(sl.word[:], w))
 		}
 	}
 }
 
-// lookup returns the dictionary number of w, whose mixed wordHash is x.
-func (ix *Index) lookup(w []byte, x uint64) (int32, bool) {
+// lookup returns the slot of w, whose mixed wordHash is x, or nil.
+func (ix *Index) lookup(w []byte, x uint64) *wordSlot {
 	mask := uint64(len(ix.table) - 1)
 	for i := x >> 32 & mask; ; i = (i + 1) & mask {
 		sl := &ix.table[i]
 		if sl.id == 0 {
-			return 0, false
+			return nil
 		}
 		if sl.hash != uint32(x) {
 			continue
 		}
 		if sl.n == longWord {
 			if ix.words[sl.id-1] == string(w) {
-				return sl.id - 1, true
+				return sl
 			}
 		} else if int(sl.n) == len(w) && string(sl.word[:sl.n]) == string(w) {
-			return sl.id - 1, true
+			return sl
 		}
 	}
 }
@@ -698,14 +730,14 @@ func mixHash(h uint64) uint64 {
 }
 
 // packPostings moves the postings lists end to end into ix.allPostings, in
-// the form Match tests.
-func (ix *Index) packPostings() {
+// the form Match tests, and returns where each word's list is.
+func (ix *Index) packPostings() []span {
 	n := 0
 	for _, list := range ix.postings {
 		n += len(list)
 	}
-	ix.allPostings = make([]posting, 0, n)
-	ix.postingsAt = make([]int32, len(ix.postings)+1)
+	ix.allPostings = make([]posting, 0, n+1)
+	spans := make([]span, len(ix.postings))
 	// Match tests every posting the same way: a word that is always
 	// there, and a mask that shares a bit with every story's.
 	always := alwaysPresent(len(ix.postings))
@@ -721,8 +753,12 @@ func (ix *Index) packPostings() {
 			ix.allPostings = append(ix.allPostings, p)
 		}
 		ix.postings[w] = ix.allPostings[start:len(ix.allPostings):len(ix.allPostings)]
-		ix.postingsAt[w+1] = int32(len(ix.allPostings))
+		spans[w] = span{int32(start), int32(len(ix.allPostings))}
 	}
+	// One more, in no list, so that resolve may read where any list
+	// starts, even an empty one at the end.
+	ix.allPostings = append(ix.allPostings, posting{})
+	return spans
 }
 
 // flatten appends n's subtree to ix.code in prefix order.
@@ -959,16 +995,22 @@ type scratch struct {
 	ids     []int32 // the story's words as dictionary numbers, -1 unknown
 	next    []int32 // per position: next position of the same word, or -1
 	present []int32 // distinct dictionary words in the story
+	spans   []span  // where their postings are, in Index.allPostings
 	cands   []int32
 	passed  []int32 // heads of the postings that pass their tests
 	hits    []int32 // candidates that match
-	buf     []byte
-	touch   nodeFlags // see Match
-	order   []uint64  // sortByID's keys and their spare
+	// Per hit: the bits of the terms that occur (see evalTerms), for a
+	// query that may match without all of them.
+	hitMasks []uint32
+	buf      []byte
+	touch    nodeFlags // see Match
+	order    []uint64  // sortByID's keys and their spare
+	buckets  [1 << maxBucketBits]int32
 
 	words      []byte // the words tokenize left pending, end to end
 	pending    []pendingWord
 	touchTable int32 // see resolve
+	postings   int32 // how many postings the story's words have
 }
 
 // alwaysPresent is, for a dictionary of n words, the number of a word past
@@ -998,8 +1040,10 @@ func (sc *scratch) reset() {
 	sc.words = sc.words[:0]
 	sc.pending = sc.pending[:0]
 	sc.present = sc.present[:0]
+	sc.spans = sc.spans[:0]
 	sc.cands = sc.cands[:0]
 	sc.hits = sc.hits[:0]
+	sc.hitMasks = sc.hitMasks[:0]
 }
 
 // tokenize appends s's words to sc.ids, as -1 for now: those that may be
@@ -1011,15 +1055,22 @@ func (sc *scratch) tokenize(ix *Index, s string) {
 			return
 		}
 		i = next
-		sc.buf = stemPlural(foldWord(sc.buf[:0], s[start:end]))
-		if len(sc.buf) == 0 {
+		// Folded straight onto sc.words, where it is kept if it may be
+		// known: no copy.
+		off := len(sc.words)
+		buf := foldWord(sc.words, s[start:end])
+		w := stemPlural(buf[off:])
+		if len(w) == 0 {
+			sc.words = buf[:off]
 			continue // as splitWords: only combining marks
 		}
-		h := wordHash(sc.buf)
-		if ix.mayKnow(h) {
-			// Looked up by resolve, once the story is read.
-			off := len(sc.words)
-			sc.words = append(sc.words, sc.buf...)
+		h := wordHash(w)
+		if !ix.mayKnow(h) {
+			sc.words = buf[:off]
+		} else {
+			// Looked up by resolve, once the story is read. stemPlural
+			// left w where it found it.
+			sc.words = buf[:off+len(w)]
 			sc.pending = append(sc.pending, pendingWord{
 				hash: mixHash(h), pos: int32(len(sc.ids)), off: int32(off), end: int32(len(sc.words)),
 			})
@@ -1045,25 +1096,35 @@ func (sc *scratch) resolve(ix *Index) {
 		touch |= ix.table[p.hash>>32&mask].id
 	}
 	sc.touchTable = touch
+	postings := int32(0)
 	// The words are in story order: each known word's positions are
 	// chained, first to last, for phrases, as they are found.
 	sc.next = slices.Grow(sc.next[:0], len(sc.ids))[:len(sc.ids)]
 	for _, p := range sc.pending {
-		id, ok := ix.lookup(sc.words[p.off:p.end], p.hash)
-		if !ok {
+		sl := ix.lookup(sc.words[p.off:p.end], p.hash)
+		if sl == nil {
 			continue
 		}
+		id := sl.id - 1
 		sc.ids[p.pos] = id
 		sc.next[p.pos] = -1
 		if w, bit := &sc.has[id/64], uint64(1)<<(id%64); *w&bit == 0 {
 			*w |= bit
 			sc.present = append(sc.present, id)
 			sc.head[id] = p.pos
+			// Read the start of the word's postings now, as for the
+			// table: the cache misses overlap with the lookups'. No
+			// branch on what is read, which would wait for it.
+			sc.spans = append(sc.spans, sl.postings)
+			touch |= ix.allPostings[sl.postings.at].also
+			postings += sl.postings.end - sl.postings.at
 		} else {
 			sc.next[sc.tail[id]] = p.pos
 		}
 		sc.tail[id] = p.pos
 	}
+	sc.touchTable |= touch
+	sc.postings = postings
 }
 
 func (sc *scratch) addCandidates(heads []int32) {
@@ -1151,32 +1212,41 @@ func (sc *scratch) eval(ix *Index, i int32) bool {
 	return false
 }
 
-// hitTerms returns those of all, the display terms of the matching query
-// whose root is ix.code[i], that occur in the story: all itself, or a part
-// of it, when they are all or a run of them (nearly always), so that a
-// match allocates nothing.
-func (sc *scratch) hitTerms(ix *Index, i int32, all []string) []string {
-	// The terms, in prefix order outside exclusions, as displayTerms
-	// lists them: a loop over the query's nodes rather than a walk of
-	// its tree.
-	var hit uint32
-	ord := 0
-	for k, end := i, ix.code[i].end; k < end; {
-		n := &ix.code[k]
-		switch n.kind {
-		case exprNot:
-			k = n.end
-			continue
-		case exprWord, exprPhrase:
-			if n.flags&termRepeated == 0 {
-				if n.kind == exprWord && sc.contains(int32(n.arg)) || n.kind == exprPhrase && sc.test(ix, n) {
-					hit |= 1 << ord
-				}
-				ord++
+// evalTerms runs the query node at ix.code[i] against the story, as eval
+// does but without its shortcuts, and sets in *hit the bits of the terms
+// that occur: the words and phrases outside exclusions, in prefix order
+// as displayTerms lists them, numbered from *ord on.
+func (sc *scratch) evalTerms(ix *Index, i int32, ord *int, hit *uint32) bool {
+	n := &ix.code[i]
+	switch n.kind {
+	case exprWord, exprPhrase:
+		ok := sc.test(ix, n)
+		if n.flags&termRepeated == 0 {
+			if ok {
+				*hit |= 1 << *ord
+			}
+			*ord++
+		}
+		return ok
+	case exprNot:
+		return !sc.eval(ix, i+1)
+	case exprAnd, exprOr:
+		want := n.kind == exprOr
+		result := !want
+		for k := i + 1; k < n.end; k = ix.code[k].end {
+			if sc.evalTerms(ix, k, ord, hit) == want {
+				result = want
 			}
 		}
-		k++
+		return result
 	}
+	return false
+}
+
+// termsOf returns the terms of all whose bits are set in hit: all itself,
+// or a part of it, when they are all or a run of them (nearly always), so
+// that a match allocates nothing.
+func termsOf(all []string, hit uint32) []string {
 	if hit == 0 {
 		return nil
 	}

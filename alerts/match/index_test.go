@@ -30,10 +30,11 @@ func matchedIDs(ms []alerts.Match) []int64 {
 
 func TestIndexMatch(t *testing.T) {
 	story := alerts.Story{
-		ID:        "s1",
-		FeedURL:   "https://news.example/rss",
-		Title:     "Hezbollah drones hit northern Israel",
-		Text:      "Drones launched by Hezbollah struck near the border, the IDF said. Damage to a Baltic-Sea cable was reported separately.",
+		ID:      "s1",
+		FeedURL: "https://news.example/rss",
+		Title:   "Hezbollah drones hit northern Israel",
+		Text: "Drones launched by Hezbollah struck near the border, the IDF said. Damage to a Baltic-Sea cable was reported separately. " +
+			"Counterintelligence officers \u0301\u0302 were alerted.",
 		Countries: []string{"IL", "LB"},
 		Regions:   []string{"middle-east"},
 	}
@@ -47,6 +48,9 @@ func TestIndexMatch(t *testing.T) {
 		{"matches a phrase across punctuation", alerts.Subscription{Query: `"Baltic Sea" cable`}, true},
 		{"does not match a missing word", alerts.Subscription{Query: "Hezbollah tanker"}, false},
 		{"does not match part of a word", alerts.Subscription{Query: "north"}, false},
+		// Longer than Index.table holds in a slot.
+		{"matches a long word", alerts.Subscription{Query: "counterintelligences officer"}, true},
+		{"does not match a long word that is not there", alerts.Subscription{Query: "counterintelligencer OR counterinsurgency"}, false},
 		{"honours an exclusion", alerts.Subscription{Query: "Hezbollah -cable"}, false},
 		{"honours an OR", alerts.Subscription{Query: "Wagner OR Hezbollah"}, true},
 		{"matches a region code", alerts.Subscription{Query: "drone", Regions: []string{"lb"}}, true},
@@ -145,9 +149,11 @@ func TestIndexMatchTermsShowWhatHit(t *testing.T) {
 func TestIndexMatchOrdersByID(t *testing.T) {
 	story := alerts.Story{ID: "s", Title: "NATO drills"}
 	many := func(ids ...int64) []int64 { return ids }
-	spread := make([]int64, 0, 300)
+	spread := make([]int64, 0, 300)  // about one per bucket of sortByID
+	bunched := make([]int64, 0, 300) // hundreds in a few buckets
 	for i := range int64(300) {
-		spread = append(spread, (i*7919)%70001+1) // past 2^16: three radix passes
+		spread = append(spread, (i*7919)%70001+1)
+		bunched = append(bunched, 100000+(i*7)%300)
 	}
 	tests := []struct {
 		name string
@@ -156,6 +162,7 @@ func TestIndexMatchOrdersByID(t *testing.T) {
 		{"a few", many(9, 2, 5)},
 		{"past 32 bits, and negative", many(1<<40, 7, -2, 1<<33, 3)},
 		{"hundreds", spread},
+		{"hundreds bunched", append(bunched, 1)},
 		{"hundreds and one past 32 bits", append(slices.Clone(spread), 1<<35)},
 	}
 	for _, tt := range tests {

@@ -171,7 +171,7 @@ const minStemLen = 4
 // It is applied identically to query and story words, so a rule only has
 // to send a plural and its singular to the same form; where it cannot tell
 // ("crisis", "news", "Hamas") it leaves the word alone. b is a folded
-// word; the result reuses its storage.
+// word; the result is at its start, in its storage, never longer.
 func stemPlural(b []byte) []byte {
 	n := len(b)
 	if n == 0 || b[n-1] != 's' {
