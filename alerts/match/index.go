@@ -310,8 +310,12 @@ func (ix *Index) AppendMatches(dst []alerts.Match, s *alerts.Story) []alerts.Mat
 	// The same for the heads of the matches postings alone proved, read
 	// later to write the matches.
 	var touch nodeFlags
+	last := len(ix.code) - 1
 	for _, at := range sc.cands {
-		touch |= ix.code[at].flags | ix.code[min(int(at)+3, len(ix.code)-1)].flags
+		// Nodes are half a cache line: every other one reads every
+		// line of the head and the next five nodes, which hold most
+		// queries.
+		touch |= ix.code[at].flags | ix.code[min(int(at)+2, last)].flags | ix.code[min(int(at)+4, last)].flags
 	}
 	for _, at := range sc.hits {
 		touch |= ix.code[at].flags
