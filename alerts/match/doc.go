@@ -34,53 +34,61 @@
 // each AND (rarity estimated by wordCost, which needs no corpus), a
 // phrase under its rarest word. Each posting carries a second word the
 // subscription also needs ("Hezbollah drone" keyed under "hezbollah"
-// needs "drone") and a Bloom mask of its regions, so most candidates that
-// cannot match are turned away without reading the subscription; a
-// posting that alone proves a match (a one-word or two-word query with no
-// filters) is a match without reading it at all. Each subscription is
-// compiled into one block of nodes, its head (ID, channel) then its
-// query, and the blocks are laid out grouped by the word they are keyed
-// under, so the candidates one word brings read neighbouring memory and
-// a match is built from the block its evaluation already read. A 128 KiB
-// Bloom filter of the dictionary turns away the words of a story no query
+// needs "drone") and the mask of its regions (the 62 regions
+// subscriptions filter on most have a bit each, so the test is exact for
+// them), so most candidates that cannot match are turned away without
+// reading the subscription, by a loop with no branch on the outcome; a
+// posting that alone proves a match (a one-word or two-word query with
+// no filters) is a match without evaluating anything. Each subscription
+// is compiled into one block of nodes, its head (ID, channel, where its
+// terms are) then its query in prefix order, and the blocks are laid out
+// grouped by the word they are keyed under, so the candidates one word
+// brings read neighbouring memory and a match is built from the block
+// its evaluation already read. A 128 KiB Bloom filter of the dictionary
+// (one 64-bit read a word) turns away the words of a story no query
 // mentions; the others are looked up, after the story is read, in an
-// open-addressed table holding short words inline. Where Match must read
-// scattered memory (table slots, postings lists, candidates' blocks) it
-// first reads all of it in a loop of independent reads, so that the
-// cache misses overlap instead of queueing.
+// open-addressed table whose slots hold short words inline and where
+// the word's postings are. Where Match must read scattered memory (table
+// slots, postings lists, candidates' blocks) it first reads all of it in
+// a loop of independent reads, so that the cache misses overlap instead
+// of queueing. Matches are put in order of subscription ID by one bucket
+// pass on the IDs' top bits and an insertion sort, and their Terms are
+// slices of one array built with the index, so that matching allocates
+// nothing when the caller reuses its slice (AppendMatches), as the
+// pipeline does for a poll's stories.
 // Subscriptions with an empty query are keyed under their regions, else
 // their feeds, else match everything.
 //
 // The Index is immutable: With derives a new one (reusing the parsed
 // queries), which callers swap in atomically; Match is safe for concurrent
-// use and allocates only its result.
+// use.
 //
 // # Figures
 //
 // Measured with
 //
-//	go test -run='^$' -bench='MatchRatio' -benchtime=20000x -count=3 ./alerts/match
-//	go test -run='^$' -bench='Match/' -benchtime=10000x ./alerts/match
+//	go test -run='^$' -bench='Match' -benchtime=20000x -count=5 ./alerts/match
 //	go test -run='^$' -bench='NewIndex' -benchtime=3x ./alerts/match
 //
-// on a 2-core machine shared with other work, over 10,000 generated stories
-// of 1.6 KB (Zipf-distributed words, a few named entities each) and
-// subscriptions written like people write them (see workload_test.go):
+// on a 2-core virtual machine shared with other work (the same code
+// measures 10-20% apart from one minute to the next), over 10,000
+// generated stories of 1.6 KB (Zipf-distributed words, a few named
+// entities each) and subscriptions written like people write them (see
+// workload_test.go). Both benchmarks append into a reused slice:
 //
-//   - 10 subscriptions: 14-15 µs a story interleaved with the large index
-//     (BenchmarkMatchRatio), 11.6 µs alone (BenchmarkMatch), no matches;
-//     this is tokenising 1.6 KB;
-//   - 100,000 subscriptions: 39-41 µs a story interleaved, 51 µs alone,
-//     with 88 matches a story: 2.6-2.9 times the cost of 10 (it was 4.0-4.3
-//     times, 59-63 µs, before the block layout, the word table and the
-//     overlapped reads). The 2x of issue 3 is not met. Where the
-//     difference goes, from a CPU profile at 100,000: looking up the 75
-//     words a story shares with the dictionary, and the Bloom filter no
-//     longer in cache, 6-8 µs; reading the 600 postings of 43 words, 5 µs;
-//     the 116 candidates (87 evaluated, 4 region filters), 7 µs; the 88
-//     matches, 12 µs (about 140 ns each: allocating and zeroing 7 KB of
-//     80-byte alerts.Match and 1.5 KB of Terms, sorting, writing), so the
-//     cost grows with the alerts produced, not with the subscriptions held;
-//   - building an index of 100,000 subscriptions: 0.7 s; deriving one
-//     with 100 changes through With: 0.4 s.
+//   - 10 subscriptions: 11.5-12.5 µs a story alone (BenchmarkMatch), no
+//     matches: this is tokenising 1.6 KB; 13-15 µs interleaved with the
+//     large index (BenchmarkMatchRatio), whose work leaves the caches
+//     colder, as a poll's fetching and tagging do in the bot;
+//   - 100,000 subscriptions: 24-27 µs a story, with 88 matches a story:
+//     1.8-1.9 times the cost of 10 interleaved, 2.0-2.1 times measured
+//     alone. (Match allocates a slice per story, 7 KB of them here.) Where the
+//     difference goes, from a CPU profile: looking up the 75 words a story
+//     shares with the dictionary, 2.5 µs; the 600 postings of its 43
+//     words, 1.5 µs; reading and evaluating the 88 candidates, 4 µs;
+//     sorting and writing the 88 matches, 2 µs; the rest is the Bloom
+//     filter, which at 10 subscriptions is nearly empty and costs less.
+//     The cost follows the matches produced, not the subscriptions held;
+//   - building an index of 100,000 subscriptions: 0.65-0.9 s; deriving
+//     one with 100 changes through With: 0.55 s.
 package match
