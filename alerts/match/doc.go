@@ -55,7 +55,8 @@
 // pass on the IDs' top bits and an insertion sort, and their Terms are
 // slices of one array built with the index, so that matching allocates
 // nothing when the caller reuses its slice (AppendMatches), as the
-// pipeline does for a poll's stories.
+// pipeline does for a poll's stories, but for the rare match whose terms
+// that occur are not a run of the query's.
 // Subscriptions with an empty query are keyed under their regions, else
 // their feeds, else match everything.
 //
@@ -82,13 +83,14 @@
 //     colder, as a poll's fetching and tagging do in the bot;
 //   - 100,000 subscriptions: 24-27 µs a story, with 88 matches a story:
 //     1.8-1.9 times the cost of 10 interleaved, 2.0-2.1 times measured
-//     alone. (Match allocates a slice per story, 7 KB of them here.) Where the
-//     difference goes, from a CPU profile: looking up the 75 words a story
-//     shares with the dictionary, 2.5 µs; the 600 postings of its 43
-//     words, 1.5 µs; reading and evaluating the 88 candidates, 4 µs;
-//     sorting and writing the 88 matches, 2 µs; the rest is the Bloom
-//     filter, which at 10 subscriptions is nearly empty and costs less.
-//     The cost follows the matches produced, not the subscriptions held;
+//     alone. (Match allocates a slice per story, 7 KB of them here.)
+//     Where the difference goes, from a CPU profile: looking up the 75
+//     words a story shares with the dictionary, 2.5 µs; the 600 postings
+//     of its 43 words, 1.5 µs; reading and evaluating the 88 candidates,
+//     4 µs; sorting and writing the 88 matches, 2 µs; the rest is in
+//     tokenising, which keeps those 75 words for lookup and reads a Bloom
+//     filter that at 10 subscriptions is nearly empty, and cheaper. The
+//     cost follows the matches produced, not the subscriptions held;
 //   - building an index of 100,000 subscriptions: 0.65-0.9 s; deriving
 //     one with 100 changes through With: 0.55 s.
 package match

@@ -274,10 +274,9 @@ func (ix *Index) AppendMatches(dst []alerts.Match, s *alerts.Story) []alerts.Mat
 			sc.addCandidates(ix.byRegion[string(sc.buf)])
 		}
 	}
-	total := sc.postings
 	// Most postings fail their tests, unpredictably: the loop keeps those
 	// that pass without a branch on it, and only those are looked at.
-	passed := slices.Grow(sc.passed[:0], int(total))[:total]
+	passed := slices.Grow(sc.passed[:0], int(sc.postings))[:sc.postings]
 	n := 0
 	has := sc.has
 	for _, sp := range sc.spans {
@@ -320,7 +319,7 @@ func (ix *Index) AppendMatches(dst []alerts.Match, s *alerts.Story) []alerts.Mat
 	for _, at := range sc.hits {
 		touch |= ix.code[at].flags
 	}
-	sc.touch |= touch
+	sc.touched |= int32(touch)
 	for _, at := range sc.cands {
 		h := &ix.code[at]
 		if h.flags&headFiltered != 0 && !ix.sub(h.arg).accepts(s) {
@@ -1007,14 +1006,15 @@ type scratch struct {
 	// query that may match without all of them.
 	hitMasks []uint32
 	buf      []byte
-	touch    nodeFlags // see Match
-	order    []uint64  // sortByID's keys and their spare
+	order    []uint64 // sortByID's keys and their spare
 	buckets  [1 << maxBucketBits]int32
+	// touched keeps what resolve and Match read only to bring memory
+	// into cache ahead of use, so that the compiler keeps the reads.
+	touched int32
 
-	words      []byte // the words tokenize left pending, end to end
-	pending    []pendingWord
-	touchTable int32 // see resolve
-	postings   int32 // how many postings the story's words have
+	words    []byte // the words tokenize left pending, end to end
+	pending  []pendingWord
+	postings int32 // how many postings the story's words have
 }
 
 // alwaysPresent is, for a dictionary of n words, the number of a word past
@@ -1099,7 +1099,6 @@ func (sc *scratch) resolve(ix *Index) {
 	for _, p := range sc.pending {
 		touch |= ix.table[p.hash>>32&mask].id
 	}
-	sc.touchTable = touch
 	postings := int32(0)
 	// The words are in story order: each known word's positions are
 	// chained, first to last, for phrases, as they are found.
@@ -1127,7 +1126,7 @@ func (sc *scratch) resolve(ix *Index) {
 		}
 		sc.tail[id] = p.pos
 	}
-	sc.touchTable |= touch
+	sc.touched = touch
 	sc.postings = postings
 }
 
