@@ -35,10 +35,16 @@ type Story struct {
 
 	// Filled in by the pipeline after parsing.
 
-	// Countries are ISO 3166-1 alpha-2 codes, sorted.
+	// Countries are the ISO 3166-1 alpha-2 codes of the countries the story
+	// is about (its focus), the most salient first.
 	Countries []string
-	// Regions are region slugs such as "baltic-states", sorted.
+	// Regions are the slugs of the regions it is about, such as
+	// "baltic-states", the most salient first.
 	Regions []string
+	// Mentions are the codes of every country the story names, the focus
+	// first; MentionRegions likewise for regions.
+	Mentions       []string
+	MentionRegions []string
 	// Summary is one to three sentences of plain text.
 	Summary string
 	// ClusterID names the event this story reports; stories of the same event
@@ -56,8 +62,12 @@ type Subscription struct {
 	// should narrow it).
 	Query string
 	// Regions are region slugs or ISO alpha-2 country codes; a story matches
-	// when it is tagged with any of them. Empty means anywhere.
+	// when it is about any of them (or, with Scope ScopeMentions, names any
+	// of them). Empty means anywhere.
 	Regions []string
+	// Scope says which of a story's places Regions are matched against:
+	// ScopeFocus (the default, also when empty) or ScopeMentions.
+	Scope string
 	// Feeds are feed URLs; empty means every feed.
 	Feeds []string
 	// MentionRoleID is a role to mention with each alert, only when the
@@ -66,6 +76,26 @@ type Subscription struct {
 	// Paused subscriptions match nothing; a channel that is gone or forbids
 	// the bot is paused rather than retried for ever.
 	Paused bool
+}
+
+// Scopes of a subscription's regions.
+const (
+	// ScopeFocus matches the places a story is about.
+	ScopeFocus = "focus"
+	// ScopeMentions matches every place a story names.
+	ScopeMentions = "mentions"
+)
+
+// Places are what the tagger found in a story: see Story's fields of the
+// same names.
+type Places struct {
+	Countries, Regions       []string
+	Mentions, MentionRegions []string
+}
+
+// SetPlaces fills the story's place fields.
+func (s *Story) SetPlaces(p Places) {
+	s.Countries, s.Regions, s.Mentions, s.MentionRegions = p.Countries, p.Regions, p.Mentions, p.MentionRegions
 }
 
 // Match says that a story is wanted by a subscription.

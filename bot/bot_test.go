@@ -226,6 +226,9 @@ func TestWatchCommands(t *testing.T) {
 		{"nothing to watch is explained", admin,
 			[]*discordtest.CommandOption{discordtest.Subcommand("add")},
 			[]string{"Give a `query`"}, 0},
+		{"a scope other than focus or mentions is refused", admin,
+			[]*discordtest.CommandOption{discordtest.Subcommand("add", discordtest.StringOption("region", "RU"), discordtest.StringOption("scope", "everything"))},
+			[]string{"`scope`", "focus", "mentions"}, 0},
 		{"an admin's subscription is stored", admin,
 			[]*discordtest.CommandOption{discordtest.Subcommand("add", discordtest.StringOption("query", "troops OR drone"), discordtest.StringOption("region", "Baltic states, PL"))},
 			[]string{"Watching", "troops OR drone", "Baltic", "Poland"}, 1},
@@ -272,6 +275,47 @@ func TestWatchCommands(t *testing.T) {
 	dm := h.srv.DMSlashCommand(discordtest.User{ID: adminID, Username: "admin"}, "watch", discordtest.Subcommand("list"))
 	if resp := h.awaitReply(t, dm.ID); !strings.Contains(resp.Content, "server channels") {
 		t.Errorf("DM reply = %q", resp.Content)
+	}
+}
+
+func TestARegionMatchesWhatAStoryIsAboutUnlessTheScopeIsMentions(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "", nil)
+	ctx := context.Background()
+	focus := h.command(t, alertsChan, admin, "watch", discordtest.Subcommand("add", discordtest.StringOption("region", "Russia")))
+	mentions := h.command(t, otherChan, admin, "watch", discordtest.Subcommand("add", discordtest.StringOption("region", "Russia"), discordtest.StringOption("scope", "mentions")))
+	if !strings.Contains(focus.Content, "about") || !strings.Contains(mentions.Content, "any mention") {
+		t.Errorf("replies do not say the scope: %q, %q", focus.Content, mentions.Content)
+	}
+	subs, _ := h.db.Subscriptions(ctx, otherChan)
+	if len(subs) != 1 || subs[0].Scope != alerts.ScopeMentions {
+		t.Fatalf("stored %+v, want one subscription with scope mentions", subs)
+	}
+
+	wire := &feedServer{}
+	srv := httptest.NewServer(wire)
+	t.Cleanup(srv.Close)
+	if err := h.db.UpsertFeed(ctx, alerts.Feed{URL: srv.URL}); err != nil {
+		t.Fatal(err)
+	}
+	poller := pipelineFor(t, h.db)
+	f, _ := h.db.Feed(ctx, srv.URL)
+	if _, err := poller.Poll(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	wire.add(item("ransom", "Ransomware attack forces German hospital group to divert ambulances",
+		"A ransomware attack on a hospital group in Germany forced its clinics in Berlin and Hamburg to divert ambulances on Tuesday. Investigators blamed a known Russian-speaking gang."))
+	f, _ = h.db.Feed(ctx, srv.URL)
+	if _, err := poller.Poll(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	h.deliver(t, "the alert", func() bool { return len(h.srv.Messages(otherChan)) == 1 && h.pending(t) == 0 })
+	if n := len(h.srv.Messages(alertsChan)); n != 0 {
+		t.Errorf("the channel watching stories about Russia got %d messages for a German story", n)
+	}
+	e := h.srv.Messages(otherChan)[0].Embeds[0]
+	if !strings.Contains(e.Fields[0].Value, "Germany") || !strings.Contains(e.Fields[0].Value, "also mentions Russia") {
+		t.Errorf("places field = %q, want Germany first and Russia as a mention", e.Fields[0].Value)
 	}
 }
 
@@ -324,9 +368,9 @@ func pipelineFor(t *testing.T, db *storage.DB) *poll.Poller {
 	}
 	tg := places(t)
 	pipe := pipeline.New(pipeline.Config{Store: db, Logger: quiet, Stages: pipeline.Stages{
-		Tag: func(title, text string) ([]string, []string) {
+		Tag: func(title, text string) alerts.Places {
 			tags := tg.Tag(title, text)
-			return tags.Countries, tags.Regions
+			return alerts.Places{Countries: tags.Countries, Regions: tags.Regions, Mentions: tags.Mentions, MentionRegions: tags.MentionRegions}
 		},
 		Match: ix.AppendMatches,
 	}})

@@ -57,13 +57,15 @@ func commands() []*discordgo.ApplicationCommand {
 					str("query", `Words to look for: NATO drone, "Baltic Sea" cable, Wagner OR "Africa Corps", -exercise`, false, false),
 					str("region", "Countries or regions, comma-separated: baltic-states, PL, Sahel", false, true),
 					str("feed", "Only stories from this feed", false, true),
-					&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionRole, Name: "mention", Description: "A role to mention with each alert"}),
+					&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionRole, Name: "mention", Description: "A role to mention with each alert"},
+					scopeOption()),
 				sub("remove", "Stop one of this channel's subscriptions",
 					&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionInteger, Name: "id", Description: "The subscription (see /watch list)", Required: true, Autocomplete: true}),
 				sub("list", "Show what this channel watches"),
 				sub("test", "Show which recent stories a query would have matched",
 					str("query", "The query to try", true, false),
-					str("region", "Countries or regions, comma-separated", false, true)),
+					str("region", "Countries or regions, comma-separated", false, true),
+					scopeOption()),
 				sub("resume", "Resume this channel's subscriptions after fixing the bot's permissions"),
 			},
 		},
@@ -99,6 +101,30 @@ func commands() []*discordgo.ApplicationCommand {
 				str("query", "Words to look for", false, false),
 			},
 		},
+	}
+}
+
+// scopeOption chooses which of a story's places a region option matches.
+func scopeOption() *discordgo.ApplicationCommandOption {
+	return &discordgo.ApplicationCommandOption{
+		Type: discordgo.ApplicationCommandOptionString, Name: "scope",
+		Description: "Match regions against what a story is about (default) or any place it mentions",
+		Choices: []*discordgo.ApplicationCommandOptionChoice{
+			{Name: "about the region (default)", Value: alerts.ScopeFocus},
+			{Name: "mentions the region at all", Value: alerts.ScopeMentions},
+		},
+	}
+}
+
+// scope reads the scope option: focus unless mentions is asked for.
+func (r request) scope() (string, error) {
+	switch v := r.str("scope"); v {
+	case "", alerts.ScopeFocus:
+		return alerts.ScopeFocus, nil
+	case alerts.ScopeMentions:
+		return alerts.ScopeMentions, nil
+	default:
+		return "", userErrorf("`scope` is %q; choose `focus` (stories about the region) or `mentions` (stories that name it at all).", v)
 	}
 }
 
@@ -292,6 +318,10 @@ func (b *Bot) watchAdd(ctx context.Context, r request) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	scope, err := r.scope()
+	if err != nil {
+		return "", err
+	}
 	feedURL := r.str("feed")
 	if q == "" && len(regions) == 0 && feedURL == "" {
 		return "", userErrorf("Give a `query`, a `region` or a `feed` (or several) so the channel isn't sent every story.")
@@ -319,7 +349,7 @@ func (b *Bot) watchAdd(ctx context.Context, r request) (string, error) {
 		role = fmt.Sprint(o.Value)
 	}
 	sub, err := b.cfg.Store.AddSubscription(ctx, alerts.Subscription{
-		GuildID: r.i.GuildID, ChannelID: r.i.ChannelID, Query: q, Regions: regions, Feeds: feeds, MentionRoleID: role,
+		GuildID: r.i.GuildID, ChannelID: r.i.ChannelID, Query: q, Regions: regions, Scope: scope, Feeds: feeds, MentionRoleID: role,
 	}, r.userID)
 	if err != nil {
 		return "", err
@@ -348,7 +378,11 @@ func (b *Bot) describe(s alerts.Subscription) string {
 		for i, c := range s.Regions {
 			names[i] = strings.TrimSpace(b.cfg.Places.Flag(c) + " " + b.cfg.Places.Name(c))
 		}
-		parts = append(parts, "in "+strings.Join(names, ", "))
+		if s.Scope == alerts.ScopeMentions {
+			parts = append(parts, "naming "+strings.Join(names, ", ")+" (any mention)")
+		} else {
+			parts = append(parts, "about "+strings.Join(names, ", "))
+		}
 	}
 	if len(s.Feeds) > 0 {
 		parts = append(parts, "from <"+strings.Join(s.Feeds, ">, <")+">")
@@ -411,7 +445,11 @@ func (b *Bot) watchTest(ctx context.Context, r request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	hits, scanned, err := b.search(ctx, q, regions)
+	scope, err := r.scope()
+	if err != nil {
+		return "", err
+	}
+	hits, scanned, err := b.search(ctx, alerts.Subscription{Query: q, Regions: regions, Scope: scope})
 	if err != nil {
 		return "", err
 	}
@@ -425,10 +463,11 @@ func (b *Bot) watchTest(ctx context.Context, r request) (string, error) {
 	return strings.Join(lines, "\n"), nil
 }
 
-// search matches recent stories against an ad-hoc query and regions, newest
+// search matches recent stories against an ad-hoc subscription, newest
 // first.
-func (b *Bot) search(ctx context.Context, q string, regions []string) ([]alerts.Story, int, error) {
-	ix, err := match.NewIndex([]alerts.Subscription{{ID: 1, Query: q, Regions: regions}})
+func (b *Bot) search(ctx context.Context, want alerts.Subscription) ([]alerts.Story, int, error) {
+	want.ID = 1
+	ix, err := match.NewIndex([]alerts.Subscription{want})
 	if err != nil {
 		return nil, 0, userErrorf("That query doesn't work: %v", err)
 	}
@@ -465,7 +504,7 @@ func (b *Bot) recent(ctx context.Context, r request) (string, error) {
 			return "Nothing has been posted here yet. Give a `region` or `query` to search recent stories.", nil
 		}
 	} else {
-		stories, _, err = b.search(ctx, q, regions)
+		stories, _, err = b.search(ctx, alerts.Subscription{Query: q, Regions: regions})
 		if err != nil {
 			return "", err
 		}

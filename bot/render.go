@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -86,19 +87,33 @@ func (b *Bot) alertMessage(d alerts.Delivery) messageCreate {
 	return msg
 }
 
-// placesLine lists a story's countries with flags, then its named regions.
+// placesLine lists the places a story is about, most salient first:
+// countries with flags, then the regions worth naming; then, on a line of
+// its own, the other countries it only mentions.
 func (b *Bot) placesLine(s alerts.Story) string {
 	if b.cfg.Places == nil {
 		return ""
 	}
-	var parts []string
+	var focus, others []string
 	for _, c := range s.Countries {
-		parts = append(parts, strings.TrimSpace(b.cfg.Places.Flag(c)+" "+b.cfg.Places.Name(c)))
+		focus = append(focus, strings.TrimSpace(b.cfg.Places.Flag(c)+" "+b.cfg.Places.Name(c)))
 	}
 	for _, r := range b.cfg.Places.Notable(s.Regions) {
-		parts = append(parts, b.cfg.Places.Name(r))
+		focus = append(focus, b.cfg.Places.Name(r))
 	}
-	return escapeMarkdown(strings.Join(parts, " · "))
+	for _, c := range s.Mentions {
+		if !slices.Contains(s.Countries, c) {
+			others = append(others, b.cfg.Places.Name(c))
+		}
+	}
+	line := escapeMarkdown(strings.Join(focus, " · "))
+	if len(others) > 0 {
+		if line != "" {
+			line += "\n"
+		}
+		line += "also mentions " + escapeMarkdown(strings.Join(others, ", "))
+	}
+	return line
 }
 
 // messageCreate is the body of POST /channels/{id}/messages. discordgo's

@@ -89,7 +89,7 @@ func (d *DB) MarkBriefing(ctx context.Context, channelID, period string, sentAt 
 // alerted about, with the other outlets that reported the same events, for
 // its briefing.
 func (d *DB) ChannelStories(ctx context.Context, channelID string, from, to time.Time, limit int) ([]alerts.Story, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT `+storyColumns+` FROM stories
+	rows, err := d.db.QueryContext(ctx, `SELECT `+storyColumns+` FROM stories s
 		WHERE cluster_id IN (SELECT cluster_id FROM outbox WHERE channel_id = ? AND created_at >= ? AND created_at < ?)
 		ORDER BY cluster_id, published, feed_url, id LIMIT ?`, channelID, toMillis(from), toMillis(to), limit)
 	if err != nil {

@@ -42,7 +42,7 @@ func (d *DB) MarkEdited(ctx context.Context, id int64) error {
 func (d *DB) deliveries(ctx context.Context, where string, args ...any) ([]alerts.Delivery, error) {
 	rows, err := d.db.QueryContext(ctx, `
 		SELECT o.id, o.channel_id, o.cluster_id, o.subscription_id, o.terms, o.mention_role_id, o.nonce, o.attempts, o.created_at, o.message_id,
-			s.feed_url, s.id, s.source, s.title, s.body, s.url, s.published, s.first_seen, s.countries, s.regions, s.summary, s.cluster_id
+			`+storyColumns+`
 		FROM outbox o JOIN stories s ON s.feed_url = o.feed_url AND s.id = o.story_id
 		WHERE `+where+`
 		ORDER BY o.id LIMIT ?`, args...)
@@ -53,18 +53,15 @@ func (d *DB) deliveries(ctx context.Context, where string, args ...any) ([]alert
 	for rows.Next() {
 		var dl alerts.Delivery
 		var terms string
-		var created, published, firstSeen int64
-		var countries, regions string
-		s := &dl.Story
-		if err := rows.Scan(&dl.ID, &dl.ChannelID, &dl.ClusterID, &dl.SubscriptionID, &terms, &dl.MentionRoleID, &dl.Nonce, &dl.Attempts, &created, &dl.MessageID,
-			&s.FeedURL, &s.ID, &s.Source, &s.Title, &s.Text, &s.URL, &published, &firstSeen, &countries, &regions, &s.Summary, &s.ClusterID); err != nil {
+		var created int64
+		s, err := scanStory(rows, &dl.ID, &dl.ChannelID, &dl.ClusterID, &dl.SubscriptionID, &terms, &dl.MentionRoleID, &dl.Nonce, &dl.Attempts, &created, &dl.MessageID)
+		if err != nil {
 			rows.Close()
 			return nil, err
 		}
+		dl.Story = s
 		dl.Terms = splitList(terms)
 		dl.CreatedAt = fromMillis(created)
-		s.Published, s.FirstSeen = fromMillis(published), fromMillis(firstSeen)
-		s.Countries, s.Regions = splitList(countries), splitList(regions)
 		out = append(out, dl)
 	}
 	rows.Close()
@@ -144,7 +141,7 @@ func (d *DB) DropDelivery(ctx context.Context, id int64, cause error) error {
 // first.
 func (d *DB) RecentDeliveries(ctx context.Context, channelID string, limit int) ([]alerts.Story, error) {
 	rows, err := d.db.QueryContext(ctx, `
-		SELECT s.feed_url, s.id, s.source, s.title, s.body, s.url, s.published, s.first_seen, s.countries, s.regions, s.summary, s.cluster_id
+		SELECT `+storyColumns+`
 		FROM outbox o JOIN stories s ON s.feed_url = o.feed_url AND s.id = o.story_id
 		WHERE o.channel_id = ? AND o.state = 'sent'
 		ORDER BY o.sent_at DESC, o.id DESC LIMIT ?`, channelID, limit)

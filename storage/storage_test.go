@@ -2,7 +2,9 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -374,5 +376,119 @@ func TestChannelStoriesAreTheChannelsEventsWithEveryReport(t *testing.T) {
 	}
 	if capped, _ := d.ChannelStories(ctx, "c1", t0, t0.Add(4*time.Hour), 2); len(capped) != 2 {
 		t.Errorf("limit 2 returned %d stories", len(capped))
+	}
+}
+
+// openAtVersion creates a database file with only the first n migrations
+// applied, as an older release left it.
+func openAtVersion(t *testing.T, n int) (*sql.DB, string) {
+	t.Helper()
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "vigil.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	for _, m := range ms[:n] {
+		if _, err := db.Exec(m.sql); err != nil {
+			t.Fatalf("%s: %v", m.name, err)
+		}
+		if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db, path
+}
+
+func TestUpgradeKeepsSubscriptionsMatchingByFocus(t *testing.T) {
+	ctx := context.Background()
+	old, path := openAtVersion(t, 3)
+	sep := "\x1f"
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO subscriptions (guild_id, channel_id, query, regions, created_at) VALUES ('g', 'c1', '', ?, 1)`,
+			[]any{"eastern-asia" + sep + "ML" + sep + "northern-america"}},
+		{`INSERT INTO subscriptions (guild_id, channel_id, query, regions, created_at) VALUES ('g', 'c2', 'Wagner', '', 1)`, nil},
+		{`INSERT INTO briefings (channel_id, guild_id, at, timezone, regions, created_at) VALUES ('c1', 'g', '07:00', 'UTC', ?, 1)`,
+			[]any{"south-eastern-asia" + sep + "southern-asia"}},
+		{`INSERT INTO stories (feed_url, id, title, published, first_seen, countries, regions) VALUES ('f', 's1', 'Old story', 1, 1, ?, ?)`,
+			[]any{"RU" + sep + "UA", "eastern-europe"}},
+	} {
+		if _, err := old.Exec(q.sql, q.args...); err != nil {
+			t.Fatalf("%s: %v", q.sql, err)
+		}
+	}
+	old.Close()
+
+	d := openTemp(t, path)
+	subs, err := d.Subscriptions(ctx, "")
+	if err != nil || len(subs) != 2 {
+		t.Fatalf("Subscriptions = %+v, %v", subs, err)
+	}
+	if got := strings.Join(subs[0].Regions, ","); got != "east-asia,ML,north-america" {
+		t.Errorf("regions after upgrade = %s, want the canonical slugs east-asia,ML,north-america", got)
+	}
+	for _, s := range subs {
+		if s.Scope != alerts.ScopeFocus {
+			t.Errorf("subscription %d scope = %q, want %q", s.ID, s.Scope, alerts.ScopeFocus)
+		}
+	}
+	b, err := d.Briefing(ctx, "c1")
+	if err != nil || strings.Join(b.Regions, ",") != "southeast-asia,south-asia" {
+		t.Errorf("briefing regions after upgrade = %q, %v; want southeast-asia,south-asia", b.Regions, err)
+	}
+	s, err := d.Story(ctx, "f", "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(s.Mentions, ",") != "RU,UA" || strings.Join(s.MentionRegions, ",") != "eastern-europe" {
+		t.Errorf("an old story's mentions = %q %q, want its stored places", s.Mentions, s.MentionRegions)
+	}
+}
+
+func TestSubscriptionScopeAndStoryPlacesRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	d := openTemp(t, "")
+	for _, scope := range []string{"", alerts.ScopeFocus, alerts.ScopeMentions} {
+		if _, err := d.AddSubscription(ctx, alerts.Subscription{GuildID: "g", ChannelID: "c", Regions: []string{"RU"}, Scope: scope}, "u"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	subs, _ := d.Subscriptions(ctx, "c")
+	var got []string
+	for _, s := range subs {
+		got = append(got, s.Scope)
+	}
+	if strings.Join(got, ",") != "focus,focus,mentions" {
+		t.Errorf("scopes = %q, want focus,focus,mentions", got)
+	}
+
+	story := alerts.Story{ID: "s1", FeedURL: "f", Title: "Niger junta seizes uranium", Published: t0, FirstSeen: t0}
+	story.SetPlaces(alerts.Places{
+		Countries: []string{"NE", "FR"}, Regions: []string{"sahel", "africa"},
+		Mentions: []string{"NE", "FR", "RU", "IR"}, MentionRegions: []string{"sahel", "africa", "eastern-europe"},
+	})
+	if _, err := d.SaveStories(ctx, "f", []alerts.Story{story}, nil); err != nil {
+		t.Fatal(err)
+	}
+	back, err := d.Story(ctx, "f", "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, got, want string }{
+		{"countries", strings.Join(back.Countries, ","), "NE,FR"},
+		{"regions", strings.Join(back.Regions, ","), "sahel,africa"},
+		{"mentions", strings.Join(back.Mentions, ","), "NE,FR,RU,IR"},
+		{"mention regions", strings.Join(back.MentionRegions, ","), "sahel,africa,eastern-europe"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %s, want %s (in salience order)", c.name, c.got, c.want)
+		}
 	}
 }

@@ -62,8 +62,8 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		inserted := make(map[string]string, len(stories)) // story ID → cluster ID
 		storyStmt, err := tx.PrepareContext(ctx, `
-			INSERT INTO stories (feed_url, id, source, title, body, url, published, first_seen, countries, regions, summary, cluster_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			INSERT INTO stories (feed_url, id, source, title, body, url, published, first_seen, countries, regions, summary, cluster_id, mentions, mention_regions)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (feed_url, id) DO NOTHING`)
 		if err != nil {
 			return err
@@ -71,7 +71,8 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 		defer storyStmt.Close()
 		for _, s := range stories {
 			r, err := storyStmt.ExecContext(ctx, feedURL, s.ID, s.Source, s.Title, s.Text, s.URL,
-				toMillis(s.Published), toMillis(s.FirstSeen), joinList(s.Countries), joinList(s.Regions), s.Summary, clusterKey(s))
+				toMillis(s.Published), toMillis(s.FirstSeen), joinList(s.Countries), joinList(s.Regions), s.Summary, clusterKey(s),
+				joinList(s.Mentions), joinList(s.MentionRegions))
 			if err != nil {
 				return fmt.Errorf("story %s: %w", s.ID, err)
 			}
@@ -145,12 +146,13 @@ func deliveryNonce(channelID, clusterID string) string {
 	return "v" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
 }
 
-const storyColumns = `feed_url, id, source, title, body, url, published, first_seen, countries, regions, summary, cluster_id`
+// storyColumns are the columns scanStory reads, from stories aliased s.
+const storyColumns = `s.feed_url, s.id, s.source, s.title, s.body, s.url, s.published, s.first_seen, s.countries, s.regions, s.summary, s.cluster_id, s.mentions, s.mention_regions`
 
 // StoriesSince returns stories first seen at or after since, oldest first, at
 // most limit of them. The clusterer is re-seeded from these after a restart.
 func (d *DB) StoriesSince(ctx context.Context, since time.Time, limit int) ([]alerts.Story, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT `+storyColumns+` FROM stories
+	rows, err := d.db.QueryContext(ctx, `SELECT `+storyColumns+` FROM stories s
 		WHERE first_seen >= ? ORDER BY first_seen, feed_url, id LIMIT ?`, toMillis(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("list stories since %s: %w", since.Format(time.RFC3339), err)
@@ -169,7 +171,7 @@ func (d *DB) StoriesSince(ctx context.Context, since time.Time, limit int) ([]al
 
 // Story returns one stored story.
 func (d *DB) Story(ctx context.Context, feedURL, id string) (alerts.Story, error) {
-	s, err := scanStory(d.db.QueryRowContext(ctx, `SELECT `+storyColumns+` FROM stories WHERE feed_url = ? AND id = ?`, feedURL, id))
+	s, err := scanStory(d.db.QueryRowContext(ctx, `SELECT `+storyColumns+` FROM stories s WHERE feed_url = ? AND id = ?`, feedURL, id))
 	if err == sql.ErrNoRows {
 		return alerts.Story{}, fmt.Errorf("story %s of %s: %w", id, feedURL, ErrNotFound)
 	}
@@ -179,13 +181,19 @@ func (d *DB) Story(ctx context.Context, feedURL, id string) (alerts.Story, error
 	return s, nil
 }
 
-func scanStory(sc scanner) (alerts.Story, error) {
+func scanStory(sc scanner, extra ...any) (alerts.Story, error) {
 	var s alerts.Story
 	var published, firstSeen int64
-	var countries, regions string
-	err := sc.Scan(&s.FeedURL, &s.ID, &s.Source, &s.Title, &s.Text, &s.URL, &published, &firstSeen,
-		&countries, &regions, &s.Summary, &s.ClusterID)
+	var countries, regions, mentions, mentionRegions string
+	err := sc.Scan(append(extra, &s.FeedURL, &s.ID, &s.Source, &s.Title, &s.Text, &s.URL, &published, &firstSeen,
+		&countries, &regions, &s.Summary, &s.ClusterID, &mentions, &mentionRegions)...)
 	s.Published, s.FirstSeen = fromMillis(published), fromMillis(firstSeen)
 	s.Countries, s.Regions = splitList(countries), splitList(regions)
+	s.Mentions, s.MentionRegions = splitList(mentions), splitList(mentionRegions)
+	if mentions == "" && mentionRegions == "" {
+		// Stored before stories had a focus: their tags were every place
+		// named, so they are the mentions too.
+		s.Mentions, s.MentionRegions = s.Countries, s.Regions
+	}
 	return s, err
 }

@@ -11,14 +11,22 @@ import (
 // AddSubscription stores a subscription and returns it with its new ID.
 func (d *DB) AddSubscription(ctx context.Context, s alerts.Subscription, createdBy string) (alerts.Subscription, error) {
 	res, err := d.db.ExecContext(ctx, `
-		INSERT INTO subscriptions (guild_id, channel_id, query, regions, feeds, mention_role_id, paused, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		s.GuildID, s.ChannelID, s.Query, joinList(s.Regions), joinList(s.Feeds), s.MentionRoleID, s.Paused, createdBy, toMillis(d.now()))
+		INSERT INTO subscriptions (guild_id, channel_id, query, regions, feeds, mention_role_id, paused, created_by, created_at, scope)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.GuildID, s.ChannelID, s.Query, joinList(s.Regions), joinList(s.Feeds), s.MentionRoleID, s.Paused, createdBy, toMillis(d.now()), scopeOf(s))
 	if err != nil {
 		return alerts.Subscription{}, fmt.Errorf("add subscription for channel %s: %w", s.ChannelID, err)
 	}
 	s.ID, err = res.LastInsertId()
 	return s, err
+}
+
+// scopeOf is the scope stored for s: focus unless it asks for mentions.
+func scopeOf(s alerts.Subscription) string {
+	if s.Scope == alerts.ScopeMentions {
+		return alerts.ScopeMentions
+	}
+	return alerts.ScopeFocus
 }
 
 // RemoveSubscription deletes subscription id of channelID; the channel check
@@ -46,7 +54,7 @@ func (d *DB) SetChannelPaused(ctx context.Context, channelID string, paused bool
 // channelID, only that channel's.
 func (d *DB) Subscriptions(ctx context.Context, channelID string) ([]alerts.Subscription, error) {
 	rows, err := d.db.QueryContext(ctx, `
-		SELECT id, guild_id, channel_id, query, regions, feeds, mention_role_id, paused
+		SELECT id, guild_id, channel_id, query, regions, feeds, mention_role_id, paused, scope
 		FROM subscriptions WHERE ? = '' OR channel_id = ? ORDER BY id`, channelID, channelID)
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
@@ -56,7 +64,7 @@ func (d *DB) Subscriptions(ctx context.Context, channelID string) ([]alerts.Subs
 	for rows.Next() {
 		var s alerts.Subscription
 		var regions, feeds string
-		if err := rows.Scan(&s.ID, &s.GuildID, &s.ChannelID, &s.Query, &regions, &feeds, &s.MentionRoleID, &s.Paused); err != nil {
+		if err := rows.Scan(&s.ID, &s.GuildID, &s.ChannelID, &s.Query, &regions, &feeds, &s.MentionRoleID, &s.Paused, &s.Scope); err != nil {
 			return nil, fmt.Errorf("list subscriptions: %w", err)
 		}
 		s.Regions, s.Feeds = splitList(regions), splitList(feeds)

@@ -11,12 +11,13 @@ func ExampleTagger_Tag() {
 	if err != nil {
 		panic(err)
 	}
-	tags := tagger.Tag("Kremlin warns the Baltics", "Troops moved towards Narva.")
-	fmt.Println(tags.Countries)
-	fmt.Println(tags.Regions)
+	tags := tagger.Tag("Niger junta seizes uranium stock",
+		"Niger's military government took control of the Arlit mine on Tuesday. Analysts said the move could open the door to Russian buyers.")
+	fmt.Println("about:", tags.Countries, tagger.Notable(tags.Regions))
+	fmt.Println("mentions:", tags.Mentions)
 	// Output:
-	// [EE LT LV RU]
-	// [baltic-states eastern-europe eu europe nato nato-eastern-flank northern-europe]
+	// about: [NE] [sahel]
+	// mentions: [NE RU]
 }
 
 func ExampleTagger_Resolve() {

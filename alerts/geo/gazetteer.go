@@ -53,6 +53,9 @@ type regionData struct {
 	Places     []string `json:"places"`
 	TagMembers bool     `json:"tag_members"`
 	NamedOnly  bool     `json:"named_only"`
+	// OldSlugs are slugs the region had before it absorbed a near-duplicate
+	// ("eastern-asia" is east-asia); they resolve to it.
+	OldSlugs []string `json:"old_slugs"`
 }
 
 var (
@@ -93,7 +96,13 @@ func build(g *gazetteer, regions []regionData) (*Tagger, error) {
 			return nil, fmt.Errorf("gazetteer: duplicate region %q", r.Slug)
 		}
 		t.bySlug[r.Slug] = i
-		reg := region{slug: r.Slug, name: r.Name, tagMembers: r.TagMembers, namedOnly: r.NamedOnly}
+		for _, old := range r.OldSlugs {
+			if _, dup := t.bySlug[old]; dup {
+				return nil, fmt.Errorf("gazetteer: old slug %q of %q is taken", old, r.Slug)
+			}
+			t.bySlug[old] = i
+		}
+		reg := region{slug: r.Slug, name: r.Name, oldSlugs: r.OldSlugs, tagMembers: r.TagMembers, namedOnly: r.NamedOnly}
 		for _, code := range r.Countries {
 			ci, ok := t.byCode[code]
 			if !ok {

@@ -42,12 +42,19 @@ import (
 	"strings"
 )
 
-// Tags are the countries and regions a text is about.
+// Tags are the countries and regions a text is about (its focus) and those
+// it names at all (its mentions). Each list is unique and ordered by
+// salience, the most salient first; the mentions start with the focus.
 type Tags struct {
-	// Countries are ISO 3166-1 alpha-2 codes, sorted and unique.
+	// Countries are the ISO 3166-1 alpha-2 codes of the focus countries.
 	Countries []string
-	// Regions are region slugs, sorted and unique.
+	// Regions are the slugs of the focus regions.
 	Regions []string
+	// Mentions are the codes of every country named, the focus first.
+	Mentions []string
+	// MentionRegions are the slugs of every region named or brought by a
+	// country named, the focus first.
+	MentionRegions []string
 }
 
 // Place is a country or a region, as offered to a user choosing one.
@@ -133,6 +140,7 @@ type country struct {
 
 type region struct {
 	slug, name string
+	oldSlugs   []string
 	countries  []int // indexes into Tagger.countries, in code order
 	tagMembers bool
 	namedOnly  bool
@@ -150,6 +158,9 @@ func New(extra ...RegionDef) (*Tagger, error) {
 	seen := make(map[string]bool, len(regions)+len(extra))
 	for _, r := range regions {
 		seen[r.Slug] = true
+		for _, old := range r.OldSlugs {
+			seen[old] = true
+		}
 	}
 	codes := make(map[string]bool, len(g.Countries))
 	for _, c := range g.Countries {

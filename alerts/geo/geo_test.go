@@ -114,9 +114,9 @@ func TestTagResolvesTheClassicTraps(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := tg.Tag(tt.title, tt.text)
-			if !slices.Equal(got.Countries, tt.want) {
-				t.Errorf("Tag(%q, %q).Countries = %v, want %v", tt.title, tt.text, got.Countries, tt.want)
+			got := slices.Sorted(slices.Values(tg.Tag(tt.title, tt.text).Mentions))
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Tag(%q, %q).Mentions = %v, want %v", tt.title, tt.text, got, tt.want)
 			}
 		})
 	}
@@ -146,7 +146,7 @@ func TestTagRegions(t *testing.T) {
 		{"a place in a sea tags the sea", "Ships near Scarborough Shoal and the Spratly Islands.", nil, []string{"south-china-sea"}, nil},
 		{"Bab el-Mandeb is the Red Sea", "Attacks near Bab el-Mandeb.", nil, []string{"red-sea"}, nil},
 		{"Hodeidah is Yemen and the Red Sea", "Strikes on Hodeidah.", []string{"YE"}, []string{"red-sea", "middle-east"}, nil},
-		{"a coastal state does not bring its sea", "Beijing said.", []string{"CN"}, []string{"east-asia", "eastern-asia", "asia"}, []string{"south-china-sea", "taiwan-strait", "indo-pacific", "brics", "sco"}},
+		{"a coastal state does not bring its sea", "Beijing said.", []string{"CN"}, []string{"east-asia", "asia"}, []string{"south-china-sea", "taiwan-strait", "indo-pacific", "brics", "sco"}},
 		{"a strait is not the sea its states border", "Warships in the Taiwan Strait.", nil, []string{"taiwan-strait"}, []string{"south-china-sea"}},
 		{"the Suwalki Gap is on the eastern flank", "The Suwalki Gap.", []string{"EE", "LT", "LV"}, []string{"nato-eastern-flank", "baltic-states"}, nil},
 		{"Five Eyes tags its members", "A Five Eyes advisory.", []string{"AU", "CA", "GB", "NZ", "US"}, []string{"five-eyes"}, nil},
@@ -209,29 +209,40 @@ func TestTagSeedStoryMatchesGolden(t *testing.T) {
 	}
 }
 
-func TestTagOutputIsSortedUniqueAndKnown(t *testing.T) {
+func TestTagOutputIsUniqueKnownAndFocusFirst(t *testing.T) {
 	tg := newTagger(t)
 	got := tg.Tag("Iran, Israel and the US", "Iran and Israel; Iranian and Israeli officials; the Gulf, the Middle East and Tehran. Iran again.")
 	checkTags(t, tg, got)
-	if len(got.Countries) != 3 {
-		t.Errorf("Countries = %v, want IL IR US", got.Countries)
+	// Iran is named most, then Israel; the US only once, in passing.
+	if want := []string{"IR", "IL"}; !slices.Equal(got.Countries, want) {
+		t.Errorf("Countries = %v, want %v (by salience)", got.Countries, want)
+	}
+	if want := []string{"IR", "IL", "US"}; !slices.Equal(got.Mentions, want) {
+		t.Errorf("Mentions = %v, want %v (the focus first)", got.Mentions, want)
 	}
 }
 
-// checkTags fails unless tags are sorted, unique and known to tg.
+// checkTags fails unless tags are unique and known to tg, and each focus
+// list opens its mention list.
 func checkTags(t testing.TB, tg *Tagger, tags Tags) {
 	t.Helper()
-	for _, list := range [][]string{tags.Countries, tags.Regions} {
-		if !slices.IsSorted(list) || len(slices.Compact(slices.Clone(list))) != len(list) {
-			t.Errorf("tags not sorted and unique: %v", list)
+	for _, list := range [][]string{tags.Countries, tags.Regions, tags.Mentions, tags.MentionRegions} {
+		if len(slices.Compact(slices.Sorted(slices.Values(list)))) != len(list) {
+			t.Errorf("tags not unique: %v", list)
 		}
 	}
-	for _, c := range tags.Countries {
+	if !slices.Equal(tags.Mentions[:min(len(tags.Mentions), len(tags.Countries))], tags.Countries) {
+		t.Errorf("Mentions %v do not start with the focus %v", tags.Mentions, tags.Countries)
+	}
+	if !slices.Equal(tags.MentionRegions[:min(len(tags.MentionRegions), len(tags.Regions))], tags.Regions) {
+		t.Errorf("MentionRegions %v do not start with the focus %v", tags.MentionRegions, tags.Regions)
+	}
+	for _, c := range tags.Mentions {
 		if tg.Name(c) == "" || tg.Flag(c) == "" {
 			t.Errorf("unknown country %q", c)
 		}
 	}
-	for _, r := range tags.Regions {
+	for _, r := range tags.MentionRegions {
 		if tg.Name(r) == "" || tg.Flag(r) != "" {
 			t.Errorf("unknown region %q", r)
 		}

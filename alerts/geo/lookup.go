@@ -95,6 +95,29 @@ func (t *Tagger) Regions() []Place {
 	return out
 }
 
+// RegionInfo describes a region for a person choosing one.
+type RegionInfo struct {
+	Slug, Name string
+	// Countries are the member countries' codes, sorted: for a sea or
+	// strait, the states around it.
+	Countries []string
+	// OldSlugs are earlier slugs of the region, still accepted.
+	OldSlugs []string
+	// NamedOnly regions are tagged only when a story names them, never
+	// because it names a member country.
+	NamedOnly bool
+}
+
+// RegionInfos lists every region, built-in and configured, in slug order.
+func (t *Tagger) RegionInfos() []RegionInfo {
+	out := make([]RegionInfo, 0, len(t.regions))
+	for _, ri := range t.regionOrder {
+		r := t.regions[ri]
+		out = append(out, RegionInfo{Slug: r.slug, Name: r.name, Countries: t.Expand(r.slug), OldSlugs: r.oldSlugs, NamedOnly: r.namedOnly})
+	}
+	return out
+}
+
 // suggestion is one place with the folded names it may be found by.
 type suggestion struct {
 	place Place

@@ -238,7 +238,7 @@ func TestGazetteerCoversEveryCountryAndRegion(t *testing.T) {
 	}
 	for _, slug := range []string{"baltic-states", "nordics", "nato-eastern-flank", "balkans", "western-balkans", "caucasus",
 		"middle-east", "gulf", "levant", "maghreb", "sahel", "horn-of-africa", "great-lakes", "central-asia", "south-asia",
-		"southeast-asia", "south-eastern-asia", "east-asia", "eastern-asia", "southern-asia", "indo-pacific", "korean-peninsula",
+		"southeast-asia", "east-asia", "indo-pacific", "korean-peninsula",
 		"taiwan-strait", "south-china-sea", "east-china-sea", "red-sea", "black-sea", "arctic", "latin-america", "eu", "nato",
 		"five-eyes", "gcc", "asean", "western-europe", "eastern-europe", "northern-europe", "southern-europe", "western-asia",
 		"northern-africa", "western-africa", "eastern-africa", "middle-africa", "southern-africa", "caribbean", "central-america"} {
@@ -247,6 +247,15 @@ func TestGazetteerCoversEveryCountryAndRegion(t *testing.T) {
 		}
 		if got := tg.Tag("", "News from "+tg.Name(slug)+"."); !slices.Contains(got.Regions, slug) {
 			t.Errorf("Tag(%q) = %v, want %s", tg.Name(slug), got.Regions, slug)
+		}
+	}
+	for old, slug := range map[string]string{"eastern-asia": "east-asia", "south-eastern-asia": "southeast-asia",
+		"southern-asia": "south-asia", "northern-america": "north-america"} {
+		if got, ok := tg.Resolve(old); !ok || got != slug {
+			t.Errorf("Resolve(%q) = %q, %v; want the canonical %q", old, got, ok, slug)
+		}
+		if slices.ContainsFunc(tg.Regions(), func(p Place) bool { return p.Code == old }) {
+			t.Errorf("Regions() lists the old slug %q", old)
 		}
 	}
 	if n := len(tg.Countries()); n != 250 {

@@ -143,21 +143,64 @@ func tokenize(s string, buf []token, fold *[]byte) []token {
 	}
 	for i := 0; i < len(s); {
 		c := s[i]
-		var kind uint8
-		size := 1
-		var r rune
 		if c < utf8.RuneSelf {
-			kind = asciiClass[c]
-		} else {
-			r, size = utf8.DecodeRuneInString(s[i:])
-			switch {
-			case unicode.IsUpper(r):
-				kind = charUpper
-			case unicode.IsLower(r):
-				kind = charLower
-			case unicode.IsLetter(r), unicode.IsDigit(r), unicode.Is(unicode.Mn, r):
-				kind = charDigit
+			kind := asciiClass[c]
+			if kind == charNone {
+				if inWord {
+					cur.end, cur.fend = i, len(f)
+					buf = append(buf, cur)
+					inWord = false
+				}
+				i++
+				continue
 			}
+			if !inWord {
+				cur = token{start: i, fstart: len(f)}
+				if kind == charUpper {
+					cur.flags |= firstUpper
+				}
+				inWord = true
+			}
+			// Most text is ASCII: take the whole run of ASCII word bytes at
+			// once and fold it with one append.
+			j, seen := i, uint8(0)
+			for j < len(s) && s[j] < utf8.RuneSelf {
+				k := asciiClass[s[j]]
+				if k == charNone {
+					break
+				}
+				seen |= 1 << k
+				j++
+			}
+			if seen&(1<<charUpper) != 0 {
+				cur.flags |= hasUpper
+			}
+			if seen&(1<<charLower) != 0 {
+				cur.flags |= hasLower
+			}
+			if fold != nil {
+				from := len(f)
+				f = append(f, s[i:j]...)
+				if seen&(1<<charUpper) != 0 {
+					for x := from; x < len(f); x++ {
+						if 'A' <= f[x] && f[x] <= 'Z' {
+							f[x] += 'a' - 'A'
+						}
+					}
+				}
+			}
+			i = j
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		var kind uint8
+		switch {
+		case unicode.IsUpper(r):
+			kind = charUpper
+		case unicode.IsLower(r):
+			kind = charLower
+		case unicode.IsLetter(r), unicode.IsDigit(r), unicode.Is(unicode.Mn, r):
+			kind = charDigit
 		}
 		if kind == charNone {
 			if inWord {
@@ -182,14 +225,7 @@ func tokenize(s string, buf []token, fold *[]byte) []token {
 			cur.flags |= hasLower
 		}
 		if fold != nil {
-			if c < utf8.RuneSelf {
-				if kind == charUpper {
-					c += 'a' - 'A'
-				}
-				f = append(f, c)
-			} else {
-				f = foldRune(f, r)
-			}
+			f = foldRune(f, r)
 		}
 		i += size
 	}
@@ -282,11 +318,17 @@ func joinable(s string, prev, cur token) bool {
 
 // scan is the state of one Tag call.
 type scan struct {
-	toks      []token
-	fold      []byte
-	countries []bool
-	regions   []bool // named in the text
-	all       []bool // regions named, implied or brought by a country
+	toks []token
+	fold []byte
+	// mentions are the names found, in text order: title first.
+	mentions []mention
+	score    []float32 // per target: salience, see salience.go
+	first    []int32   // per target: offset of its first mention, -1 none
+	named    []bool    // per target: a region named in the text
+	focus    []bool    // per target: in the focus set
+	all      []bool    // per target: mentioned, implied or brought along
+	touched  []int32   // the targets with all set, in the order reached
+	order    []int32   // targets, for sorting by salience
 }
 
 var scanPool = sync.Pool{New: func() any { return new(scan) }}
@@ -297,31 +339,26 @@ var scanPool = sync.Pool{New: func() any { return new(scan) }}
 const maxPooledText = 256 << 10
 
 // Tag returns the countries and regions that a story's title and text are
-// about. It reads each once.
+// about (Countries, Regions) and every one they name (Mentions,
+// MentionRegions). It reads each once.
 func (t *Tagger) Tag(title, text string) Tags {
 	s := scanPool.Get().(*scan)
 	if len(title)+len(text) <= maxPooledText {
 		defer scanPool.Put(s)
 	}
-	s.countries = resetBools(s.countries, len(t.countries))
-	s.regions = resetBools(s.regions, len(t.regions))
-	s.all = resetBools(s.all, len(t.regions))
-
-	t.scanSegment(s, title)
-	t.scanSegment(s, text)
+	s.mentions = s.mentions[:0]
+	t.scanSegment(s, title, segTitle, 0)
+	t.scanSegment(s, text, segText, int32(len(title))+1)
 	return t.collect(s)
 }
 
-func resetBools(b []bool, n int) []bool {
-	if cap(b) < n {
-		return make([]bool, n)
-	}
-	b = b[:n]
-	clear(b)
-	return b
-}
+// Segments of a story.
+const (
+	segTitle = iota
+	segText
+)
 
-func (t *Tagger) scanSegment(s *scan, seg string) {
+func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 	s.fold = s.fold[:0]
 	s.toks = tokenize(seg, s.toks[:0], &s.fold)
 	var upper, lower, long, longCap int
@@ -346,6 +383,7 @@ func (t *Tagger) scanSegment(s *scan, seg string) {
 	// capitalised neighbour says nothing about a person's name.
 	titleCase := long >= 4 && longCap*5 >= long*4
 
+	pos := newPositions(seg, s.toks, kind, allCaps)
 	toks := s.toks
 	for i := 0; i < len(toks); {
 		var best *pattern
@@ -370,13 +408,10 @@ func (t *Tagger) scanSegment(s *scan, seg string) {
 			i++
 			continue
 		}
-		if !best.person || allCaps || !t.isPerson(seg, toks, i, titleCase) {
+		if len(best.targets) > 0 && (!best.person || allCaps || !t.isPerson(seg, toks, i, titleCase)) {
+			where := pos.of(seg, toks, i, end) | t.role(seg, toks, i, end, allCaps, titleCase)
 			for _, target := range best.targets {
-				if target < len(t.countries) {
-					s.countries[target] = true
-				} else {
-					s.regions[target-len(t.countries)] = true
-				}
+				s.mentions = append(s.mentions, mention{target: int32(target), at: base + int32(toks[i].start), where: where})
 			}
 		}
 		i = end + 1
@@ -417,60 +452,4 @@ func sentenceStart(seg string, toks []token, i int) bool {
 		return true
 	}
 	return false
-}
-
-// collect turns what a scan found into sorted tags, following memberships.
-func (t *Tagger) collect(s *scan) Tags {
-	countries, regions := s.countries, s.all
-	for ri, named := range s.regions {
-		if !named {
-			continue
-		}
-		regions[ri] = true
-		for _, up := range t.implies[ri] {
-			regions[up] = true
-		}
-		if t.regions[ri].tagMembers {
-			for _, ci := range t.regions[ri].countries {
-				countries[ci] = true
-			}
-		}
-	}
-	nc := 0
-	for ci, hit := range countries {
-		if hit {
-			nc++
-			for _, ri := range t.memberOf[ci] {
-				regions[ri] = true
-			}
-		}
-	}
-	var tags Tags
-	if nc > 0 {
-		tags.Countries = make([]string, 0, nc)
-		for _, ci := range t.countryOrder {
-			if countries[ci] {
-				tags.Countries = append(tags.Countries, t.countries[ci].code)
-			}
-		}
-	}
-	if nr := count(regions); nr > 0 {
-		tags.Regions = make([]string, 0, nr)
-		for _, ri := range t.regionOrder {
-			if regions[ri] {
-				tags.Regions = append(tags.Regions, t.regions[ri].slug)
-			}
-		}
-	}
-	return tags
-}
-
-func count(b []bool) int {
-	n := 0
-	for _, v := range b {
-		if v {
-			n++
-		}
-	}
-	return n
 }

@@ -54,6 +54,9 @@ type Index struct {
 	byRegion map[string][]int32
 	byFeed   map[string][]int32
 	always   []int32
+	// mentionScope is set when some subscription matches its regions
+	// against every place a story names (see mentionKey).
+	mentionScope bool
 
 	phraseWords []int32 // the words of every phrase node
 
@@ -264,14 +267,14 @@ func (ix *Index) AppendMatches(dst []alerts.Match, s *alerts.Story) []alerts.Mat
 	storyRegions := uint64(anywhere)
 	for _, tags := range [...][]string{s.Countries, s.Regions} {
 		for _, r := range tags {
-			sc.buf = append(sc.buf[:0], r...)
-			lowerASCII(sc.buf)
-			if bit, ok := ix.regionBits[string(sc.buf)]; ok {
-				storyRegions |= bit
-			} else {
-				storyRegions |= otherRegions
+			storyRegions |= sc.regionKey(ix, "", r)
+		}
+	}
+	if ix.mentionScope {
+		for _, tags := range [...][]string{s.Countries, s.Regions, s.Mentions, s.MentionRegions} {
+			for _, r := range tags {
+				storyRegions |= sc.regionKey(ix, mentionKey, r)
 			}
-			sc.addCandidates(ix.byRegion[string(sc.buf)])
 		}
 	}
 	// Most postings fail their tests, unpredictably: the loop keeps those
@@ -457,8 +460,13 @@ func (c *compiledSub) accepts(s *alerts.Story) bool {
 		return true
 	}
 	for _, want := range c.regions {
-		for _, tags := range [...][]string{s.Countries, s.Regions} {
-			for _, have := range tags {
+		tags := [...][]string{s.Countries, s.Regions, s.Mentions, s.MentionRegions}
+		in := tags[:2]
+		if rest, ok := strings.CutPrefix(want, mentionKey); ok {
+			want, in = rest, tags[:]
+		}
+		for _, list := range in {
+			for _, have := range list {
 				if strings.EqualFold(want, have) {
 					return true
 				}
@@ -466,6 +474,24 @@ func (c *compiledSub) accepts(s *alerts.Story) bool {
 		}
 	}
 	return false
+}
+
+// mentionKey prefixes the regions of a subscription that matches every
+// place a story names (alerts.ScopeMentions) wherever regions are keys:
+// its region bits, its byRegion lists and its filter. A story offers its
+// focus under the plain keys and all its places under the prefixed ones.
+const mentionKey = "m:"
+
+// regionKey offers the story's tag under prefix: the subscriptions keyed
+// under it become candidates, and its bit is returned for the story's mask.
+func (sc *scratch) regionKey(ix *Index, prefix, tag string) uint64 {
+	sc.buf = append(append(sc.buf[:0], prefix...), tag...)
+	lowerASCII(sc.buf)
+	sc.addCandidates(ix.byRegion[string(sc.buf)])
+	if bit, ok := ix.regionBits[string(sc.buf)]; ok {
+		return bit
+	}
+	return otherRegions
 }
 
 func compileSub(s alerts.Subscription) (compiledSub, error) {
@@ -477,9 +503,13 @@ func compileSub(s alerts.Subscription) (compiledSub, error) {
 	// The caller keeps its slices; the index must not change under it.
 	c.sub.Regions = slices.Clone(s.Regions)
 	c.sub.Feeds = slices.Clone(s.Feeds)
+	prefix := ""
+	if s.Scope == alerts.ScopeMentions {
+		prefix = mentionKey
+	}
 	for _, r := range s.Regions {
 		if r = strings.ToLower(strings.TrimSpace(r)); r != "" {
-			c.regions = append(c.regions, r)
+			c.regions = append(c.regions, prefix+r)
 		}
 	}
 	return c, nil
@@ -522,6 +552,11 @@ func build(compiled []compiledSub) *Index {
 	// over the whole index.
 	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(first[a], first[b]) })
 	ix.numberRegions()
+	for _, c := range ix.subs {
+		if c.sub.Scope == alerts.ScopeMentions && len(c.regions) > 0 && !c.sub.Paused {
+			ix.mentionScope = true
+		}
+	}
 	for _, i := range order {
 		c := &ix.subs[i]
 		tree := trees[i]

@@ -35,9 +35,12 @@ func TestIndexMatch(t *testing.T) {
 		Title:   "Hezbollah drones hit northern Israel",
 		Text: "Drones launched by Hezbollah struck near the border, the IDF said. Damage to a Baltic-Sea cable was reported separately. " +
 			"Counterintelligence officers \u0301\u0302 were alerted.",
-		Countries: []string{"IL", "LB"},
-		Regions:   []string{"middle-east"},
+		Countries:      []string{"IL", "LB"},
+		Regions:        []string{"middle-east"},
+		Mentions:       []string{"IL", "LB", "IR"},
+		MentionRegions: []string{"middle-east", "gulf"},
 	}
+	mentions := alerts.ScopeMentions
 	tests := []struct {
 		name string
 		sub  alerts.Subscription
@@ -56,6 +59,14 @@ func TestIndexMatch(t *testing.T) {
 		{"matches a region code", alerts.Subscription{Query: "drone", Regions: []string{"lb"}}, true},
 		{"matches a region slug", alerts.Subscription{Query: "drone", Regions: []string{"Middle-East"}}, true},
 		{"rejects another region", alerts.Subscription{Query: "drone", Regions: []string{"UA", "sahel"}}, false},
+		{"rejects a country only mentioned", alerts.Subscription{Query: "drone", Regions: []string{"IR"}}, false},
+		{"rejects a region only mentioned", alerts.Subscription{Query: "drone", Regions: []string{"gulf"}}, false},
+		{"rejects a country only mentioned with an empty query", alerts.Subscription{Regions: []string{"IR"}}, false},
+		{"matches a mentioned country with scope mentions", alerts.Subscription{Query: "drone", Regions: []string{"IR"}, Scope: mentions}, true},
+		{"matches a mentioned region with scope mentions and an empty query", alerts.Subscription{Regions: []string{"Gulf"}, Scope: mentions}, true},
+		{"matches a focus country with scope mentions", alerts.Subscription{Regions: []string{"LB"}, Scope: mentions}, true},
+		{"matches a focus region with scope mentions", alerts.Subscription{Query: "drone", Regions: []string{"middle-east"}, Scope: mentions}, true},
+		{"rejects an unnamed country with scope mentions", alerts.Subscription{Query: "drone", Regions: []string{"UA"}, Scope: mentions}, false},
 		{"matches its feed", alerts.Subscription{Query: "drone", Feeds: []string{"https://other.example/", "https://news.example/rss"}}, true},
 		{"rejects another feed", alerts.Subscription{Query: "drone", Feeds: []string{"https://other.example/"}}, false},
 		{"never matches when paused", alerts.Subscription{Query: "drone", Paused: true}, false},

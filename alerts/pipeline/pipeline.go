@@ -17,8 +17,9 @@ import (
 // Stages are the steps applied to each new story. Nil stages are skipped, so
 // a command that only needs some of them (vigil check) can leave others out.
 type Stages struct {
-	// Tag returns the countries (ISO alpha-2) and region slugs a story is about.
-	Tag func(title, text string) (countries, regions []string)
+	// Tag returns the countries (ISO alpha-2) and region slugs a story is
+	// about and those it names.
+	Tag func(title, text string) alerts.Places
 	// Summarize turns a story's text into a short summary.
 	Summarize func(text string) string
 	// Cluster assigns the story to an event, setting its ClusterID.
@@ -180,7 +181,7 @@ func (p *Pipeline) enrich(ctx context.Context, f alerts.Feed, s *alerts.Story, a
 		}
 	}
 	if st.Tag != nil {
-		s.Countries, s.Regions = st.Tag(s.Title, text)
+		s.SetPlaces(st.Tag(s.Title, text))
 	}
 	if st.Summarize != nil {
 		s.Summary = st.Summarize(text)

@@ -98,11 +98,11 @@ func TestStagesRunInOrderAndArticleFailureFallsBackToFeedText(t *testing.T) {
 		Store: db,
 		Now:   func() time.Time { return now },
 		Stages: pipeline.Stages{
-			Tag: func(title, text string) ([]string, []string) {
+			Tag: func(title, text string) alerts.Places {
 				if strings.Contains(text, "Tallinn") {
-					return []string{"EE"}, []string{"baltic-states"}
+					return alerts.Places{Countries: []string{"EE"}, Regions: []string{"baltic-states"}}
 				}
-				return nil, nil
+				return alerts.Places{}
 			},
 			Summarize: func(text string) string { summarised = append(summarised, text); return "summary of " + text[:10] },
 			Cluster:   func(s *alerts.Story) { s.ClusterID = "c-" + s.ID },

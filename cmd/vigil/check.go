@@ -31,11 +31,16 @@ type storyJSON struct {
 	Cluster   string    `json:"cluster,omitempty"`
 	Countries []string  `json:"countries,omitempty"`
 	Regions   []string  `json:"regions,omitempty"`
+	// Mentions and MentionRegions are every place named; Countries and
+	// Regions only those the story is about.
+	Mentions       []string `json:"mentions,omitempty"`
+	MentionRegions []string `json:"mention_regions,omitempty"`
 }
 
 func toStoryJSON(s alerts.Story) storyJSON {
 	return storyJSON{ID: s.ID, Feed: s.FeedURL, Source: s.Source, Title: s.Title, URL: s.URL, Published: s.Published.UTC(),
-		Text: s.Text, Summary: s.Summary, Cluster: s.ClusterID, Countries: s.Countries, Regions: s.Regions}
+		Text: s.Text, Summary: s.Summary, Cluster: s.ClusterID, Countries: s.Countries, Regions: s.Regions,
+		Mentions: s.Mentions, MentionRegions: s.MentionRegions}
 }
 
 func runCheck(ctx context.Context, env *cliEnv, args []string) error {
@@ -153,7 +158,8 @@ func writeStory(w io.Writer, e *engine, s alerts.Story) {
 	fmt.Fprintln(w)
 }
 
-// placeNames renders a story's countries (with flags) and notable regions.
+// placeNames renders the countries (with flags) and notable regions a
+// story is about, most salient first, then the countries it only mentions.
 func (e *engine) placeNames(s alerts.Story) string {
 	var parts []string
 	for _, c := range s.Countries {
@@ -162,7 +168,15 @@ func (e *engine) placeNames(s alerts.Story) string {
 	for _, r := range e.tagger.Notable(s.Regions) {
 		parts = append(parts, e.tagger.Name(r))
 	}
-	return strings.Join(parts, ", ")
+	line := strings.Join(parts, ", ")
+	var others []string
+	for _, c := range without(s.Mentions, s.Countries) {
+		others = append(others, e.tagger.Name(c))
+	}
+	if len(others) > 0 {
+		line = strings.TrimPrefix(line+"; also mentions "+strings.Join(others, ", "), "; ")
+	}
+	return line
 }
 
 func indent(s, prefix string) string { return strings.ReplaceAll(s, "\n", "\n"+prefix) }

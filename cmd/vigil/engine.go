@@ -79,10 +79,7 @@ func newFetcher(cfg Config, log *slog.Logger) *feed.Fetcher {
 func (e *engine) stages() pipeline.Stages {
 	opt := summary.Options{Sentences: e.cfg.Summary.Sentences, MaxChars: e.cfg.Summary.MaxChars}
 	return pipeline.Stages{
-		Tag: func(title, text string) ([]string, []string) {
-			t := e.tagger.Tag(title, text)
-			return t.Countries, t.Regions
-		},
+		Tag:       func(title, text string) alerts.Places { return places(e.tagger.Tag(title, text)) },
 		Summarize: func(text string) string { return summary.Summarize(text, opt) },
 		Cluster:   func(s *alerts.Story) { e.clusterer.Assign(s) },
 		Match: func(dst []alerts.Match, s *alerts.Story) []alerts.Match {
@@ -90,6 +87,11 @@ func (e *engine) stages() pipeline.Stages {
 		},
 		Article: e.articles.Text,
 	}
+}
+
+// places are a tagger's tags as a story holds them.
+func places(t geo.Tags) alerts.Places {
+	return alerts.Places{Countries: t.Countries, Regions: t.Regions, Mentions: t.Mentions, MentionRegions: t.MentionRegions}
 }
 
 // subscriptionSource lists subscriptions; storage.DB is one.

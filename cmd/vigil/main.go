@@ -35,6 +35,7 @@ func commands() []command {
 		{"demo", "run the whole pipeline on built-in sample feeds, offline", runDemo},
 		{"check", "fetch or read one feed and print its stories", runCheck},
 		{"tag", "print the countries and regions a text is about", runTag},
+		{"regions", "list every region's slug, name and countries", runRegions},
 		{"match", "match stories (JSON lines on stdin) against queries", runMatch},
 		{"summarize", "summarise text on stdin", runSummarize},
 	}

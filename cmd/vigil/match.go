@@ -18,13 +18,16 @@ import (
 // runMatch reads stories as JSON lines and prints those that match the
 // queries given, each with the subscriptions it matched.
 func runMatch(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "match", `match --query QUERY [--region REGION]... [--queries FILE] < stories.jsonl
+	fs := newFlagSet(env, "match", `match --query QUERY [--region REGION]... [--scope focus|mentions] [--queries FILE] < stories.jsonl
 
 Reads stories, one JSON object per line (id, feed, title, url, published,
-text and optionally countries and regions, as 'vigil check --jsonl' and
-'vigil tag --jsonl' print them), and prints each story that matches with
-"matched" added: [{"subscription", "query", "terms"}, ...]. A story with
-neither countries nor regions is tagged first.
+text and optionally countries, regions, mentions and mention_regions, as
+'vigil check --jsonl' and 'vigil tag --jsonl' print them), and prints each
+story that matches with "matched" added: [{"subscription", "query",
+"terms"}, ...]. A story with neither countries nor regions is tagged first.
+
+Regions match the places a story is about (its focus); with --scope
+mentions they match any place it names.
 
 Queries use search-engine syntax: words are ANDed; OR (or |) binds tighter
 than AND ("Hezbollah drone OR missile" needs Hezbollah); "exact phrase";
@@ -37,6 +40,7 @@ starting with # are ignored. Each is named FILE:LINE in the output.`)
 	var regions stringList
 	fs.Var(&regions, "region", "with --query: only stories about this country or region (name, code or slug); repeatable")
 	queriesPath := fs.String("queries", "", "a file of queries, one per line")
+	scope := fs.String("scope", alerts.ScopeFocus, "which places regions match: focus (what a story is about) or mentions (any place it names)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -53,11 +57,14 @@ starting with # are ignored. Each is named FILE:LINE in the output.`)
 		return fmt.Errorf("%w: match: --region narrows --query; in --queries files put regions after a tab", errUsage)
 	}
 
+	if *scope != alerts.ScopeFocus && *scope != alerts.ScopeMentions {
+		return fmt.Errorf("%w: match: --scope is %q; use focus (stories about the regions) or mentions (stories naming them at all)", errUsage, *scope)
+	}
 	tagger, err := geo.New()
 	if err != nil {
 		return fmt.Errorf("match: %w", err)
 	}
-	var subs matchSubscriptions
+	subs := matchSubscriptions{scope: *scope}
 	if *query != "" {
 		if err := match.Validate(*query); err != nil {
 			return fmt.Errorf("%w: match: --query: %v", errUsage, err)
@@ -104,10 +111,11 @@ func (l *stringList) Set(v string) error {
 type matchSubscriptions struct {
 	list  []alerts.Subscription
 	names []string // by ID-1
+	scope string   // of every subscription's regions
 }
 
 func (m *matchSubscriptions) add(name, query string, regions []string) {
-	m.list = append(m.list, alerts.Subscription{ID: int64(len(m.list) + 1), Query: query, Regions: regions})
+	m.list = append(m.list, alerts.Subscription{ID: int64(len(m.list) + 1), Query: query, Regions: regions, Scope: m.scope})
 	m.names = append(m.names, name)
 }
 
@@ -146,6 +154,15 @@ func (m *matchSubscriptions) load(tagger *geo.Tagger, path string) error {
 	return nil
 }
 
+// regionScope is how matchedJSON shows a subscription's scope: only when
+// it has regions to match and matches mentions.
+func regionScope(s alerts.Subscription) string {
+	if len(s.Regions) > 0 && s.Scope == alerts.ScopeMentions {
+		return s.Scope
+	}
+	return ""
+}
+
 // resolveRegions turns what a person typed for places ("Baltic states",
 // "Ukraine", "UA", "sahel") into the codes and slugs stories are tagged
 // with.
@@ -164,12 +181,14 @@ func resolveRegions(tagger *geo.Tagger, names []string) ([]string, error) {
 // matchStory is the part of a story line vigil match reads; the rest of
 // the line is passed through untouched.
 type matchStory struct {
-	ID        string   `json:"id"`
-	Feed      string   `json:"feed"`
-	Title     string   `json:"title"`
-	Text      string   `json:"text"`
-	Countries []string `json:"countries"`
-	Regions   []string `json:"regions"`
+	ID             string   `json:"id"`
+	Feed           string   `json:"feed"`
+	Title          string   `json:"title"`
+	Text           string   `json:"text"`
+	Countries      []string `json:"countries"`
+	Regions        []string `json:"regions"`
+	Mentions       []string `json:"mentions"`
+	MentionRegions []string `json:"mention_regions"`
 }
 
 // matchedJSON is one entry of the "matched" list printed with a story.
@@ -177,6 +196,7 @@ type matchedJSON struct {
 	Subscription string   `json:"subscription"`
 	Query        string   `json:"query"`
 	Regions      []string `json:"regions,omitempty"`
+	Scope        string   `json:"scope,omitempty"`
 	Terms        []string `json:"terms"`
 }
 
@@ -193,20 +213,26 @@ func matchJSONLine(ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions
 		return nil, fmt.Errorf("not a story: %w", err)
 	}
 	story := alerts.Story{
-		ID:        st.ID,
-		FeedURL:   st.Feed,
-		Title:     st.Title,
-		Text:      st.Text,
-		Countries: st.Countries,
-		Regions:   st.Regions,
+		ID:             st.ID,
+		FeedURL:        st.Feed,
+		Title:          st.Title,
+		Text:           st.Text,
+		Countries:      st.Countries,
+		Regions:        st.Regions,
+		Mentions:       st.Mentions,
+		MentionRegions: st.MentionRegions,
 	}
-	tagged := false
-	if _, hasC := obj["countries"]; !hasC {
-		if _, hasR := obj["regions"]; !hasR {
-			tags := tagger.Tag(story.Title, story.Text)
-			story.Countries, story.Regions = tags.Countries, tags.Regions
-			tagged = true
-		}
+	var tags *geo.Tags
+	_, hasC := obj["countries"]
+	_, hasR := obj["regions"]
+	switch {
+	case !hasC && !hasR:
+		t := tagger.Tag(story.Title, story.Text)
+		story.SetPlaces(places(t))
+		tags = &t
+	case st.Mentions == nil && st.MentionRegions == nil:
+		// Tagged before places had a focus: every place was a mention.
+		story.Mentions, story.MentionRegions = story.Countries, story.Regions
 	}
 	ms := ix.Match(&story)
 	if len(ms) == 0 {
@@ -219,6 +245,7 @@ func matchJSONLine(ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions
 			Subscription: subs.names[m.SubscriptionID-1],
 			Query:        s.Query,
 			Regions:      s.Regions,
+			Scope:        regionScope(s),
 			Terms:        nonNil(m.Terms),
 		}
 	}
@@ -226,12 +253,9 @@ func matchJSONLine(ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions
 	if obj["matched"], err = json.Marshal(matched); err != nil {
 		return nil, fmt.Errorf("encode matches: %w", err)
 	}
-	if tagged {
-		if obj["countries"], err = json.Marshal(nonNil(story.Countries)); err != nil {
-			return nil, fmt.Errorf("encode countries: %w", err)
-		}
-		if obj["regions"], err = json.Marshal(nonNil(story.Regions)); err != nil {
-			return nil, fmt.Errorf("encode regions: %w", err)
+	if tags != nil {
+		if err := setPlaces(obj, *tags); err != nil {
+			return nil, err
 		}
 	}
 	return obj, nil

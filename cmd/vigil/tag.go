@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/vigilbot/vigil/alerts/geo"
@@ -26,11 +27,13 @@ func runTag(ctx context.Context, env *cliEnv, args []string) error {
        vigil tag --jsonl [--config FILE] < stories.jsonl
 
 Prints the countries (ISO 3166-1 alpha-2 code and name) and regions (slug
-and name) a text is about. With no TEXT, the text is read from stdin.
+and name) a text is about, most salient first, then the other places it
+only mentions. With no TEXT, the text is read from stdin.
 
 With --jsonl, reads one JSON object per line with "title" and "text" and
-writes each back with "countries" (sorted codes) and "regions" (sorted
-slugs) added; other fields are kept. A line that is not a JSON object is
+writes each back with the places it is about, "countries" (codes) and
+"regions" (slugs), and every place it names, "mentions" and
+"mention_regions", each most salient first; other fields are kept. A line that is not a JSON object is
 reported on stderr with its number and skipped; vigil then exits non-zero.`)
 	jsonl := fs.Bool("jsonl", false, "read JSON objects, one per line, on stdin and write them back tagged")
 	title := fs.String("title", "", "the story's title, tagged with the text")
@@ -93,25 +96,42 @@ func tagText(tagger *geo.Tagger, title string, args []string, stdin io.Reader, o
 		text = string(b)
 	}
 	tags := tagger.Tag(title, text)
-	fmt.Fprintln(out, "Countries:")
-	if len(tags.Countries) == 0 {
-		fmt.Fprintln(out, "  (none)")
-	}
-	for _, c := range tags.Countries {
-		fmt.Fprintf(out, "  %s  %s %s\n", c, tagger.Flag(c), tagger.Name(c))
-	}
-	fmt.Fprintln(out, "Regions:")
-	if len(tags.Regions) == 0 {
-		fmt.Fprintln(out, "  (none)")
-	}
-	width := 0
-	for _, r := range tags.Regions {
-		width = max(width, len(r))
-	}
-	for _, r := range tags.Regions {
-		fmt.Fprintf(out, "  %-*s  %s\n", width, r, tagger.Name(r))
+	fmt.Fprintln(out, "About (most salient first):")
+	printPlaces(out, tagger, tags.Countries, tags.Regions)
+	if others, otherRegions := without(tags.Mentions, tags.Countries), without(tags.MentionRegions, tags.Regions); len(others)+len(otherRegions) > 0 {
+		fmt.Fprintln(out, "Also mentions:")
+		printPlaces(out, tagger, others, otherRegions)
 	}
 	return nil
+}
+
+// printPlaces lists countries (code, flag, name), then regions (slug, name),
+// one a line.
+func printPlaces(out io.Writer, tagger *geo.Tagger, countries, regions []string) {
+	if len(countries)+len(regions) == 0 {
+		fmt.Fprintln(out, "  (none)")
+	}
+	width := 2
+	for _, r := range regions {
+		width = max(width, len(r))
+	}
+	for _, c := range countries {
+		fmt.Fprintf(out, "  %-*s  %s %s\n", width, c, tagger.Flag(c), tagger.Name(c))
+	}
+	for _, r := range regions {
+		fmt.Fprintf(out, "  %-*s  %s\n", width, r, tagger.Name(r))
+	}
+}
+
+// without returns the items of list that are not in drop, in order.
+func without(list, drop []string) []string {
+	var out []string
+	for _, x := range list {
+		if !slices.Contains(drop, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func tagJSONLine(tagger *geo.Tagger, line []byte) (jsonObject, error) {
@@ -132,13 +152,25 @@ func tagJSONLine(tagger *geo.Tagger, line []byte) (jsonObject, error) {
 			return nil, fmt.Errorf("field %q is not a string", key)
 		}
 	}
-	tags := tagger.Tag(fields[0], fields[1])
-	var err error
-	if obj["countries"], err = json.Marshal(nonNil(tags.Countries)); err != nil {
-		return nil, err
-	}
-	if obj["regions"], err = json.Marshal(nonNil(tags.Regions)); err != nil {
+	if err := setPlaces(obj, tagger.Tag(fields[0], fields[1])); err != nil {
 		return nil, err
 	}
 	return obj, nil
+}
+
+// setPlaces writes a story's places into its JSON line: "countries" and
+// "regions" are the focus, "mentions" and "mention_regions" every place
+// named, each most salient first.
+func setPlaces(obj jsonObject, tags geo.Tags) error {
+	for key, list := range map[string][]string{
+		"countries": tags.Countries, "regions": tags.Regions,
+		"mentions": tags.Mentions, "mention_regions": tags.MentionRegions,
+	} {
+		raw, err := json.Marshal(nonNil(list))
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", key, err)
+		}
+		obj[key] = raw
+	}
+	return nil
 }

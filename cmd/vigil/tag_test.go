@@ -32,18 +32,24 @@ func TestTagPrintsCountriesAndRegions(t *testing.T) {
 		{
 			name: "text from arguments",
 			args: []string{"Strikes", "on", "Kharkiv."},
-			want: "Countries:\n  UA  🇺🇦 Ukraine\nRegions:\n  eastern-europe  Eastern Europe\n  europe          Europe\n",
+			want: "About (most salient first):\n  UA              🇺🇦 Ukraine\n  eastern-europe  Eastern Europe\n  europe          Europe\n",
 		},
 		{
 			name:  "text from stdin with a title",
 			stdin: "Protests continued in the capital.",
 			args:  []string{"--title", "Tbilisi protests"},
-			want:  "Countries:\n  GE  🇬🇪 Georgia\nRegions:\n  asia          Asia\n  caucasus      Caucasus\n  western-asia  Western Asia\n",
+			want:  "About (most salient first):\n  GE            🇬🇪 Georgia\n  caucasus      Caucasus\n  western-asia  Western Asia\n  asia          Asia\n",
+		},
+		{
+			name: "places only mentioned come after the focus",
+			args: []string{"Troops", "in", "Mali", "clashed", "near", "Gao", "and", "Timbuktu,", "while", "a", "Russian-speaking", "adviser", "watched."},
+			want: "About (most salient first):\n  ML                  🇲🇱 Mali\n  sahel               Sahel\n  western-africa      Western Africa\n  sub-saharan-africa  Sub-Saharan Africa\n  africa              Africa\n" +
+				"Also mentions:\n  RU              🇷🇺 Russia\n  eastern-europe  Eastern Europe\n  europe          Europe\n",
 		},
 		{
 			name: "a text about nowhere",
 			args: []string{"Let us know."},
-			want: "Countries:\n  (none)\nRegions:\n  (none)\n",
+			want: "About (most salient first):\n  (none)\n",
 		},
 	}
 	for _, tt := range tests {
@@ -88,8 +94,10 @@ func TestTagJSONLinesAddsTagsAndKeepsFields(t *testing.T) {
 	if !slices.Equal(first.Countries, []string{"EE"}) || !slices.Contains(first.Regions, "baltic-states") {
 		t.Errorf("tags = %v %v, want [EE] and baltic-states", first.Countries, first.Regions)
 	}
-	if !strings.Contains(lines[1], `"countries":[]`) || !strings.Contains(lines[1], `"regions":[]`) {
-		t.Errorf("an untagged story must get empty lists, got %s", lines[1])
+	for _, key := range []string{"countries", "regions", "mentions", "mention_regions"} {
+		if !strings.Contains(lines[1], `"`+key+`":[]`) {
+			t.Errorf("an untagged story must get an empty %s list, got %s", key, lines[1])
+		}
 	}
 }
 
