@@ -89,8 +89,13 @@ type Entry struct {
 	// Summary is one sentence: the first of the first report's Summary that
 	// has one, else of its Text. Set for Top entries only.
 	Summary string
-	// Countries and Regions are the union of the reports' tags, sorted.
+	// Countries and Regions are the places the event is about, the union of
+	// its reports' focus: the first report's in its order of salience, then
+	// any the later reports add.
 	Countries, Regions []string
+	// Mentions are the other countries the reports name, in the order they
+	// are first named.
+	Mentions []string
 	// Priority is the severity score of the headline (see severityWords).
 	Priority int
 
@@ -209,7 +214,7 @@ func newEntry(c []alerts.Story) Entry {
 		reports:   reports,
 	}
 	seen := map[string]bool{}
-	var countries, regions []string
+	var countries, regions, mentions []string
 	for _, s := range reports {
 		if k := outletKey(s); !seen[k] {
 			seen[k] = true
@@ -217,9 +222,15 @@ func newEntry(c []alerts.Story) Entry {
 		}
 		countries = append(countries, s.Countries...)
 		regions = append(regions, s.Regions...)
+		mentions = append(mentions, s.Mentions...)
 	}
-	e.Countries = sortedSet(countries)
-	e.Regions = sortedSet(regions)
+	e.Countries = orderedSet(countries)
+	e.Regions = orderedSet(regions)
+	for _, c := range orderedSet(mentions) {
+		if !slices.Contains(e.Countries, c) {
+			e.Mentions = append(e.Mentions, c)
+		}
+	}
 	e.Priority = severity(e.Headline)
 	return e
 }
@@ -240,13 +251,15 @@ func outletKey(s alerts.Story) string {
 	return s.FeedURL
 }
 
-func sortedSet(xs []string) []string {
-	if len(xs) == 0 {
-		return nil
+// orderedSet drops repeats, keeping the first of each.
+func orderedSet(xs []string) []string {
+	var out []string
+	for _, x := range xs {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
 	}
-	xs = slices.Clone(xs)
-	slices.Sort(xs)
-	return slices.Compact(xs)
+	return out
 }
 
 // severity scores a headline by the severity words it contains.

@@ -27,6 +27,7 @@ func (p fakePlaces) Flag(code string) string {
 
 var testPlaces = fakePlaces{
 	"LT": "Lithuania", "LV": "Latvia", "EE": "Estonia", "FI": "Finland", "UA": "Ukraine",
+	"RU": "Russia", "ML": "Mali", "BY": "Belarus", "YE": "Yemen",
 	"baltic-states": "Baltic states", "eastern-europe": "Eastern Europe", "europe": "Europe",
 	"red-sea": "Red Sea", "levant": "Levant", "sahel": "Sahel", "caucasus": "Caucasus",
 	"balkans": "Balkans", "south-china-sea": "South China Sea", "korean-peninsula": "Korean Peninsula",
@@ -123,8 +124,8 @@ func TestComposeDay(t *testing.T) {
 		if e.Source != "Kyiv Independent" || e.Outlets != 4 || !e.Published.Equal(time.Date(2026, 11, 24, 19, 45, 0, 0, time.UTC)) {
 			t.Errorf("entry = %s, %d outlets, %v", e.Source, e.Outlets, e.Published)
 		}
-		if !slices.Equal(e.Countries, []string{"RU", "UA"}) {
-			t.Errorf("Countries = %q, want the union of the reports' tags", e.Countries)
+		if !slices.Equal(e.Countries, []string{"UA", "RU"}) {
+			t.Errorf("Countries = %q, want the union of the reports' focus in the first report's order", e.Countries)
 		}
 	})
 	t.Run("lists every other cluster exactly once", func(t *testing.T) {
@@ -295,5 +296,34 @@ func TestComposeEmpty(t *testing.T) {
 	b := Compose([][]alerts.Story{nil, {}}, Options{})
 	if !b.Empty() || b.Stories != 0 || len(b.Groups) != 0 || len(b.Top) != 0 {
 		t.Errorf("Compose of empty clusters = %+v, want an empty briefing", b)
+	}
+}
+
+func TestComposeKeepsFocusOrderAndMentions(t *testing.T) {
+	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	cluster := []alerts.Story{
+		{Title: "later", Source: "B", Published: at.Add(time.Hour), Countries: []string{"NE", "ML"}, Mentions: []string{"NE", "ML", "FR"}},
+		{Title: "first", Source: "A", Published: at, Countries: []string{"ML"}, Regions: []string{"sahel"}, Mentions: []string{"ML", "RU", "NE"}},
+	}
+	b := Compose([][]alerts.Story{cluster}, Options{Places: testPlaces})
+	e := b.Top[0]
+	tests := []struct {
+		name      string
+		got, want []string
+	}{
+		{"focus, first report's order first", e.Countries, []string{"ML", "NE"}},
+		{"regions", e.Regions, []string{"sahel"}},
+		{"mentions outside the focus, in order", e.Mentions, []string{"RU", "FR"}},
+	}
+	for _, tt := range tests {
+		if !slices.Equal(tt.got, tt.want) {
+			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+	if got, want := placesText(e, testPlaces), "🇲🇱 Mali · NE · also mentions Russia, FR"; got != want {
+		t.Errorf("placesText = %q, want %q", got, want)
+	}
+	if got := placesText(e, nil); got != "" {
+		t.Errorf("placesText without Places = %q, want none", got)
 	}
 }

@@ -114,7 +114,7 @@ func Render(b Briefing, opt Options) []Message {
 	if len(b.Top) > 0 {
 		blocks := make([]block, len(b.Top))
 		for i, e := range b.Top {
-			blocks[i] = block{text: topBlock(e)}
+			blocks[i] = block{text: topBlock(e, opt.Places)}
 		}
 		p.section(TopTitle, ColorTop, blocks)
 	}
@@ -205,9 +205,13 @@ func groupHeading(g Group) string {
 	return truncate(name, titleBudget)
 }
 
-// topBlock is a top story: its line and, quoted under it, its summary.
-func topBlock(e Entry) string {
+// topBlock is a top story: its line, the countries it is about, and,
+// quoted under them, its summary.
+func topBlock(e Entry, places Places) string {
 	line := entryLine(e)
+	if p := placesText(e, places); p != "" && length(line)+1+length(p) <= descriptionBudget {
+		line += "\n" + p
+	}
 	s := oneLine(e.Summary)
 	if s == "" {
 		return line
@@ -217,6 +221,40 @@ func topBlock(e Entry) string {
 		return line
 	}
 	return line + "\n" + quote
+}
+
+// maxPlacesRunes bounds a top story's places line: a story naming thirty
+// countries is about none of them in particular past the first few.
+const maxPlacesRunes = 200
+
+// placesText is "🇲🇱 Mali · 🇳🇪 Niger · also mentions Russia": the countries
+// the event is about, most salient first, then those it only names.
+func placesText(e Entry, places Places) string {
+	if places == nil || len(e.Countries)+len(e.Mentions) == 0 {
+		return ""
+	}
+	name := func(c string) string {
+		if n := places.Name(c); n != "" {
+			return n
+		}
+		return c
+	}
+	focus := make([]string, 0, len(e.Countries))
+	for _, c := range e.Countries {
+		focus = append(focus, strings.TrimSpace(places.Flag(c)+" "+name(c)))
+	}
+	others := make([]string, 0, len(e.Mentions))
+	for _, c := range e.Mentions {
+		others = append(others, name(c))
+	}
+	text := strings.Join(focus, " · ")
+	if len(others) > 0 {
+		if text != "" {
+			text += " · "
+		}
+		text += "also mentions " + strings.Join(others, ", ")
+	}
+	return escapeMarkdown(cutWords(text, maxPlacesRunes))
 }
 
 // entryLine is one cluster's line:

@@ -166,7 +166,7 @@ func sections(b Briefing, opt Options) []section {
 	if len(b.Top) > 0 {
 		s := section{title: TopTitle}
 		for _, e := range b.Top {
-			s.blocks = append(s.blocks, topBlock(e))
+			s.blocks = append(s.blocks, topBlock(e, opt.Places))
 		}
 		out = append(out, s)
 	}
