@@ -40,6 +40,7 @@ type demoChannel struct {
 	name    string
 	query   string
 	regions []string
+	scope   string
 }
 
 var demoChannels = []demoChannel{
@@ -49,6 +50,10 @@ var demoChannels = []demoChannel{
 	{name: "#cyber", query: "ransomware OR cyberattack OR hackers"},
 	{name: "#maritime", query: `"Red Sea" OR tanker OR (cable -tv)`},
 	{name: "#russia-watch", query: "Russia OR Russian OR Kremlin"},
+	// Two ways to watch a region: the stories about it, and every story
+	// that names it at all.
+	{name: "#eastern-europe", regions: []string{"eastern-europe"}},
+	{name: "#russia-mentions", regions: []string{"RU"}, scope: alerts.ScopeMentions},
 }
 
 func runDemo(ctx context.Context, env *cliEnv, args []string) error {
@@ -100,7 +105,7 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	channelOf := map[string]demoChannel{}
 	for i, ch := range demoChannels {
 		id := fmt.Sprintf("10000000000000000%d", i)
-		if _, err := db.AddSubscription(ctx, alerts.Subscription{GuildID: "demo", ChannelID: id, Query: ch.query, Regions: ch.regions}, "demo"); err != nil {
+		if _, err := db.AddSubscription(ctx, alerts.Subscription{GuildID: "demo", ChannelID: id, Query: ch.query, Regions: ch.regions, Scope: ch.scope}, "demo"); err != nil {
 			return err
 		}
 		channelOf[id] = ch
@@ -215,7 +220,11 @@ func describeWatch(e *engine, ch demoChannel) string {
 		for i, r := range ch.regions {
 			names[i] = e.tagger.Name(r)
 		}
-		parts = append(parts, "regions "+strings.Join(names, ", "))
+		what := "stories about "
+		if ch.scope == alerts.ScopeMentions {
+			what = "any mention of "
+		}
+		parts = append(parts, what+strings.Join(names, ", "))
 	}
 	return strings.Join(parts, "; ")
 }
