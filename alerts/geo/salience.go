@@ -31,8 +31,8 @@ import (
 // (testdata/focus/README.md): tuning the split the figures are quoted on
 // would overstate them.
 var weights = salienceWeights{
-	title: 3.0, lead: 2.0, body: 1.0, late: 0.6, dateline: 0.8,
-	weakRole: 0.2, share: 0.4, floor: 0.9,
+	title: 1.5, lead: 1.5, body: 1.0, late: 0.4, dateline: 4, datelineAlone: 2,
+	weakRole: 0.1, share: 0.25, floor: 1.5, datelineShare: 0.5,
 }
 
 // salienceWeights are what a mention of a place adds to its salience, by
@@ -40,12 +40,18 @@ var weights = salienceWeights{
 type salienceWeights struct {
 	title, lead, body float32
 	late              float32 // in the last half of the text
-	dateline          float32
+	// dateline counts a place in the dateline that the story names again
+	// or that is the only place it names; datelineAlone one that is neither.
+	dateline, datelineAlone float32
 	// weakRole scales a name that only describes something else.
 	weakRole float32
 	// share is the share of the top place's salience a place needs to be
 	// in the focus, and floor the least salience it needs at all.
 	share, floor float32
+	// datelineShare replaces share for a place named only in the dateline:
+	// the reporter's city is the story's place unless the story is plainly
+	// about somewhere else.
+	datelineShare float32
 }
 
 // mention is one place name found in a story.
@@ -66,8 +72,9 @@ const (
 	roleName        // "UK Maritime Trade Operations", "Russian Africa Corps"
 	roleOutlet      // "Russian state media", "the US embassy"
 	roleSpeculative // "could sell to Iranian buyers"
+	roleCurrency    // "a Swiss franc bond", "Australian dollar"
 
-	weakRoles = roleCompound | roleName | roleOutlet | roleSpeculative
+	weakRoles = roleCompound | roleName | roleOutlet | roleSpeculative | roleCurrency
 )
 
 // weight is how much one mention says about what the story is about.
@@ -184,6 +191,8 @@ func (t *Tagger) role(seg string, toks []token, i, end int, allCaps, titleCase b
 			r |= roleCompound
 		case sep == " " && outletWords[strings.ToLower(word)]:
 			r |= roleOutlet
+		case sep == " " && currencyWords[strings.ToLower(word)]:
+			r |= roleCurrency
 		case sep == " " && !titleCase && next.nameLike() && !officeWords[word] && !t.nonPersonNext[word]:
 			r |= roleName
 		}
@@ -216,6 +225,13 @@ var (
 	outletWords = setOf("media", "agency", "newspaper", "daily", "broadcaster", "television", "tv",
 		"outlet", "press", "newswire", "wire", "website", "embassy", "consulate", "flag", "registry",
 		"news", "state-run", "state-owned", "channel", "radio", "tabloid", "magazine")
+	// currencyWords after a demonym make it a currency, which says how a
+	// deal is priced, not where it happens: "a Swiss franc bond".
+	currencyWords = setOf("dollar", "dollars", "dlr", "dlrs", "franc", "francs", "mark", "marks",
+		"pound", "pounds", "sterling", "peso", "pesos", "rupee", "rupees", "rouble", "roubles",
+		"ruble", "rubles", "lira", "krona", "kronor", "krone", "kroner", "crown", "crowns", "rand",
+		"real", "yuan", "won", "ringgit", "baht", "rupiah", "shekel", "shekels", "riyal", "riyals",
+		"dinar", "dinars", "currency", "bonds", "eurobond", "eurobonds")
 	// officeWords after a demonym or a country are the state acting, not
 	// an organisation named after it: "Russian President", "US Navy".
 	officeWords = setOf("President", "Prime", "Premier", "Foreign", "Defence", "Defense", "Interior",
@@ -275,7 +291,8 @@ func (t *Tagger) collect(s *scan) Tags {
 	if dateline > 0 && other > 0 {
 		for _, m := range s.mentions {
 			if m.where&inDateline != 0 && !s.namedElsewhere(m.target) {
-				s.score[m.target] -= m.weight()
+				s.score[m.target] += weights.datelineAlone - m.weight()
+				s.lone[m.target] = true
 			}
 		}
 	}
@@ -293,9 +310,13 @@ func (t *Tagger) collect(s *scan) Tags {
 		top = max(top, sc)
 	}
 	for _, target := range s.touched {
-		floor := max(top*weights.share, weights.floor)
+		share := weights.share
+		if s.lone[target] {
+			share = weights.datelineShare
+		}
+		floor := max(top*share, weights.floor)
 		if int(target) < nc {
-			floor = max(topCountry*weights.share, weights.floor)
+			floor = max(topCountry*share, weights.floor)
 		}
 		if s.score[target] >= floor {
 			s.focus[target] = true
@@ -340,6 +361,7 @@ func (s *scan) prepare(n int) {
 		s.first[i] = -1
 	}
 	s.named = make([]bool, n)
+	s.lone = make([]bool, n)
 	s.focus = make([]bool, n)
 	s.all = make([]bool, n)
 	s.touched = s.touched[:0]
@@ -348,7 +370,7 @@ func (s *scan) prepare(n int) {
 func (s *scan) release() {
 	for _, target := range s.touched {
 		s.score[target], s.first[target] = 0, -1
-		s.named[target], s.focus[target], s.all[target] = false, false, false
+		s.named[target], s.lone[target], s.focus[target], s.all[target] = false, false, false, false
 	}
 	s.touched = s.touched[:0]
 }

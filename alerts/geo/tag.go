@@ -325,6 +325,7 @@ type scan struct {
 	score    []float32 // per target: salience, see salience.go
 	first    []int32   // per target: offset of its first mention, -1 none
 	named    []bool    // per target: a region named in the text
+	lone     []bool    // per target: named only in a dateline, among other places
 	focus    []bool    // per target: in the focus set
 	all      []bool    // per target: mentioned, implied or brought along
 	touched  []int32   // the targets with all set, in the order reached
