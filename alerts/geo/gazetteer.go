@@ -56,6 +56,9 @@ type regionData struct {
 	// OldSlugs are slugs the region had before it absorbed a near-duplicate
 	// ("eastern-asia" is east-asia); they resolve to it.
 	OldSlugs []string `json:"old_slugs"`
+	// Seat is the country code of an organisation's headquarters ("BE"
+	// for NATO and the EU).
+	Seat string `json:"seat"`
 }
 
 var (
@@ -102,7 +105,14 @@ func build(g *gazetteer, regions []regionData) (*Tagger, error) {
 			}
 			t.bySlug[old] = i
 		}
-		reg := region{slug: r.Slug, name: r.Name, oldSlugs: r.OldSlugs, tagMembers: r.TagMembers, namedOnly: r.NamedOnly}
+		reg := region{slug: r.Slug, name: r.Name, oldSlugs: r.OldSlugs, tagMembers: r.TagMembers, namedOnly: r.NamedOnly, seat: -1}
+		if r.Seat != "" {
+			ci, ok := t.byCode[r.Seat]
+			if !ok {
+				return nil, fmt.Errorf("gazetteer: region %q has unknown seat %q", r.Slug, r.Seat)
+			}
+			reg.seat = ci
+		}
 		for _, code := range r.Countries {
 			ci, ok := t.byCode[code]
 			if !ok {

@@ -144,6 +144,9 @@ type region struct {
 	countries  []int // indexes into Tagger.countries, in code order
 	tagMembers bool
 	namedOnly  bool
+	// seat is the country index of an organisation's headquarters, -1 for
+	// none: a dateline there is where the organisation meets.
+	seat int
 }
 
 // New returns a Tagger over the embedded gazetteer and the operator's extra

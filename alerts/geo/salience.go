@@ -193,9 +193,14 @@ func (t *Tagger) role(seg string, toks []token, i, end int, allCaps, titleCase b
 			r |= roleOutlet
 		case sep == " " && currencyWords[strings.ToLower(word)]:
 			r |= roleCurrency
+		case sep == " " && languageWords[strings.ToLower(word)]:
+			r |= roleCompound
 		case sep == " " && !titleCase && next.nameLike() && !officeWords[word] && !t.nonPersonNext[word]:
 			r |= roleName
 		}
+	}
+	if institutionBefore(seg, toks, i, titleCase) {
+		r |= roleName
 	}
 	for k := i - 1; k >= 0 && k >= i-maxModalDistance; k-- {
 		if endsClause(seg[toks[k].end:toks[k+1].start]) {
@@ -207,6 +212,26 @@ func (t *Tagger) role(seg string, toks []token, i, end int, allCaps, titleCase b
 		}
 	}
 	return r
+}
+
+// institutionBefore reports whether the name at toks[i] ends an
+// institution's name: "University of Montreal", "University College
+// London", "the Museum of Cairo". A university is where research is done,
+// not what the story is about.
+func institutionBefore(seg string, toks []token, i int, titleCase bool) bool {
+	k := i - 1
+	if k >= 0 && seg[toks[k].end:toks[k+1].start] == " " && seg[toks[k].start:toks[k].end] == "of" {
+		k--
+	}
+	for ; k >= 0 && k >= i-3; k-- {
+		if seg[toks[k].end:toks[k+1].start] != " " || !toks[k].nameLike() {
+			return false
+		}
+		if institutionWords[seg[toks[k].start:toks[k].end]] {
+			return !titleCase || k > 0 && !toks[k-1].nameLike()
+		}
+	}
+	return false
 }
 
 // maxModalDistance is how many words before a name a modal verb still makes
@@ -232,6 +257,13 @@ var (
 		"ruble", "rubles", "lira", "krona", "kronor", "krone", "kroner", "crown", "crowns", "rand",
 		"real", "yuan", "won", "ringgit", "baht", "rupiah", "shekel", "shekels", "riyal", "riyals",
 		"dinar", "dinars", "currency", "bonds", "eurobond", "eurobonds")
+	// languageWords after a demonym make it a language or its speakers:
+	// "Spanish language", "French speakers".
+	languageWords = setOf("language", "languages", "speakers", "speaker", "translation", "dialect")
+	// institutionWords head the names of places of learning and culture,
+	// which name the city they stand in.
+	institutionWords = setOf("University", "College", "Institute", "Institution", "Academy",
+		"School", "Museum", "Observatory", "Conservatory", "Polytechnic")
 	// officeWords after a demonym or a country are the state acting, not
 	// an organisation named after it: "Russian President", "US Navy".
 	officeWords = setOf("President", "Prime", "Premier", "Foreign", "Defence", "Defense", "Interior",
@@ -290,10 +322,17 @@ func (t *Tagger) collect(s *scan) Tags {
 	}
 	if dateline > 0 && other > 0 {
 		for _, m := range s.mentions {
-			if m.where&inDateline != 0 && !s.namedElsewhere(m.target) {
-				s.score[m.target] += weights.datelineAlone - m.weight()
-				s.lone[m.target] = true
+			if m.where&inDateline == 0 || s.namedElsewhere(m.target) {
+				continue
 			}
+			if t.seatOfNamed(s, m.target) {
+				// The reporter is there for the organisation: "BRUSSELS —
+				// NATO allies agreed..." is not about Belgium.
+				s.score[m.target] -= m.weight()
+				continue
+			}
+			s.score[m.target] += weights.datelineAlone - m.weight()
+			s.lone[m.target] = true
 		}
 	}
 
@@ -402,6 +441,18 @@ func (s *scan) bring(from, to int32) {
 		s.focus[to] = true
 	}
 	s.score[to] = max(s.score[to], s.score[from])
+}
+
+// seatOfNamed reports whether country is the seat of an organisation the
+// story names.
+func (t *Tagger) seatOfNamed(s *scan, country int32) bool {
+	nc := int32(len(t.countries))
+	for _, target := range s.touched {
+		if target >= nc && s.named[target] && t.regions[target-nc].seat == int(country) {
+			return true
+		}
+	}
+	return false
 }
 
 // namedElsewhere reports whether target has a mention outside the dateline.
