@@ -143,64 +143,12 @@ func tokenize(s string, buf []token, fold *[]byte) []token {
 	}
 	for i := 0; i < len(s); {
 		c := s[i]
+		kind, r, size := uint8(0), rune(c), 1
 		if c < utf8.RuneSelf {
-			kind := asciiClass[c]
-			if kind == charNone {
-				if inWord {
-					cur.end, cur.fend = i, len(f)
-					buf = append(buf, cur)
-					inWord = false
-				}
-				i++
-				continue
-			}
-			if !inWord {
-				cur = token{start: i, fstart: len(f)}
-				if kind == charUpper {
-					cur.flags |= firstUpper
-				}
-				inWord = true
-			}
-			// Most text is ASCII: take the whole run of ASCII word bytes at
-			// once and fold it with one append.
-			j, seen := i, uint8(0)
-			for j < len(s) && s[j] < utf8.RuneSelf {
-				k := asciiClass[s[j]]
-				if k == charNone {
-					break
-				}
-				seen |= 1 << k
-				j++
-			}
-			if seen&(1<<charUpper) != 0 {
-				cur.flags |= hasUpper
-			}
-			if seen&(1<<charLower) != 0 {
-				cur.flags |= hasLower
-			}
-			if fold != nil {
-				from := len(f)
-				f = append(f, s[i:j]...)
-				if seen&(1<<charUpper) != 0 {
-					for x := from; x < len(f); x++ {
-						if 'A' <= f[x] && f[x] <= 'Z' {
-							f[x] += 'a' - 'A'
-						}
-					}
-				}
-			}
-			i = j
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		var kind uint8
-		switch {
-		case unicode.IsUpper(r):
-			kind = charUpper
-		case unicode.IsLower(r):
-			kind = charLower
-		case unicode.IsLetter(r), unicode.IsDigit(r), unicode.Is(unicode.Mn, r):
-			kind = charDigit
+			kind = asciiClass[c]
+		} else {
+			r, size = utf8.DecodeRuneInString(s[i:])
+			kind = runeClass(r)
 		}
 		if kind == charNone {
 			if inWord {
@@ -218,16 +166,48 @@ func tokenize(s string, buf []token, fold *[]byte) []token {
 			}
 			inWord = true
 		}
-		switch kind {
-		case charUpper:
+		if c >= utf8.RuneSelf {
+			switch kind {
+			case charUpper:
+				cur.flags |= hasUpper
+			case charLower:
+				cur.flags |= hasLower
+			}
+			if fold != nil {
+				f = foldRune(f, r)
+			}
+			i += size
+			continue
+		}
+		// Most text is ASCII: take the whole run of ASCII word bytes at
+		// once and fold it with one append.
+		j, seen := i, uint8(0)
+		for j < len(s) && s[j] < utf8.RuneSelf {
+			k := asciiClass[s[j]]
+			if k == charNone {
+				break
+			}
+			seen |= 1 << k
+			j++
+		}
+		if seen&(1<<charUpper) != 0 {
 			cur.flags |= hasUpper
-		case charLower:
+		}
+		if seen&(1<<charLower) != 0 {
 			cur.flags |= hasLower
 		}
 		if fold != nil {
-			f = foldRune(f, r)
+			from := len(f)
+			f = append(f, s[i:j]...)
+			if seen&(1<<charUpper) != 0 {
+				for x := from; x < len(f); x++ {
+					if 'A' <= f[x] && f[x] <= 'Z' {
+						f[x] += 'a' - 'A'
+					}
+				}
+			}
 		}
-		i += size
+		i = j
 	}
 	if inWord {
 		cur.end, cur.fend = len(s), len(f)
@@ -237,6 +217,19 @@ func tokenize(s string, buf []token, fold *[]byte) []token {
 		*fold = f
 	}
 	return buf
+}
+
+// runeClass is the kind of word character a non-ASCII rune is.
+func runeClass(r rune) uint8 {
+	switch {
+	case unicode.IsUpper(r):
+		return charUpper
+	case unicode.IsLower(r):
+		return charLower
+	case unicode.IsLetter(r), unicode.IsDigit(r), unicode.Is(unicode.Mn, r):
+		return charDigit
+	}
+	return charNone
 }
 
 // foldToken appends word lower-cased and stripped of diacritics to dst, so
