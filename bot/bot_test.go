@@ -292,23 +292,11 @@ func TestARegionMatchesWhatAStoryIsAboutUnlessTheScopeIsMentions(t *testing.T) {
 		t.Fatalf("stored %+v, want one subscription with scope mentions", subs)
 	}
 
-	wire := &feedServer{}
-	srv := httptest.NewServer(wire)
-	t.Cleanup(srv.Close)
-	if err := h.db.UpsertFeed(ctx, alerts.Feed{URL: srv.URL}); err != nil {
-		t.Fatal(err)
-	}
-	poller := pipelineFor(t, h.db)
-	f, _ := h.db.Feed(ctx, srv.URL)
-	if _, err := poller.Poll(ctx, f); err != nil {
-		t.Fatal(err)
-	}
+	wire, poll := h.wire(t)
+	poll()
 	wire.add(item("ransom", "Ransomware attack forces German hospital group to divert ambulances",
 		"A ransomware attack on a hospital group in Germany forced its clinics in Berlin and Hamburg to divert ambulances on Tuesday. Investigators blamed a known Russian-speaking gang."))
-	f, _ = h.db.Feed(ctx, srv.URL)
-	if _, err := poller.Poll(ctx, f); err != nil {
-		t.Fatal(err)
-	}
+	poll()
 	h.deliver(t, "the alert", func() bool { return len(h.srv.Messages(otherChan)) == 1 && h.pending(t) == 0 })
 	if n := len(h.srv.Messages(alertsChan)); n != 0 {
 		t.Errorf("the channel watching stories about Russia got %d messages for a German story", n)
@@ -406,28 +394,15 @@ func item(guid, title, desc string) string {
 func TestANewStoryReachesTheRightChannelOnceWithNoMentions(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "", nil)
-	ctx := context.Background()
 	h.command(t, alertsChan, admin, "watch", discordtest.Subcommand("add", discordtest.StringOption("region", "baltic-states")))
 	h.command(t, otherChan, admin, "watch", discordtest.Subcommand("add", discordtest.StringOption("query", "Sahel")))
 
-	wire := &feedServer{}
+	wire, poll := h.wire(t)
 	wire.add(item("old", "Old story from Riga", "Already there when the feed was added."))
-	srv := httptest.NewServer(wire)
-	t.Cleanup(srv.Close)
-	if err := h.db.UpsertFeed(ctx, alerts.Feed{URL: srv.URL}); err != nil {
-		t.Fatal(err)
-	}
-	poller := pipelineFor(t, h.db)
-	f, _ := h.db.Feed(ctx, srv.URL)
-	if _, err := poller.Poll(ctx, f); err != nil {
-		t.Fatal(err)
-	}
+	poll()
 	// A feed's text tries to ping everyone and a role, and to use markdown.
 	wire.add(item("new", "NATO moves troops to the Baltic states @everyone", "Extra U.S. troops will reinforce Estonia, Latvia and Lithuania. &lt;@&amp;"+roleID+"&gt; **urgent**"))
-	f, _ = h.db.Feed(ctx, srv.URL)
-	if _, err := poller.Poll(ctx, f); err != nil {
-		t.Fatal(err)
-	}
+	poll()
 
 	h.deliver(t, "the alert", func() bool { return len(h.srv.Messages(alertsChan)) == 1 && h.pending(t) == 0 })
 	msgs := h.srv.Messages(alertsChan)
@@ -466,6 +441,30 @@ func TestANewStoryReachesTheRightChannelOnceWithNoMentions(t *testing.T) {
 	}
 	if body["enforce_nonce"] != true {
 		t.Errorf("enforce_nonce = %v", body["enforce_nonce"])
+	}
+}
+
+// wire serves a feed on loopback that the harness's database knows, and
+// returns it with a function that polls it through the real pipeline.
+func (h *harness) wire(t *testing.T) (*feedServer, func()) {
+	t.Helper()
+	ctx := context.Background()
+	wire := &feedServer{}
+	srv := httptest.NewServer(wire)
+	t.Cleanup(srv.Close)
+	if err := h.db.UpsertFeed(ctx, alerts.Feed{URL: srv.URL}); err != nil {
+		t.Fatal(err)
+	}
+	poller := pipelineFor(t, h.db)
+	return wire, func() {
+		t.Helper()
+		f, err := h.db.Feed(ctx, srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := poller.Poll(ctx, f); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
