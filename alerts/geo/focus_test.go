@@ -99,8 +99,8 @@ func TestFocusOnTheDevelopmentSet(t *testing.T) {
 	stories := readLabelled(t, filepath.Join("testdata", "focus", "stories.jsonl"))
 	// Every article of the source collection is in the set (see its
 	// README); fewer means the file was cut.
-	if len(stories) < 293 {
-		t.Fatalf("development set has %d stories, want all 293", len(stories))
+	if len(stories) < 322 {
+		t.Fatalf("development set has %d stories, want all 322", len(stories))
 	}
 	var focus, focusNoUS, mentions, everyMention scores
 	var misses []string
@@ -127,7 +127,7 @@ func TestFocusOnTheDevelopmentSet(t *testing.T) {
 		got  float64
 		min  float64
 	}{
-		// What the weights reach (P 0.868, R 0.966, mentions F1 0.954),
+		// What the weights reach (P 0.867, R 0.960, mentions F1 0.957),
 		// less a margin.
 		{"focus precision", focus.precision(), 0.85},
 		{"focus recall", focus.recall(), 0.94},
