@@ -59,6 +59,13 @@ type regionData struct {
 	// Seat is the country code of an organisation's headquarters ("BE"
 	// for NATO and the EU).
 	Seat string `json:"seat"`
+	// Bloc marks a union or alliance: a story about a member names it, but
+	// is about it only when it names it (a German hospital's ransomware is
+	// not NATO news).
+	Bloc bool `json:"bloc"`
+	// PartOf names the blocs a region is a part of by definition ("NATO's
+	// eastern flank" is NATO's): naming it names them.
+	PartOf []string `json:"part_of"`
 }
 
 var (
@@ -105,7 +112,7 @@ func build(g *gazetteer, regions []regionData) (*Tagger, error) {
 			}
 			t.bySlug[old] = i
 		}
-		reg := region{slug: r.Slug, name: r.Name, oldSlugs: r.OldSlugs, tagMembers: r.TagMembers, namedOnly: r.NamedOnly, seat: -1}
+		reg := region{slug: r.Slug, name: r.Name, oldSlugs: r.OldSlugs, tagMembers: r.TagMembers, namedOnly: r.NamedOnly, bloc: r.Bloc, seat: -1}
 		if r.Seat != "" {
 			ci, ok := t.byCode[r.Seat]
 			if !ok {
@@ -123,6 +130,15 @@ func build(g *gazetteer, regions []regionData) (*Tagger, error) {
 		slices.SortFunc(reg.countries, func(a, b int) int { return strings.Compare(t.countries[a].code, t.countries[b].code) })
 		reg.countries = slices.Compact(reg.countries)
 		t.regions = append(t.regions, reg)
+	}
+	for i, r := range regions {
+		for _, slug := range r.PartOf {
+			bi, ok := t.bySlug[slug]
+			if !ok || !t.regions[bi].bloc {
+				return nil, fmt.Errorf("gazetteer: region %q is part of %q, which is no bloc", r.Slug, slug)
+			}
+			t.regions[i].partOf = append(t.regions[i].partOf, bi)
+		}
 	}
 	t.countryOrder = sortedIndexes(len(t.countries), func(i int) string { return t.countries[i].code })
 	t.regionOrder = sortedIndexes(len(t.regions), func(i int) string { return t.regions[i].slug })

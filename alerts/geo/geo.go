@@ -144,6 +144,8 @@ type region struct {
 	countries  []int // indexes into Tagger.countries, in code order
 	tagMembers bool
 	namedOnly  bool
+	bloc       bool  // see regionData.Bloc
+	partOf     []int // the blocs it is a part of by definition
 	// seat is the country index of an organisation's headquarters, -1 for
 	// none: a dateline there is where the organisation meets.
 	seat int

@@ -130,31 +130,36 @@ func TestTagRegions(t *testing.T) {
 		wantCountries []string // exactly
 		wantRegions   []string // at least
 		notRegions    []string // none of
+		mentioned     []string // in MentionRegions at least
 	}{
-		{"a member country brings its regions", "Tallinn hit by outage.", []string{"EE"},
-			[]string{"baltic-states", "eu", "europe", "nato", "nato-eastern-flank", "northern-europe"}, []string{"baltic-sea", "eastern-europe"}},
+		{"a member country brings its regions and names its blocs", "Tallinn hit by outage.", []string{"EE"},
+			[]string{"baltic-states", "europe", "nato-eastern-flank", "northern-europe"}, []string{"baltic-sea", "eastern-europe", "eu", "nato"},
+			[]string{"eu", "nato"}},
 		{"Poland is on NATO's eastern flank", "Warsaw said.", []string{"PL"},
-			[]string{"nato-eastern-flank", "eastern-europe", "eu", "nato", "visegrad", "central-europe"}, nil},
+			[]string{"nato-eastern-flank", "eastern-europe", "central-europe"}, []string{"eu", "nato", "visegrad"},
+			[]string{"eu", "nato", "visegrad"}},
 		{"the Baltic states tag their members", "The Baltic states met.", []string{"EE", "LT", "LV"},
-			[]string{"baltic-states", "northern-europe", "eu", "nato"}, nil},
-		{"the Baltics tag their members", "Drills in the Baltics.", []string{"EE", "LT", "LV"}, []string{"baltic-states"}, nil},
-		{"a continent tags no countries", "Across Europe and Africa.", nil, []string{"africa", "europe"}, []string{"eu"}},
-		{"the Sahel is named without its members", "Jihadists in the Sahel.", nil, []string{"sahel", "africa", "sub-saharan-africa"}, nil},
-		{"the Horn of Africa is named", "Drought in the Horn of Africa.", nil, []string{"horn-of-africa", "eastern-africa"}, nil},
-		{"Eastern Europe is named", "Troops to Eastern Europe.", nil, []string{"eastern-europe", "europe"}, nil},
-		{"NATO's eastern flank is named", "NATO's eastern flank was reinforced.", nil, []string{"nato", "nato-eastern-flank"}, nil},
-		{"a place in a sea tags the sea", "Ships near Scarborough Shoal and the Spratly Islands.", nil, []string{"south-china-sea"}, nil},
-		{"Bab el-Mandeb is the Red Sea", "Attacks near Bab el-Mandeb.", nil, []string{"red-sea"}, nil},
-		{"Hodeidah is Yemen and the Red Sea", "Strikes on Hodeidah.", []string{"YE"}, []string{"red-sea", "middle-east"}, nil},
-		{"a coastal state does not bring its sea", "Beijing said.", []string{"CN"}, []string{"east-asia", "asia"}, []string{"south-china-sea", "taiwan-strait", "indo-pacific", "brics", "sco"}},
-		{"a strait is not the sea its states border", "Warships in the Taiwan Strait.", nil, []string{"taiwan-strait"}, []string{"south-china-sea"}},
-		{"the Suwalki Gap is on the eastern flank", "The Suwalki Gap.", []string{"EE", "LT", "LV"}, []string{"nato-eastern-flank", "baltic-states"}, nil},
-		{"Five Eyes tags its members", "A Five Eyes advisory.", []string{"AU", "CA", "GB", "NZ", "US"}, []string{"five-eyes"}, nil},
-		{"the US is not in forums unless named", "Washington said.", []string{"US"}, []string{"nato", "north-america"}, []string{"g7", "quad", "aukus", "five-eyes", "oas"}},
-		{"Gulf states are the Gulf", "The Gulf states met in Riyadh.", []string{"SA"}, []string{"gulf", "gcc", "middle-east"}, nil},
-		{"the Gulf is the Gulf", "Tankers in the Gulf.", nil, []string{"gulf"}, nil},
-		{"the Gulf of Aden is the Red Sea, not the Gulf", "Piracy in the Gulf of Aden.", nil, []string{"red-sea"}, []string{"gulf"}},
-		{"the Gulf of Mexico is not the Gulf", "Oil rigs in the Gulf of Mexico.", []string{"MX", "US"}, nil, []string{"gulf"}},
+			[]string{"baltic-states", "northern-europe"}, []string{"eu", "nato"}, []string{"eu", "nato"}},
+		{"a bloc named is in the focus", "NATO and the EU met in Tallinn.", []string{"EE"},
+			[]string{"nato", "eu", "baltic-states"}, nil, nil},
+		{"the Baltics tag their members", "Drills in the Baltics.", []string{"EE", "LT", "LV"}, []string{"baltic-states"}, nil, nil},
+		{"a continent tags no countries", "Across Europe and Africa.", nil, []string{"africa", "europe"}, []string{"eu"}, nil},
+		{"the Sahel is named without its members", "Jihadists in the Sahel.", nil, []string{"sahel", "africa", "sub-saharan-africa"}, nil, nil},
+		{"the Horn of Africa is named", "Drought in the Horn of Africa.", nil, []string{"horn-of-africa", "eastern-africa"}, nil, nil},
+		{"Eastern Europe is named", "Troops to Eastern Europe.", nil, []string{"eastern-europe", "europe"}, nil, nil},
+		{"NATO's eastern flank is named", "NATO's eastern flank was reinforced.", nil, []string{"nato", "nato-eastern-flank"}, nil, nil},
+		{"a place in a sea tags the sea", "Ships near Scarborough Shoal and the Spratly Islands.", nil, []string{"south-china-sea"}, nil, nil},
+		{"Bab el-Mandeb is the Red Sea", "Attacks near Bab el-Mandeb.", nil, []string{"red-sea"}, nil, nil},
+		{"Hodeidah is Yemen and the Red Sea", "Strikes on Hodeidah.", []string{"YE"}, []string{"red-sea", "middle-east"}, nil, nil},
+		{"a coastal state does not bring its sea", "Beijing said.", []string{"CN"}, []string{"east-asia", "asia"}, []string{"south-china-sea", "taiwan-strait", "indo-pacific", "brics", "sco"}, nil},
+		{"a strait is not the sea its states border", "Warships in the Taiwan Strait.", nil, []string{"taiwan-strait"}, []string{"south-china-sea"}, nil},
+		{"the Suwalki Gap is on the eastern flank", "The Suwalki Gap.", []string{"EE", "LT", "LV"}, []string{"nato-eastern-flank", "baltic-states"}, nil, nil},
+		{"Five Eyes tags its members", "A Five Eyes advisory.", []string{"AU", "CA", "GB", "NZ", "US"}, []string{"five-eyes"}, nil, nil},
+		{"the US is not in forums unless named", "Washington said.", []string{"US"}, []string{"north-america"}, []string{"nato", "g7", "quad", "aukus", "five-eyes", "oas"}, []string{"nato"}},
+		{"Gulf states are the Gulf", "The Gulf states met in Riyadh.", []string{"SA"}, []string{"gulf", "middle-east"}, []string{"gcc"}, []string{"gcc"}},
+		{"the Gulf is the Gulf", "Tankers in the Gulf.", nil, []string{"gulf"}, nil, nil},
+		{"the Gulf of Aden is the Red Sea, not the Gulf", "Piracy in the Gulf of Aden.", nil, []string{"red-sea"}, []string{"gulf"}, nil},
+		{"the Gulf of Mexico is not the Gulf", "Oil rigs in the Gulf of Mexico.", []string{"MX", "US"}, nil, []string{"gulf"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,6 +175,11 @@ func TestTagRegions(t *testing.T) {
 			for _, r := range tt.notRegions {
 				if slices.Contains(got.Regions, r) {
 					t.Errorf("Regions = %v, must not have %q", got.Regions, r)
+				}
+			}
+			for _, r := range tt.mentioned {
+				if !slices.Contains(got.MentionRegions, r) {
+					t.Errorf("MentionRegions = %v, missing %q", got.MentionRegions, r)
 				}
 			}
 		})

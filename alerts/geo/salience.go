@@ -363,20 +363,30 @@ func (t *Tagger) collect(s *scan) Tags {
 	}
 	// Regions follow their places: a focus country brings its regions into
 	// the focus, a mentioned one into the mentions; a named region brings
-	// the regions that contain it. bring appends to touched, so the loop
+	// the regions that contain it. A bloc is a mention unless named: a story
+	// about a member state is not about its alliance. bring appends to touched, so the loop
 	// reads only the places touched so far.
 	for _, target := range s.touched[:len(s.touched):len(s.touched)] {
 		if int(target) < nc {
 			for _, ri := range t.memberOf[target] {
-				s.bring(target, int32(nc+ri))
+				if t.regions[ri].bloc {
+					s.mention(target, int32(nc+ri))
+				} else {
+					s.bring(target, int32(nc+ri))
+				}
 			}
 		}
 	}
 	for k := 0; k < len(s.touched); k++ {
 		target := s.touched[k]
 		if s.named[target] {
+			named := &t.regions[int(target)-nc]
 			for _, up := range t.implies[int(target)-nc] {
-				s.bring(target, int32(nc+up))
+				if t.regions[up].bloc && !slices.Contains(named.partOf, up) {
+					s.mention(target, int32(nc+up))
+				} else {
+					s.bring(target, int32(nc+up))
+				}
 			}
 		}
 	}
@@ -427,6 +437,15 @@ func (s *scan) credit(target, at int32, w float32) {
 	s.score[target] += w
 	if s.first[target] < 0 || at < s.first[target] {
 		s.first[target] = at
+	}
+}
+
+// mention makes to mentioned where from is, without bringing it into the
+// focus.
+func (s *scan) mention(from, to int32) {
+	s.touch(to)
+	if s.first[to] < 0 || s.first[from] >= 0 && s.first[from] < s.first[to] {
+		s.first[to] = s.first[from]
 	}
 }
 
