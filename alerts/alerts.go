@@ -127,6 +127,44 @@ type Delivery struct {
 	MessageID string
 	// AlsoReportedBy are the other outlets that reported the same event.
 	AlsoReportedBy []string
+	// AttemptedAt is when the first send whose outcome is unknown left;
+	// zero if there was none.
+	AttemptedAt time.Time
+}
+
+// Kinds of ChannelHold.
+const (
+	// HoldForbidden: Discord answered 403; one probe after the hold.
+	HoldForbidden = "forbidden"
+	// HoldRetry: a send failed in a way that may pass (5xx, timeout).
+	HoldRetry = "retry"
+	// HoldRateLimit: Discord answered 429 for the channel's route.
+	HoldRateLimit = "rate_limit"
+)
+
+// ChannelHold stops deliveries to a channel until a time.
+type ChannelHold struct {
+	ChannelID string
+	Until     time.Time
+	Kind      string
+	Reason    string
+	// Failures counts the holds in a row, for back-off.
+	Failures int
+	Since    time.Time
+}
+
+// BriefingPart is one message of a composed briefing, stored before the
+// first is sent.
+type BriefingPart struct {
+	ChannelID   string
+	Period      string
+	Part, Parts int
+	// Body is the message as JSON, exactly as it will be posted.
+	Body        []byte
+	Nonce       string
+	AttemptedAt time.Time
+	MessageID   string
+	SentAt      time.Time
 }
 
 // BriefingSetting is when and about what a channel gets its daily briefing.

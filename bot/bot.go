@@ -69,6 +69,12 @@ type Config struct {
 	// point them at bot/discordtest.
 	HTTPClient *http.Client
 	Dialer     *websocket.Dialer
+	// APIBase, for tests only, sends every REST request to this base URL
+	// (a fake Discord run as its own process) instead of discord.com.
+	APIBase string
+	// OnTokenRejected, if set, is called once when Discord answers 401 to
+	// the bot's token; from then on the bot makes no more requests.
+	OnTokenRejected func()
 	// GlobalRate caps requests per second to Discord across all channels;
 	// Discord allows 50, and a 429 costs more than waiting.
 	GlobalRate float64
@@ -91,15 +97,18 @@ type Bot struct {
 	session *discordgo.Session
 	log     *slog.Logger
 	pacer   *pacer
+	guard   *guard
 
 	readyOnce sync.Once
 	ready     chan struct{}
 	appID     string
 
 	deliverMu sync.Mutex
-	inFlight  map[int64]bool
-	wake      chan struct{}
-	sends     sync.WaitGroup
+	busy      map[string]bool // channels with a sender
+	// budgetLogged is when delivery last said it is paused.
+	budgetLogged time.Time
+	wake         chan struct{}
+	sends        sync.WaitGroup
 
 	brief briefings
 }
@@ -141,27 +150,47 @@ func New(cfg Config) (*Bot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
+	client := &http.Client{Timeout: 20 * time.Second}
 	if cfg.HTTPClient != nil {
-		s.Client = cfg.HTTPClient
+		c := *cfg.HTTPClient
+		client = &c
 	}
+	log := cfg.Logger
+	onRejected := cfg.OnTokenRejected
+	g, err := newGuard(client.Transport, cfg.APIBase, time.Now, func() {
+		log.Error(ErrTokenRejected.Error())
+		if onRejected != nil {
+			onRejected()
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	client.Transport = g
+	s.Client = client
+	// Vigil waits out a 429 itself, watching its context and holding only
+	// what the limit covers; discordgo would sleep through it blind.
+	s.ShouldRetryOnRateLimit = false
 	if cfg.Dialer != nil {
 		s.Dialer = cfg.Dialer
 	}
 	s.Identify.Intents = discordgo.IntentsGuilds
 	s.LogLevel = discordgo.LogError
 	b := &Bot{
-		cfg:      cfg,
-		session:  s,
-		log:      cfg.Logger,
-		pacer:    newPacer(cfg.GlobalRate),
-		ready:    make(chan struct{}),
-		appID:    cfg.ApplicationID,
-		inFlight: make(map[int64]bool),
-		wake:     make(chan struct{}, 1),
+		cfg:     cfg,
+		session: s,
+		log:     cfg.Logger,
+		pacer:   newPacer(cfg.GlobalRate),
+		guard:   g,
+		ready:   make(chan struct{}),
+		appID:   cfg.ApplicationID,
+		busy:    make(map[string]bool),
+		wake:    make(chan struct{}, 1),
 	}
 	s.AddHandler(b.onReady)
 	s.AddHandler(b.onInteraction)
 	s.AddHandler(b.onChannelDelete)
+	s.AddHandler(b.onGuildDelete)
 	return b, nil
 }
 
@@ -189,6 +218,14 @@ func (b *Bot) Open(ctx context.Context) error {
 	return nil
 }
 
+// InvalidRequests is how many of the bot's requests Discord answered 401,
+// 403 or 429 in the last ten minutes; Discord bans the IP at 10,000.
+func (b *Bot) InvalidRequests() int { return b.guard.invalid() }
+
+// TokenRejected reports that Discord refused the bot's token and the bot
+// stopped making requests.
+func (b *Bot) TokenRejected() bool { return b.guard.rejected.Load() }
+
 // Close disconnects from the gateway. Stop the delivery worker first.
 func (b *Bot) Close() error { return b.session.Close() }
 
@@ -210,6 +247,25 @@ func (b *Bot) onChannelDelete(s *discordgo.Session, c *discordgo.ChannelDelete) 
 	} else if !errors.Is(err, alerts.ErrNotFound) {
 		b.log.Error("end deleted channel's briefing", "channel", c.ID, "err", err)
 	}
+}
+
+// onGuildDelete stops a server's deliveries and briefings once the bot was
+// removed from it. A GUILD_DELETE marked unavailable is an outage on
+// Discord's side, not a removal, and changes nothing.
+func (b *Bot) onGuildDelete(s *discordgo.Session, g *discordgo.GuildDelete) {
+	if g.Guild == nil || g.Unavailable {
+		return
+	}
+	ctx := context.Background()
+	dropped, err := b.cfg.Store.RemoveGuild(ctx, g.ID, fmt.Errorf("the bot was removed from server %s", g.ID))
+	if err != nil {
+		b.log.Error("stop a removed server's deliveries", "guild", g.ID, "err", err)
+		return
+	}
+	b.log.Warn("the bot was removed from a server: its subscriptions are paused, its queued alerts dropped and its briefings ended",
+		"guild", g.ID, "dropped_alerts", dropped)
+	b.cfg.Changed()
+	b.syncBriefings(ctx)
 }
 
 // pacer keeps requests under a global rate: at most limit requests in any

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base32"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -28,6 +29,11 @@ type briefingStore interface {
 	Briefings(ctx context.Context) ([]alerts.BriefingSetting, error)
 	MarkBriefing(ctx context.Context, channelID, period string, sentAt time.Time) (bool, error)
 	ChannelStories(ctx context.Context, channelID string, from, to time.Time, limit int) ([]alerts.Story, error)
+	SaveBriefingParts(ctx context.Context, parts []alerts.BriefingPart) ([]alerts.BriefingPart, error)
+	BriefingParts(ctx context.Context, channelID, period string) ([]alerts.BriefingPart, error)
+	MarkBriefingPartAttempted(ctx context.Context, channelID, period string, part int, at time.Time) error
+	MarkBriefingPartSent(ctx context.Context, channelID, period string, part int, messageID string, at time.Time) error
+	PruneBriefingParts(ctx context.Context, channelID, period string) error
 }
 
 // Briefing tuning.
@@ -143,6 +149,11 @@ func (b *Bot) checkBriefing(ctx context.Context, channelID string, grace time.Du
 	case brief.Wait:
 		return
 	case brief.Skip:
+		if begun, err := b.cfg.Store.BriefingParts(ctx, channelID, d.Period); err == nil && len(begun) > 0 && begun[0].MessageID != "" {
+			// Half a briefing is in the channel already: finish it, late
+			// as it is, rather than leave it cut off.
+			break
+		}
 		if _, err := b.cfg.Store.MarkBriefing(ctx, channelID, d.Period, time.Time{}); err != nil {
 			log.Error("record skipped briefing", "err", err)
 			return
@@ -152,7 +163,7 @@ func (b *Bot) checkBriefing(ctx context.Context, channelID string, grace time.Du
 		b.cfg.OnBriefing(BriefingSkipped)
 		return
 	}
-	msgs, err := b.composeBriefing(ctx, set, briefingStart(set, now), now, BriefingTitle(set, d.Scheduled))
+	parts, err := b.briefingParts(ctx, set, d, now)
 	if err != nil {
 		log.Error("compose briefing; will try again", "err", err)
 		b.cfg.OnBriefing(BriefingFailed)
@@ -161,18 +172,25 @@ func (b *Bot) checkBriefing(ctx context.Context, channelID string, grace time.Du
 	// A send that has started finishes even at shutdown, so that the period
 	// is recorded once Discord has the briefing.
 	rec := context.WithoutCancel(ctx)
-	for i, m := range msgs {
-		if err := b.sendBriefingPart(ctx, channelID, m, briefingNonce(channelID, d.Period, i)); err != nil {
+	for _, p := range parts {
+		if p.MessageID != "" {
+			continue
+		}
+		if !b.mayDeliver() {
+			log.Info("briefing waits: Vigil is not sending to Discord now", "part", p.Part+1, "of", p.Parts)
+			return
+		}
+		if err := b.sendStoredPart(ctx, p); err != nil {
 			if permanent(err) {
 				if _, err := b.cfg.Store.MarkBriefing(rec, channelID, d.Period, time.Time{}); err != nil {
 					log.Error("record skipped briefing", "err", err)
 				}
 				// What the briefing covered is still in the next one: its
 				// period starts at the last briefing sent.
-				log.Error("briefing skipped: Discord refused it; if the bot may not post in the channel, it needs View Channel, Send Messages and Embed Links",
+				log.Error("briefing skipped: Discord refused it; if the bot may not post in the channel, it needs "+neededPermissions,
 					"reason", discordReason(err))
 			} else {
-				log.Warn("briefing not sent; will try again", "part", i+1, "of", len(msgs), "err", err)
+				log.Warn("briefing not sent; will try again", "part", p.Part+1, "of", p.Parts, "err", err)
 			}
 			b.cfg.OnBriefing(BriefingFailed)
 			return
@@ -182,8 +200,85 @@ func (b *Bot) checkBriefing(ctx context.Context, channelID string, grace time.Du
 		log.Error("record sent briefing", "err", err)
 		return
 	}
-	log.Info("briefing sent", "messages", len(msgs))
+	if err := b.cfg.Store.PruneBriefingParts(rec, channelID, d.Period); err != nil {
+		log.Warn("forget old briefings", "err", err)
+	}
+	log.Info("briefing sent", "messages", len(parts))
 	b.cfg.OnBriefing(BriefingSent)
+}
+
+// briefingParts returns the period's briefing as stored, composing and
+// storing it first if it was not yet: a briefing interrupted after some of
+// its parts went out is finished as it was composed, never composed again
+// with newer stories.
+func (b *Bot) briefingParts(ctx context.Context, set alerts.BriefingSetting, d brief.Decision, now time.Time) ([]alerts.BriefingPart, error) {
+	parts, err := b.cfg.Store.BriefingParts(ctx, set.ChannelID, d.Period)
+	if err != nil || len(parts) > 0 {
+		return parts, err
+	}
+	msgs, err := b.composeBriefing(ctx, set, briefingStart(set, now), now, BriefingTitle(set, d.Scheduled))
+	if err != nil {
+		return nil, err
+	}
+	for i, m := range msgs {
+		nonce := briefingNonce(set.ChannelID, d.Period, i)
+		body, err := json.Marshal(briefingMessage(m, nonce, i, len(msgs)))
+		if err != nil {
+			return nil, fmt.Errorf("encode briefing part %d: %w", i+1, err)
+		}
+		parts = append(parts, alerts.BriefingPart{ChannelID: set.ChannelID, Period: d.Period, Part: i, Parts: len(msgs), Body: body, Nonce: nonce})
+	}
+	return b.cfg.Store.SaveBriefingParts(ctx, parts)
+}
+
+// briefingMessage is one part of a briefing as posted. Its footer names the
+// part and carries the reference that finds it in the channel if the answer
+// to its send was lost.
+func briefingMessage(m brief.Message, nonce string, part, parts int) messageCreate {
+	embeds := discordEmbeds(m)
+	if len(embeds) > 0 {
+		text := briefingMarker(nonce)
+		if parts > 1 {
+			text = fmt.Sprintf("Part %d of %d · %s", part+1, parts, text)
+		}
+		embeds[len(embeds)-1].Footer = &discordgo.MessageEmbedFooter{Text: text}
+	}
+	return messageCreate{
+		Embeds:          embeds,
+		AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}},
+		Nonce:           nonce,
+		EnforceNonce:    nonce != "",
+	}
+}
+
+func briefingMarker(nonce string) string { return "ref " + nonce[:min(len(nonce), 11)] }
+
+// sendStoredPart sends one stored part of a briefing and records it; a part
+// whose earlier send went unanswered longer than Discord remembers nonces
+// is first looked for in the channel.
+func (b *Bot) sendStoredPart(ctx context.Context, p alerts.BriefingPart) error {
+	rec := context.WithoutCancel(ctx)
+	var body messageCreate
+	if err := json.Unmarshal(p.Body, &body); err != nil {
+		return fmt.Errorf("decode stored briefing part %d: %w", p.Part+1, err)
+	}
+	if !p.AttemptedAt.IsZero() && b.cfg.Now().Sub(p.AttemptedAt) >= nonceTrust {
+		id, found, err := b.findSent(ctx, p.ChannelID, briefingMarker(p.Nonce), p.AttemptedAt)
+		if err != nil {
+			return err
+		}
+		if found {
+			return b.cfg.Store.MarkBriefingPartSent(rec, p.ChannelID, p.Period, p.Part, id, b.cfg.Now())
+		}
+	}
+	if err := b.cfg.Store.MarkBriefingPartAttempted(rec, p.ChannelID, p.Period, p.Part, b.cfg.Now()); err != nil {
+		return err
+	}
+	msg, err := b.sendBriefingPart(ctx, p.ChannelID, body)
+	if err != nil {
+		return err
+	}
+	return b.cfg.Store.MarkBriefingPartSent(rec, p.ChannelID, p.Period, p.Part, msg.ID, b.cfg.Now())
 }
 
 // briefingStart is where a briefing's period starts: at the last briefing,
@@ -209,36 +304,39 @@ func BriefingTitle(set alerts.BriefingSetting, day time.Time) string {
 }
 
 // sendBriefingPart posts one message of a briefing, retrying briefly on
-// errors that may pass.
-func (b *Bot) sendBriefingPart(ctx context.Context, channelID string, m brief.Message, nonce string) error {
-	body := messageCreate{
-		Embeds:          discordEmbeds(m),
-		AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}},
-		Nonce:           nonce,
-		EnforceNonce:    nonce != "",
-	}
+// errors that may pass; the nonce makes a retry of a send Discord accepted
+// return the first message.
+func (b *Bot) sendBriefingPart(ctx context.Context, channelID string, body messageCreate) (*discordgo.Message, error) {
 	var err error
+	wait := briefingRetryWait
 	for attempt := range briefingSendAttempts {
 		if attempt > 0 {
-			t := time.NewTimer(briefingRetryWait << (attempt - 1))
+			t := time.NewTimer(wait)
 			select {
 			case <-t.C:
 			case <-ctx.Done():
 				t.Stop()
-				return err
+				return nil, err
 			}
+			wait *= 2
 		}
 		if err := b.pacer.wait(ctx); err != nil {
-			return err
+			return nil, err
 		}
 		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
-		_, err = b.post(sendCtx, channelID, body)
+		var msg *discordgo.Message
+		msg, err = b.post(sendCtx, channelID, body)
 		cancel()
 		if err == nil || permanent(err) {
-			return err
+			return msg, err
+		}
+		if f, retryAfter := classify(err); f == failToken {
+			return nil, err
+		} else if f == failRateLimited {
+			wait = max(wait, retryAfter)
 		}
 	}
-	return err
+	return nil, err
 }
 
 // permanent reports a Discord answer that retrying cannot change: the
@@ -262,6 +360,13 @@ func permanent(err error) bool {
 func briefingNonce(channelID, period string, part int) string {
 	sum := sha256.Sum256(fmt.Appendf(nil, "briefing\x00%s\x00%s\x00%d", channelID, period, part))
 	return "b" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
+}
+
+// previewNonce is the nonce of one part of a posted preview, derived from
+// the interaction, which is unique.
+func previewNonce(interactionID string, part int) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "preview\x00%s\x00%d", interactionID, part))
+	return "p" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
 }
 
 // BriefingSource is what a briefing is composed from.
@@ -369,7 +474,7 @@ func discordEmbeds(m brief.Message) []*discordgo.MessageEmbed {
 	for i, e := range m.Embeds {
 		out[i] = &discordgo.MessageEmbed{Title: e.Title, Description: e.Description, Color: e.Color}
 	}
-	return out
+	return fitEmbeds(out)
 }
 
 // nextBriefing is when a briefing next goes out.
@@ -453,6 +558,9 @@ func (b *Bot) briefingSet(ctx context.Context, r request) (string, error) {
 	}
 	regions, err := b.parseRegions(r.str("regions"))
 	if err != nil {
+		return "", err
+	}
+	if err := b.checkChannelForPosting(ctx, r.i); err != nil {
 		return "", err
 	}
 	set := alerts.BriefingSetting{
@@ -560,9 +668,12 @@ func (b *Bot) briefingNow(ctx context.Context, r request) (answered bool, err er
 	defer cancel()
 	text := fmt.Sprintf("Posted the briefing preview (%d message%s).", len(msgs), map[bool]string{true: "s"}[len(msgs) > 1])
 	for i, m := range msgs {
-		if err := b.sendBriefingPart(postCtx, r.i.ChannelID, m, ""); err != nil {
+		// Previews carry a nonce too: a retry of a send Discord accepted
+		// must not post the part twice.
+		body := briefingMessage(m, previewNonce(r.i.ID, i), i, len(msgs))
+		if _, err := b.sendBriefingPart(postCtx, r.i.ChannelID, body); err != nil {
 			b.log.Warn("post briefing preview", "channel", r.i.ChannelID, "err", err)
-			text = fmt.Sprintf("Vigil could not post the briefing here after %d of %d messages: %v. Check the bot's permissions (View Channel, Send Messages, Embed Links).", i, len(msgs), discordReason(err))
+			text = fmt.Sprintf("Vigil could not post the briefing here after %d of %d messages: %v. The bot needs %s in this channel.", i, len(msgs), discordReason(err), neededPermissions)
 			break
 		}
 	}

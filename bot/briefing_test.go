@@ -158,7 +158,7 @@ func TestBriefingCommands(t *testing.T) {
 	}{
 		{"a member without Manage Channels is refused", reader,
 			set(str("time", "07:30"), str("timezone", "Europe/London")),
-			[]string{"Manage Server", "Manage Channels"}, false},
+			[]string{"Manage Channels"}, false},
 		{"a time that is not HH:MM says how to write it", admin,
 			set(str("time", "7.30am"), str("timezone", "Europe/London")),
 			[]string{`"7.30am" is not a time of day`, "HH:MM"}, false},

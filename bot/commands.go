@@ -33,14 +33,12 @@ const (
 	handlerTimeout = 2500 * time.Millisecond
 )
 
-// setupPermissions may change a channel's setup. default_member_permissions
-// hides the commands from others; the handler checks again, because server
-// admins can override what a command requires.
-const setupPermissions = discordgo.PermissionManageServer | discordgo.PermissionManageChannels | discordgo.PermissionAdministrator
-
 // commands is the command table, registered in one bulk overwrite.
 func commands() []*discordgo.ApplicationCommand {
-	manage := int64(discordgo.PermissionManageChannels)
+	// Discord hides the commands from members without it; the handler
+	// checks again, because a server's admins can grant a command to
+	// other roles under Integrations.
+	manage := int64(setupPermission)
 	noDM := false
 	str := func(name, desc string, required, auto bool) *discordgo.ApplicationCommandOption {
 		return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: name, Description: desc, Required: required, Autocomplete: auto}
@@ -184,8 +182,8 @@ func (b *Bot) handleCommand(i *discordgo.InteractionCreate) {
 	}
 	r := parseRequest(i)
 	log := b.log.With("command", r.command, "sub", r.sub, "guild", i.GuildID, "channel", i.ChannelID, "user", r.userID)
-	if r.command != "recent" && i.Member.Permissions&setupPermissions == 0 {
-		b.reply(i, "Only members with **Manage Server** or **Manage Channels** can change what this channel watches.")
+	if r.command != "recent" && !canSetUp(i.Member) {
+		b.reply(i, notAllowed)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), handlerTimeout)
@@ -322,6 +320,9 @@ func (b *Bot) watchAdd(ctx context.Context, r request) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := b.checkChannelForPosting(ctx, r.i); err != nil {
+		return "", err
+	}
 	feedURL := r.str("feed")
 	if q == "" && len(regions) == 0 && feedURL == "" {
 		return "", userErrorf("Give a `query`, a `region` or a `feed` (or several) so the channel isn't sent every story.")
@@ -347,6 +348,9 @@ func (b *Bot) watchAdd(ctx context.Context, r request) (string, error) {
 	role := ""
 	if o, ok := r.opts["mention"]; ok {
 		role = fmt.Sprint(o.Value)
+		if err := checkMentionRole(r.i, role); err != nil {
+			return "", err
+		}
 	}
 	sub, err := b.cfg.Store.AddSubscription(ctx, alerts.Subscription{
 		GuildID: r.i.GuildID, ChannelID: r.i.ChannelID, Query: q, Regions: regions, Scope: scope, Feeds: feeds, MentionRoleID: role,
@@ -421,19 +425,55 @@ func (b *Bot) watchList(ctx context.Context, r request) (string, error) {
 	for _, s := range subs {
 		line := fmt.Sprintf("**%d** · %s", s.ID, b.describe(s))
 		if s.Paused {
-			line += " — ⏸ paused: Vigil could not post here. Fix the bot's permissions (View Channel, Send Messages, Embed Links), then /watch resume."
+			line += " — ⏸ paused"
 		}
 		lines = append(lines, line)
 	}
-	return strings.Join(lines, "\n"), nil
+	return strings.Join(append(lines, b.deliveryProblems(ctx, r.i.ChannelID)...), "\n"), nil
+}
+
+// refusalsShown is how far back /watch list reports refused alerts.
+const refusalsShown = 7 * 24 * time.Hour
+
+// deliveryProblems says what stops or stopped alerts reaching a channel:
+// a hold, and alerts Discord refused.
+func (b *Bot) deliveryProblems(ctx context.Context, channelID string) []string {
+	var lines []string
+	if h, held, err := b.cfg.Store.ChannelHold(ctx, channelID); err != nil {
+		b.log.Error("read channel hold", "channel", channelID, "err", err)
+	} else if held {
+		switch h.Kind {
+		case alerts.HoldForbidden:
+			lines = append(lines, fmt.Sprintf("⏸ Vigil could not post here since <t:%d:R>, so alerts are held (none is lost). Give the bot %s in this channel; it tries again <t:%d:R>, or run /watch resume.",
+				h.Since.Unix(), neededPermissions, h.Until.Unix()))
+		default:
+			if h.Until.After(b.cfg.Now()) {
+				lines = append(lines, fmt.Sprintf("⏳ Discord did not take the last alert (%s); alerts wait and are sent from <t:%d:R>.", escapeMarkdown(truncate(h.Reason, 200)), h.Until.Unix()))
+			}
+		}
+	}
+	if n, reason, err := b.cfg.Store.Refusals(ctx, channelID, b.cfg.Now().Add(-refusalsShown)); err != nil {
+		b.log.Error("count refused alerts", "channel", channelID, "err", err)
+	} else if n > 0 {
+		lines = append(lines, fmt.Sprintf("⚠️ Discord refused %d alert%s for this channel in the last week, which are not retried; the latest: %s",
+			n, map[bool]string{true: "s"}[n > 1], escapeMarkdown(truncate(reason, 300))))
+	}
+	return lines
 }
 
 func (b *Bot) watchResume(ctx context.Context, r request) (string, error) {
+	if err := b.checkChannelForPosting(ctx, r.i); err != nil {
+		return "", err
+	}
 	if err := b.cfg.Store.SetChannelPaused(ctx, r.i.ChannelID, false); err != nil {
 		return "", err
 	}
+	if _, err := b.cfg.Store.ReleaseChannel(ctx, r.i.ChannelID); err != nil {
+		return "", err
+	}
 	b.cfg.Changed()
-	return "Resumed this channel's subscriptions.", nil
+	b.Wake()
+	return "Resumed this channel's subscriptions; held alerts are being sent.", nil
 }
 
 func (b *Bot) watchTest(ctx context.Context, r request) (string, error) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -15,12 +16,20 @@ import (
 
 // deliveryStore is the outbox as the delivery worker sees it.
 type deliveryStore interface {
-	PendingDeliveries(ctx context.Context, now time.Time, limit int) ([]alerts.Delivery, error)
+	DueChannels(ctx context.Context, now time.Time, limit int) ([]string, error)
+	ChannelQueue(ctx context.Context, channelID string, limit int) ([]alerts.Delivery, error)
+	MarkAttempted(ctx context.Context, id int64, at time.Time) error
+	ClearAttempted(ctx context.Context, id int64) error
 	MarkDelivered(ctx context.Context, id int64, messageID string, at time.Time) error
-	RetryDelivery(ctx context.Context, id int64, cause error, next time.Time) error
+	RefuseDelivery(ctx context.Context, id int64, cause error, at time.Time) error
+	Refusals(ctx context.Context, channelID string, since time.Time) (int, string, error)
+	HoldChannel(ctx context.Context, h alerts.ChannelHold) (alerts.ChannelHold, error)
+	ChannelHold(ctx context.Context, channelID string) (alerts.ChannelHold, bool, error)
+	ReleaseChannel(ctx context.Context, channelID string) (bool, error)
 	DropChannelDeliveries(ctx context.Context, channelID string, cause error) (int, error)
 	SetChannelPaused(ctx context.Context, channelID string, paused bool) error
 	PauseChannel(ctx context.Context, channelID string) ([]string, error)
+	RemoveGuild(ctx context.Context, guildID string, cause error) (int, error)
 	PendingEdits(ctx context.Context, limit int) ([]alerts.Delivery, error)
 	MarkEdited(ctx context.Context, id int64) error
 }
@@ -30,21 +39,33 @@ const (
 	// pollOutboxEvery is how often the worker looks for due deliveries when
 	// nobody woke it.
 	pollOutboxEvery = time.Second
-	// outboxBatch bounds one read of the outbox.
-	outboxBatch = 500
-	// maxChannelWorkers bounds channels sent to at once; each sends its
-	// alerts in order, one at a time, so per-channel rate limits hold.
+	// dueChannelsBatch bounds the channels read from the outbox at once.
+	dueChannelsBatch = 500
+	// channelBatch is how many of one channel's alerts its sender reads at
+	// a time; it reads again until the channel's queue is empty.
+	channelBatch = 20
+	// maxChannelWorkers bounds channels sent to at once; each channel has
+	// one sender, which sends its alerts in order, one at a time.
 	maxChannelWorkers = 64
-	// retryBase and retryMax shape the back-off after a 429 or 5xx that
-	// discordgo's own retries did not absorb.
-	retryBase = 5 * time.Second
-	retryMax  = 30 * time.Minute
-	// forbiddenRetry is when a delivery to a channel that forbids the bot is
-	// tried again: the admin may fix the permissions, and nothing is lost.
+	// retryBase and retryMax shape a channel's back-off after sends whose
+	// outcome was unknown (5xx, timeouts). The back-off is the channel's,
+	// so when Discord recovers a channel's whole queue drains at once.
+	retryBase = 2 * time.Second
+	retryMax  = time.Minute
+	// forbiddenRetry is when a channel that forbids the bot is probed
+	// again, with one request: the admin may have fixed the permissions.
 	forbiddenRetry = time.Hour
-	// sendTimeout bounds one message send, discordgo's own rate-limit
-	// waits and retries included.
+	// sendTimeout bounds one message send.
 	sendTimeout = 30 * time.Second
+	// nonceTrust is how long after a send Discord's enforce_nonce is relied
+	// on to refuse a duplicate. Discord promises "the past few minutes";
+	// past this the channel is searched for the message instead.
+	nonceTrust = 2 * time.Minute
+	// reconcilePages bounds that search, at 100 messages a page.
+	reconcilePages = 10
+	// budgetLogEvery spaces the log line saying delivery is paused for
+	// Discord's invalid-request limit.
+	budgetLogEvery = time.Minute
 )
 
 // Discord JSON error codes the worker tells apart.
@@ -70,8 +91,10 @@ func (b *Bot) Deliver(ctx context.Context) {
 	defer b.sends.Wait()
 	sem := make(chan struct{}, maxChannelWorkers)
 	for {
-		b.dispatch(ctx, sem)
-		b.editAlerts(ctx)
+		if b.mayDeliver() {
+			b.dispatch(ctx, sem)
+			b.editAlerts(ctx)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -81,133 +104,334 @@ func (b *Bot) Deliver(ctx context.Context) {
 	}
 }
 
-// dispatch starts one sender per channel with due deliveries not already
-// being sent.
+// mayDeliver reports whether requests may go to Discord now: the token is
+// accepted, no global rate limit or ban is running, and Discord's count of
+// refused requests is far from its ban.
+func (b *Bot) mayDeliver() bool {
+	if b.guard.rejected.Load() {
+		return false
+	}
+	now := time.Now()
+	if until, banned := b.guard.heldUntil(); now.Before(until) {
+		if banned {
+			b.logBudget("Discord's edge refused the bot's requests (an IP ban after too many invalid requests); delivery waits", "until", until)
+		}
+		return false
+	}
+	if n := b.guard.invalid(); n >= invalidBudget {
+		b.logBudget("delivery paused: Discord refused too many requests in 10 minutes (it bans the IP at 10,000); alerts stay queued",
+			"refused", n, "budget", invalidBudget)
+		return false
+	}
+	return true
+}
+
+func (b *Bot) logBudget(msg string, args ...any) {
+	b.deliverMu.Lock()
+	due := time.Since(b.budgetLogged) >= budgetLogEvery
+	if due {
+		b.budgetLogged = time.Now()
+	}
+	b.deliverMu.Unlock()
+	if due {
+		b.log.Warn(msg, args...)
+	}
+}
+
+// dispatch starts a sender for each channel with due alerts that has none.
+// A channel has one sender at a time, which reads the channel's queue
+// itself, so nothing read before another sender finished is sent again.
 func (b *Bot) dispatch(ctx context.Context, sem chan struct{}) {
-	due, err := b.cfg.Store.PendingDeliveries(ctx, b.cfg.Now(), outboxBatch)
+	due, err := b.cfg.Store.DueChannels(ctx, b.cfg.Now(), dueChannelsBatch)
 	if err != nil {
 		if ctx.Err() == nil {
 			b.log.Error("read outbox", "err", err)
 		}
 		return
 	}
-	byChannel := map[string][]alerts.Delivery{}
-	var order []string
-	b.deliverMu.Lock()
-	for _, d := range due {
-		if b.inFlight[d.ID] {
+	for _, ch := range due {
+		b.deliverMu.Lock()
+		busy := b.busy[ch]
+		b.busy[ch] = true
+		b.deliverMu.Unlock()
+		if busy {
 			continue
 		}
-		b.inFlight[d.ID] = true
-		if _, ok := byChannel[d.ChannelID]; !ok {
-			order = append(order, d.ChannelID)
-		}
-		byChannel[d.ChannelID] = append(byChannel[d.ChannelID], d)
-	}
-	b.deliverMu.Unlock()
-	for _, ch := range order {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
-			b.release(byChannel[ch])
-			continue
+			b.release(ch)
+			return
 		}
 		b.sends.Add(1)
-		go func(ds []alerts.Delivery) {
+		go func() {
 			defer b.sends.Done()
 			defer func() { <-sem }()
-			b.sendChannel(ctx, ds)
-		}(byChannel[ch])
+			defer b.release(ch)
+			b.sendChannel(ctx, ch)
+		}()
 	}
 }
 
-func (b *Bot) release(ds []alerts.Delivery) {
+func (b *Bot) release(channelID string) {
 	b.deliverMu.Lock()
 	defer b.deliverMu.Unlock()
-	for _, d := range ds {
-		delete(b.inFlight, d.ID)
+	delete(b.busy, channelID)
+}
+
+// sendChannel sends a channel's queue in order until it is empty or a send
+// fails; a failure holds the channel, and with it every alert behind.
+func (b *Bot) sendChannel(ctx context.Context, channelID string) {
+	hold, held, err := b.cfg.Store.ChannelHold(ctx, channelID)
+	if err != nil {
+		b.log.Error("read channel hold", "channel", channelID, "err", err)
+		return
+	}
+	for ctx.Err() == nil {
+		ds, err := b.cfg.Store.ChannelQueue(ctx, channelID, channelBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				b.log.Error("read channel's alerts", "channel", channelID, "err", err)
+			}
+			return
+		}
+		for _, d := range ds {
+			if ctx.Err() != nil || !b.mayDeliver() {
+				return
+			}
+			if !b.sendOne(ctx, d) {
+				return
+			}
+			if held {
+				held = false
+				b.channelBack(ctx, hold)
+			}
+		}
+		if len(ds) < channelBatch {
+			return
+		}
 	}
 }
 
-// sendChannel sends one channel's deliveries in order. A channel that is
-// gone or forbids the bot stops at once; other channels are unaffected.
-func (b *Bot) sendChannel(ctx context.Context, ds []alerts.Delivery) {
-	defer b.release(ds)
-	for _, d := range ds {
-		if ctx.Err() != nil {
-			return
+// channelBack ends a channel's hold after a send went through; a channel
+// that forbade the bot has had its permissions fixed, so its subscriptions
+// resume.
+func (b *Bot) channelBack(ctx context.Context, hold alerts.ChannelHold) {
+	rec := context.WithoutCancel(ctx)
+	if _, err := b.cfg.Store.ReleaseChannel(rec, hold.ChannelID); err != nil {
+		b.log.Error("release channel", "channel", hold.ChannelID, "err", err)
+	}
+	if hold.Kind == alerts.HoldForbidden {
+		if err := b.cfg.Store.SetChannelPaused(rec, hold.ChannelID, false); err != nil {
+			b.log.Error("resume channel", "channel", hold.ChannelID, "err", err)
 		}
-		if stop := b.sendOne(ctx, d); stop {
-			return
-		}
+		b.cfg.Changed()
+		b.log.Info("Vigil may post in the channel again; its subscriptions resumed", "channel", hold.ChannelID, "held_since", hold.Since)
 	}
 }
 
-// sendOne sends one delivery and records the outcome; stop says the rest of
-// the channel's deliveries should wait.
-func (b *Bot) sendOne(ctx context.Context, d alerts.Delivery) (stop bool) {
+// alertMarker is the reference shown in an alert's footer. It is how an
+// alert whose send went unanswered is found in the channel once Discord no
+// longer remembers its nonce.
+func alertMarker(d alerts.Delivery) string {
+	ref := strings.TrimPrefix(d.Nonce, "v")
+	return "ref " + ref[:min(len(ref), 10)]
+}
+
+// sendOne sends one delivery and records the outcome; it reports whether
+// the channel's next alert may be sent.
+func (b *Bot) sendOne(ctx context.Context, d alerts.Delivery) bool {
 	if err := b.pacer.wait(ctx); err != nil {
-		return true
+		return false
 	}
-	start := b.cfg.Now()
 	// A send that has started finishes even when shutting down, and its
 	// outcome is recorded: draining, not abandoning, is what keeps a
 	// message Discord accepted from being left unmarked.
 	rec := context.WithoutCancel(ctx)
+	start := b.cfg.Now()
+	if !d.AttemptedAt.IsZero() && start.Sub(d.AttemptedAt) >= nonceTrust {
+		id, found, err := b.findSent(ctx, d.ChannelID, alertMarker(d), d.AttemptedAt)
+		if err != nil {
+			return b.sendFailed(rec, d, err, false)
+		}
+		if found {
+			b.log.Info("an alert whose send went unanswered had reached the channel; not sending it again", "channel", d.ChannelID, "story", d.Story.ID, "message", id)
+			return b.delivered(rec, d, id)
+		}
+	}
+	fresh := d.AttemptedAt.IsZero()
+	if err := b.cfg.Store.MarkAttempted(rec, d.ID, start); err != nil {
+		// Without the record a crash could leave a doubt no search
+		// settles; better not to send yet.
+		b.log.Error("record send", "delivery", d.ID, "err", err)
+		return false
+	}
 	sendCtx, cancel := context.WithTimeout(rec, sendTimeout)
 	msg, err := b.post(sendCtx, d.ChannelID, b.alertMessage(d))
 	cancel()
-	if err == nil {
-		if err := b.cfg.Store.MarkDelivered(rec, d.ID, msg.ID, b.cfg.Now()); err != nil {
-			b.log.Error("mark delivery sent", "delivery", d.ID, "channel", d.ChannelID, "err", err)
-		}
-		b.cfg.OnDelivered("sent", b.cfg.Now().Sub(d.CreatedAt))
-		b.log.Debug("alert delivered", "channel", d.ChannelID, "story", d.Story.ID, "took", b.cfg.Now().Sub(start))
+	if err != nil {
+		return b.sendFailed(rec, d, err, fresh)
+	}
+	b.log.Debug("alert delivered", "channel", d.ChannelID, "story", d.Story.ID, "took", b.cfg.Now().Sub(start))
+	return b.delivered(rec, d, msg.ID)
+}
+
+func (b *Bot) delivered(ctx context.Context, d alerts.Delivery, messageID string) bool {
+	if err := b.cfg.Store.MarkDelivered(ctx, d.ID, messageID, b.cfg.Now()); err != nil {
+		b.log.Error("mark delivery sent", "delivery", d.ID, "channel", d.ChannelID, "err", err)
 		return false
 	}
-	var rest *discordgo.RESTError
-	if errors.As(err, &rest) && rest.Response != nil {
-		code := 0
-		if rest.Message != nil {
-			code = rest.Message.Code
-		}
-		switch {
-		case rest.Response.StatusCode == http.StatusNotFound || code == codeUnknownChannel:
-			b.channelUnusable(rec, d.ChannelID, fmt.Errorf("channel %s no longer exists", d.ChannelID), true)
-			b.cfg.OnDelivered("paused", 0)
-			return true
-		case rest.Response.StatusCode == http.StatusForbidden || code == codeMissingAccess || code == codeMissingPermissions:
-			cause := fmt.Errorf("the bot may not post in channel %s (needs View Channel, Send Messages and Embed Links)", d.ChannelID)
-			b.channelUnusable(rec, d.ChannelID, cause, false)
-			if err := b.cfg.Store.RetryDelivery(rec, d.ID, cause, b.cfg.Now().Add(forbiddenRetry)); err != nil {
-				b.log.Error("reschedule delivery", "delivery", d.ID, "err", err)
-			}
-			b.cfg.OnDelivered("paused", 0)
-			return true
-		case rest.Response.StatusCode == http.StatusBadRequest:
-			// Discord refused this message itself (an embed it will not
-			// take); retrying the same bytes cannot help, and the channel's
-			// other alerts must not wait behind it.
-			b.log.Error("Discord refused an alert", "channel", d.ChannelID, "story", d.Story.ID, "err", err)
-			b.retryLater(rec, d, err, retryMax)
-			return false
-		}
-	}
-	if ctx.Err() != nil {
-		b.retryLater(rec, d, err, 0)
-		return true
-	}
-	wait := retryBase << min(d.Attempts, 10)
-	b.log.Warn("delivery failed; will retry", "channel", d.ChannelID, "story", d.Story.ID, "attempt", d.Attempts+1, "retry_in", min(wait, retryMax), "err", err)
-	b.retryLater(rec, d, err, min(wait, retryMax))
+	b.cfg.OnDelivered("sent", b.cfg.Now().Sub(d.CreatedAt))
 	return true
 }
 
-func (b *Bot) retryLater(ctx context.Context, d alerts.Delivery, cause error, after time.Duration) {
-	b.cfg.OnDelivered("retry", 0)
-	if err := b.cfg.Store.RetryDelivery(ctx, d.ID, cause, b.cfg.Now().Add(after)); err != nil {
-		b.log.Error("reschedule delivery", "delivery", d.ID, "err", err)
+// failure is what a Discord error means for delivery.
+type failure int
+
+const (
+	// failUnknown: the message may or may not have been posted (a 5xx, a
+	// timeout, a dropped connection).
+	failUnknown failure = iota
+	failRateLimited
+	failForbidden
+	failGone
+	// failRefused: Discord refused this message itself (400).
+	failRefused
+	failToken
+)
+
+// classify reads a send's error; retryAfter is set for rate limits.
+func classify(err error) (f failure, retryAfter time.Duration) {
+	if errors.Is(err, ErrTokenRejected) {
+		return failToken, 0
 	}
+	var rl *discordgo.RateLimitError
+	if errors.As(err, &rl) && rl.RateLimit != nil && rl.TooManyRequests != nil {
+		return failRateLimited, rl.RetryAfter
+	}
+	var rest *discordgo.RESTError
+	if !errors.As(err, &rest) || rest.Response == nil {
+		return failUnknown, 0
+	}
+	code := 0
+	if rest.Message != nil {
+		code = rest.Message.Code
+	}
+	status := rest.Response.StatusCode
+	switch {
+	case status == http.StatusUnauthorized:
+		return failToken, 0
+	case status == http.StatusTooManyRequests:
+		return failRateLimited, time.Second
+	case status == http.StatusNotFound || code == codeUnknownChannel:
+		return failGone, 0
+	case status == http.StatusForbidden || code == codeMissingAccess || code == codeMissingPermissions:
+		return failForbidden, 0
+	case status >= 400 && status < 500:
+		return failRefused, 0
+	}
+	return failUnknown, 0
+}
+
+// sendFailed records a failed send and holds the channel as the failure
+// requires; it reports whether the channel's next alert may be sent.
+// fresh says this attempt was the delivery's first with an unknown
+// outcome, so a definite refusal clears it.
+func (b *Bot) sendFailed(ctx context.Context, d alerts.Delivery, err error, fresh bool) bool {
+	f, retryAfter := classify(err)
+	if f != failUnknown && fresh {
+		if err := b.cfg.Store.ClearAttempted(ctx, d.ID); err != nil {
+			b.log.Error("record refused send", "delivery", d.ID, "err", err)
+		}
+	}
+	now := b.cfg.Now()
+	hold := func(kind string, until time.Time, reason string) alerts.ChannelHold {
+		h, err := b.cfg.Store.HoldChannel(ctx, alerts.ChannelHold{ChannelID: d.ChannelID, Until: until, Kind: kind, Reason: reason})
+		if err != nil {
+			b.log.Error("hold channel", "channel", d.ChannelID, "err", err)
+		}
+		return h
+	}
+	switch f {
+	case failToken:
+		// The guard has said so in the log; the alert stays queued.
+		b.cfg.OnDelivered("retry", 0)
+	case failRateLimited:
+		hold(alerts.HoldRateLimit, now.Add(retryAfter), err.Error())
+		b.cfg.OnDelivered("retry", 0)
+	case failForbidden:
+		cause := fmt.Errorf("the bot may not post in channel %s (it needs %s there)", d.ChannelID, neededPermissions)
+		h := hold(alerts.HoldForbidden, now.Add(forbiddenRetry), cause.Error())
+		if h.Failures <= 1 {
+			b.channelUnusable(ctx, d.ChannelID, cause, false)
+		} else {
+			b.log.Info("channel still forbids the bot; its alerts stay held", "channel", d.ChannelID, "since", h.Since, "next_probe", h.Until)
+		}
+		b.cfg.OnDelivered("paused", 0)
+	case failGone:
+		b.channelUnusable(ctx, d.ChannelID, fmt.Errorf("channel %s no longer exists", d.ChannelID), true)
+		b.cfg.OnDelivered("paused", 0)
+	case failRefused:
+		// Sending the same message again cannot succeed, and the
+		// channel's other alerts must not wait behind it.
+		b.log.Error("Discord refused an alert; it is not retried", "channel", d.ChannelID, "story", d.Story.ID, "reason", discordReason(err))
+		if err := b.cfg.Store.RefuseDelivery(ctx, d.ID, fmt.Errorf("Discord refused the alert for %q: %s", d.Story.Title, discordReason(err)), now); err != nil {
+			b.log.Error("record refused alert", "delivery", d.ID, "err", err)
+			return false
+		}
+		b.cfg.OnDelivered("refused", 0)
+		return true
+	default:
+		h, _, _ := b.cfg.Store.ChannelHold(ctx, d.ChannelID)
+		wait := min(retryBase<<min(h.Failures, 8), retryMax)
+		b.log.Warn("delivery failed; the channel's alerts wait", "channel", d.ChannelID, "story", d.Story.ID, "retry_in", wait, "err", err)
+		hold(alerts.HoldRetry, now.Add(wait), err.Error())
+		b.cfg.OnDelivered("retry", 0)
+	}
+	return false
+}
+
+// findSent looks for the bot's message carrying marker in a channel's
+// messages since a send whose answer never came, newest first.
+func (b *Bot) findSent(ctx context.Context, channelID, marker string, since time.Time) (string, bool, error) {
+	self := ""
+	if u := b.session.State.User; u != nil {
+		self = u.ID
+	}
+	// Discord's clock and ours may differ by a little.
+	oldest := since.Add(-time.Minute)
+	before := ""
+	for range reconcilePages {
+		if err := b.pacer.wait(ctx); err != nil {
+			return "", false, err
+		}
+		reqCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+		msgs, err := b.session.ChannelMessages(channelID, 100, before, "", "", discordgo.WithContext(reqCtx))
+		cancel()
+		if err != nil {
+			return "", false, fmt.Errorf("search channel %s for an unconfirmed message: %w", channelID, err)
+		}
+		for _, m := range msgs {
+			if (self == "" || m.Author != nil && m.Author.ID == self) && carriesMarker(m, marker) {
+				return m.ID, true, nil
+			}
+		}
+		if len(msgs) < 100 || msgs[len(msgs)-1].Timestamp.Before(oldest) {
+			return "", false, nil
+		}
+		before = msgs[len(msgs)-1].ID
+	}
+	b.log.Warn("an unconfirmed message was not found in the channel's last messages; sending it", "channel", channelID, "searched", reconcilePages*100)
+	return "", false, nil
+}
+
+func carriesMarker(m *discordgo.Message, marker string) bool {
+	for _, e := range m.Embeds {
+		if e.Footer != nil && strings.HasSuffix(e.Footer.Text, marker) {
+			return true
+		}
+	}
+	return false
 }
 
 // channelUnusable pauses a channel's subscriptions and tells the members who
@@ -225,8 +449,8 @@ func (b *Bot) channelUnusable(ctx context.Context, channelID string, cause error
 		}
 	}
 	b.cfg.Changed()
-	what := fmt.Sprintf("Vigil can no longer post in <#%s>: %v. Its subscriptions there are paused and no alert is lost; "+
-		"give the bot View Channel, Send Messages and Embed Links there, then run /watch resume in that channel.", channelID, cause)
+	what := fmt.Sprintf("Vigil can no longer post in <#%s>: %v. Its subscriptions there are paused and its queued alerts held; none is lost. "+
+		"Give the bot %s there; Vigil tries again within the hour, or run /watch resume in that channel.", channelID, cause, neededPermissions)
 	if gone {
 		what = fmt.Sprintf("The channel %s that Vigil posted alerts to was deleted, so its subscriptions are paused.", channelID)
 	}
@@ -264,6 +488,7 @@ func (b *Bot) directMessage(ctx context.Context, userID, text string) error {
 // and enforce_nonce that make a retry return the first message instead of
 // posting a second.
 func (b *Bot) post(ctx context.Context, channelID string, m messageCreate) (*discordgo.Message, error) {
+	fitMessage(&m)
 	endpoint := discordgo.EndpointChannelMessages(channelID)
 	body, err := b.session.RequestWithBucketID(http.MethodPost, endpoint, m, endpoint, discordgo.WithContext(ctx))
 	if err != nil {
@@ -297,6 +522,7 @@ func (b *Bot) editAlerts(ctx context.Context) {
 			return
 		}
 		m := b.alertMessage(d)
+		fitMessage(&m)
 		edit := messageEdit{Embeds: m.Embeds, AllowedMentions: m.AllowedMentions}
 		endpoint := discordgo.EndpointChannelMessage(d.ChannelID, d.MessageID)
 		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)

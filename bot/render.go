@@ -58,7 +58,7 @@ func (b *Bot) alertMessage(d alerts.Delivery) messageCreate {
 		URL:         safeURL(s.URL),
 		Description: truncate(escapeMarkdown(orText(s.Summary, s.Text)), maxEmbedDescription),
 		Color:       colourFor(s.Regions),
-		Footer:      &discordgo.MessageEmbedFooter{Text: truncate(escapeMarkdown(s.Source), maxFooterText)},
+		Footer:      &discordgo.MessageEmbedFooter{Text: alertFooter(s.Source, alertMarker(d))},
 	}
 	if !s.Published.IsZero() {
 		embed.Timestamp = s.Published.UTC().Format(time.RFC3339)
@@ -85,6 +85,15 @@ func (b *Bot) alertMessage(d alerts.Delivery) messageCreate {
 		msg.AllowedMentions.Roles = []string{d.MentionRoleID}
 	}
 	return msg
+}
+
+// alertFooter is the outlet and the alert's reference, which is what finds
+// the alert in the channel if Discord's answer to its send was lost.
+func alertFooter(source, marker string) string {
+	if source == "" {
+		return marker
+	}
+	return truncate(escapeMarkdown(source), maxFooterText-len(marker)-3) + " · " + marker
 }
 
 // placesLine lists the places a story is about, most salient first:

@@ -41,7 +41,7 @@ func (d *DB) MarkEdited(ctx context.Context, id int64) error {
 // parameters followed by the row limit.
 func (d *DB) deliveries(ctx context.Context, where string, args ...any) ([]alerts.Delivery, error) {
 	rows, err := d.db.QueryContext(ctx, `
-		SELECT o.id, o.channel_id, o.cluster_id, o.subscription_id, o.terms, o.mention_role_id, o.nonce, o.attempts, o.created_at, o.message_id,
+		SELECT o.id, o.channel_id, o.cluster_id, o.subscription_id, o.terms, o.mention_role_id, o.nonce, o.attempts, o.created_at, o.message_id, o.attempted_at,
 			`+storyColumns+`
 		FROM outbox o JOIN stories s ON s.feed_url = o.feed_url AND s.id = o.story_id
 		WHERE `+where+`
@@ -53,8 +53,8 @@ func (d *DB) deliveries(ctx context.Context, where string, args ...any) ([]alert
 	for rows.Next() {
 		var dl alerts.Delivery
 		var terms string
-		var created int64
-		s, err := scanStory(rows, &dl.ID, &dl.ChannelID, &dl.ClusterID, &dl.SubscriptionID, &terms, &dl.MentionRoleID, &dl.Nonce, &dl.Attempts, &created, &dl.MessageID)
+		var created, attempted int64
+		s, err := scanStory(rows, &dl.ID, &dl.ChannelID, &dl.ClusterID, &dl.SubscriptionID, &terms, &dl.MentionRoleID, &dl.Nonce, &dl.Attempts, &created, &dl.MessageID, &attempted)
 		if err != nil {
 			rows.Close()
 			return nil, err
@@ -62,6 +62,7 @@ func (d *DB) deliveries(ctx context.Context, where string, args ...any) ([]alert
 		dl.Story = s
 		dl.Terms = splitList(terms)
 		dl.CreatedAt = fromMillis(created)
+		dl.AttemptedAt = fromMillis(attempted)
 		out = append(out, dl)
 	}
 	rows.Close()

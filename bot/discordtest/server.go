@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -47,7 +46,7 @@ const (
 // with NewServer; all methods are safe for concurrent use.
 type Server struct {
 	cfg  config
-	tb   testing.TB
+	tb   TB
 	http *httptest.Server
 	ids  snowflakes
 	mux  *http.ServeMux
@@ -80,9 +79,18 @@ type Server struct {
 	rateLimited  int
 }
 
+// TB is what the fake needs of its owner: a *testing.T, or a small
+// implementation of these methods when the fake runs as its own process
+// (cmd/fakediscord).
+type TB interface {
+	Helper()
+	Cleanup(func())
+	Errorf(format string, args ...any)
+}
+
 // NewServer starts a fake Discord on 127.0.0.1 and registers its Close with
 // tb.Cleanup.
-func NewServer(tb testing.TB, opts ...Option) *Server {
+func NewServer(tb TB, opts ...Option) *Server {
 	tb.Helper()
 	cfg := config{
 		token:     DefaultToken,

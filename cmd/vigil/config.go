@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"net/url"
 	"os"
@@ -38,6 +39,11 @@ type DiscordConfig struct {
 	Token         string `toml:"token"`
 	ApplicationID string `toml:"application_id"`
 	GuildID       string `toml:"guild_id"`
+	// APIBase points the bot at another Discord API, such as the fake
+	// Discord (cmd/fakediscord) a crash soak runs against. Testing only:
+	// it must be a loopback http URL, so a config cannot send the token
+	// elsewhere.
+	APIBase string `toml:"api_base"`
 }
 
 // StorageConfig says where the SQLite database lives.
@@ -252,6 +258,11 @@ func (c *Config) Validate() error {
 	if id := c.Discord.GuildID; id != "" && !snowflakeRE.MatchString(id) {
 		return fail("discord.guild_id", "%q is not a Discord ID (a number of 15 to 21 digits)", id)
 	}
+	if b := c.Discord.APIBase; b != "" {
+		if err := checkAPIBase(b); err != nil {
+			return fail("discord.api_base", "%v", err)
+		}
+	}
 	if c.Storage.Path == "" {
 		return fail("storage.path", "is required: the SQLite file vigil keeps its state in")
 	}
@@ -352,4 +363,19 @@ func (c *Config) AllowedPrefixes() []netip.Prefix {
 		out = append(out, netip.MustParsePrefix(n))
 	}
 	return out
+}
+
+// checkAPIBase accepts only http URLs of a loopback address: the setting
+// exists to test against a fake Discord, and the bot token goes wherever it
+// points.
+func checkAPIBase(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return fmt.Errorf("%q is not an http://host:port address (it is for testing against a fake Discord)", raw)
+	}
+	ip := net.ParseIP(u.Hostname())
+	if u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%q is not a loopback address: api_base is for testing against a fake Discord on this machine, and the bot token is sent there", raw)
+	}
+	return nil
 }

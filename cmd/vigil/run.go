@@ -202,6 +202,7 @@ func (s *service) startBot(ctx context.Context, cfg Config, e *engine, m *metric
 		ValidateFeedURL: feedURLValidator(cfg),
 		Changed:         func() { s.reload(context.Background()) },
 		HTTPClient:      s.discordClient,
+		APIBase:         cfg.Discord.APIBase,
 		Logger:          s.log,
 		OnDelivered:     m.observeDelivery,
 		BriefingGrace:   cfg.Briefing.Grace.Duration,
