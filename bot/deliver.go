@@ -187,6 +187,11 @@ func (b *Bot) sendChannel(ctx context.Context, channelID string) {
 		b.log.Error("read channel hold", "channel", channelID, "err", err)
 		return
 	}
+	if held && hold.Until.After(b.cfg.Now()) {
+		// The list of due channels was read before another sender of
+		// this channel failed and held it.
+		return
+	}
 	for ctx.Err() == nil {
 		ds, err := b.cfg.Store.ChannelQueue(ctx, channelID, channelBatch)
 		if err != nil {

@@ -110,6 +110,12 @@ func (g *guard) RoundTrip(r *http.Request) (*http.Response, error) {
 			g.count()
 		}
 		g.noteRateLimit(resp)
+		// Vigil waits out a 429 itself, holding what it covers and
+		// watching its context; told of it, discordgo would sleep
+		// through the next request on that route blind.
+		for _, k := range []string{"X-RateLimit-Remaining", "X-RateLimit-Reset", "X-RateLimit-Reset-After", "X-RateLimit-Global"} {
+			resp.Header.Del(k)
+		}
 	}
 	return resp, nil
 }
