@@ -338,3 +338,77 @@ func TestSetupCommandsAgreeWithWhatDiscordEnforces(t *testing.T) {
 		t.Error("the invite lacks Read Message History, which finding an unconfirmed alert needs")
 	}
 }
+
+func TestABriefingCutOffAfterItsFirstPartIsFinishedAsComposed(t *testing.T) {
+	t.Parallel()
+	clk := &clock{now: london(t, "2026-11-25 06:00")}
+	results := make(briefingResults, 10)
+	dbPath := filepath.Join(t.TempDir(), "vigil.db")
+	h := newHarness(t, dbPath, []discordtest.Option{discordtest.WithClock(clk.Now)}, withClock(clk), results.option(), fastPace)
+	var reports []report
+	for i := range 120 {
+		reports = append(reports, report{feed: "https://wire.example/rss", id: fmt.Sprint("s", i), source: "Wire",
+			title: fmt.Sprintf("Story %03d: officials confirm a developing security incident near the border, with more details expected later", i),
+			event: fmt.Sprint("e", i)})
+	}
+	queueReports(t, h.db, alertsChan, reports...)
+	h.setBriefing(t, "07:30", "Europe/London")
+	// Part 1 goes through; part 2's answer is lost and every retry fails.
+	var posts atomic.Int32
+	remove := h.srv.Inject(func(r *http.Request) *discordtest.Fault {
+		if r.Method != http.MethodPost || !strings.Contains(r.URL.Path, "/channels/"+alertsChan+"/messages") {
+			return nil
+		}
+		switch n := posts.Add(1); {
+		case n == 2:
+			return discordtest.AcceptThenDrop()
+		case n > 2:
+			return discordtest.ServerError(503)
+		}
+		return nil
+	})
+	clk.Set(london(t, "2026-11-25 07:30"))
+	stop := runBriefings(t, h.bot)
+	results.await(t, bot.BriefingFailed)
+	stop()
+	remove()
+	if n := len(h.srv.Messages(alertsChan)); n != 2 {
+		t.Fatalf("%d messages after the failure, want parts 1 and 2", n)
+	}
+	// Newer stories arrive; the process restarts an hour later, when
+	// Discord no longer remembers part 2's nonce.
+	queueReports(t, h.db, alertsChan, report{feed: "https://wire.example/rss", id: "late", source: "Wire", title: "A later story", event: "late"})
+	clk.Set(london(t, "2026-11-25 08:30"))
+	h.reopen(t, dbPath, withClock(clk), results.option(), fastPace)
+	runBriefings(t, h.bot)
+	results.await(t, bot.BriefingSent)
+
+	msgs := h.srv.Messages(alertsChan)
+	var all strings.Builder
+	footers := map[string]int{}
+	for _, m := range msgs {
+		all.WriteString(embedText(m))
+		for _, e := range m.Embeds {
+			if e.Footer != nil {
+				footers[strings.SplitN(e.Footer.Text, " · ", 2)[0]]++
+			}
+		}
+	}
+	n := len(msgs)
+	if n < 3 {
+		t.Fatalf("%d messages; want a briefing of several parts", n)
+	}
+	for k := 1; k <= n; k++ {
+		if part := fmt.Sprintf("Part %d of %d", k, n); footers[part] != 1 {
+			t.Errorf("%q posted %d times, want once (footers: %v)", part, footers[part], footers)
+		}
+	}
+	for i := range 120 {
+		if line := fmt.Sprintf("Story %03d:", i); !strings.Contains(all.String(), line) {
+			t.Errorf("%s is missing from the briefing", line)
+		}
+	}
+	if strings.Contains(all.String(), "A later story") {
+		t.Error("the resumed briefing was composed again: it holds a story that came after it was first sent")
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -215,6 +216,7 @@ func (s *service) startBot(ctx context.Context, cfg Config, e *engine, m *metric
 		return err
 	}
 	s.bot = b
+	m.discord.Store(b)
 	dctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stopDelivery = stop
 	s.deliveryDone = make(chan struct{})
@@ -285,6 +287,10 @@ func (s *service) serveOps(addr string, m *metrics) error {
 			http.Error(w, "database unavailable: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
+		if b := m.discord.Load(); b != nil && b.TokenRejected() {
+			http.Error(w, bot.ErrTokenRejected.Error(), http.StatusServiceUnavailable)
+			return
+		}
 		fmt.Fprintln(w, "ok")
 	})
 	s.ops = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
@@ -338,10 +344,14 @@ type metrics struct {
 	sent            *prometheus.CounterVec
 	deliveryLatency prometheus.Histogram
 	briefings       *prometheus.CounterVec
+	invalidRequests prometheus.GaugeFunc
+	tokenRejected   prometheus.GaugeFunc
+	// discord is the connected bot, once there is one.
+	discord atomic.Pointer[bot.Bot]
 }
 
 func newMetrics(db *storage.DB) *metrics {
-	return &metrics{
+	m := &metrics{
 		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vigil_feed_polls_total", Help: "Feed polls by result (ok, not_modified, error).",
 		}, []string{"result"}),
@@ -374,10 +384,28 @@ func newMetrics(db *storage.DB) *metrics {
 			return float64(n)
 		}),
 	}
+	m.invalidRequests = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "vigil_discord_invalid_requests_10m",
+		Help: "Requests Discord answered 401, 403 or 429 in the last 10 minutes; Discord bans the IP at 10,000 and Vigil stops delivering at 1,000.",
+	}, func() float64 {
+		if b := m.discord.Load(); b != nil {
+			return float64(b.InvalidRequests())
+		}
+		return 0
+	})
+	m.tokenRejected = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "vigil_discord_token_rejected", Help: "1 once Discord refused the bot token (401); Vigil then sends nothing until restarted with a new one.",
+	}, func() float64 {
+		if b := m.discord.Load(); b != nil && b.TokenRejected() {
+			return 1
+		}
+		return 0
+	})
+	return m
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.polls, m.stories, m.queued, m.outboxDepth, m.sent, m.deliveryLatency, m.briefings}
+	return []prometheus.Collector{m.polls, m.stories, m.queued, m.outboxDepth, m.sent, m.deliveryLatency, m.briefings, m.invalidRequests, m.tokenRejected}
 }
 
 func (m *metrics) observePoll(url string, out poll.Outcome, err error) {
