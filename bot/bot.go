@@ -171,9 +171,19 @@ func New(cfg Config) (*Bot, error) {
 	// Vigil waits out a 429 itself, watching its context and holding only
 	// what the limit covers; discordgo would sleep through it blind.
 	s.ShouldRetryOnRateLimit = false
+	watch := &gatewayWatch{log: log, onFatal: func(code int) {
+		if code == 4004 {
+			// The token is no good for REST either; stop now rather than
+			// learn it from a 401 per queued alert.
+			g.reject()
+		}
+	}}
+	dialer := s.Dialer
 	if cfg.Dialer != nil {
-		s.Dialer = cfg.Dialer
+		dialer = cfg.Dialer
 	}
+	s.Dialer = watch.dialer(dialer)
+	s.AddHandler(watch.onEvent)
 	s.Identify.Intents = discordgo.IntentsGuilds
 	s.LogLevel = discordgo.LogError
 	b := &Bot{

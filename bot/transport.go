@@ -95,12 +95,7 @@ func (g *guard) RoundTrip(r *http.Request) (*http.Response, error) {
 		// Interaction and webhook routes authenticate by their own token;
 		// a 401 there says nothing about the bot's.
 		if botAuth {
-			g.rejected.Store(true)
-			g.rejectedOnce.Do(func() {
-				if g.onRejected != nil {
-					g.onRejected()
-				}
-			})
+			g.reject()
 		}
 	case http.StatusForbidden:
 		g.count()
@@ -118,6 +113,16 @@ func (g *guard) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 	}
 	return resp, nil
+}
+
+// reject stops every later request made with the bot's token.
+func (g *guard) reject() {
+	g.rejected.Store(true)
+	g.rejectedOnce.Do(func() {
+		if g.onRejected != nil {
+			g.onRejected()
+		}
+	})
 }
 
 func (g *guard) count() {

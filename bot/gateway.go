@@ -1,0 +1,250 @@
+package bot
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+)
+
+// discordgo v0.29.0 reconnects after every gateway close, including those
+// Discord marks as not to be reconnected after, and resumes at the URL it
+// first connected to rather than READY's resume_gateway_url; no newer
+// version is served. Vigil handles both below discordgo, in the websocket
+// dialer: a connection's close frames are read as they pass, a fatal code
+// makes every later dial fail here without touching the network, and once
+// READY has named a resume URL, reconnections (which discordgo makes as
+// resumes) dial that URL's host.
+
+// fatalCloseCodes are Discord's gateway close codes after which it says not
+// to reconnect (events/gateway: "Gateway Close Event Codes").
+var fatalCloseCodes = map[int]string{
+	4004: "authentication failed: the bot token was reset or revoked",
+	4010: "invalid shard",
+	4011: "sharding required: the bot is in too many servers for one connection",
+	4012: "invalid API version",
+	4013: "invalid intents",
+	4014: "disallowed intents: enable them for the bot in the developer portal",
+}
+
+// gatewayWatch sees the gateway connection's close codes and READY.
+type gatewayWatch struct {
+	log     *slog.Logger
+	onFatal func(code int)
+
+	mu        sync.Mutex
+	fatal     int
+	resumeURL *url.URL
+}
+
+func (w *gatewayWatch) closed(code int) {
+	reason, fatal := fatalCloseCodes[code]
+	if !fatal {
+		w.log.Info("Discord closed the gateway connection; discordgo reconnects", "code", code)
+		return
+	}
+	w.mu.Lock()
+	first := w.fatal == 0
+	if first {
+		w.fatal = code
+	}
+	w.mu.Unlock()
+	if first {
+		w.log.Error("Discord closed the gateway for good and Vigil will not reconnect; slash commands stop, feeds are still polled",
+			"code", code, "reason", reason)
+		if w.onFatal != nil {
+			w.onFatal(code)
+		}
+	}
+}
+
+// fatalCode is the fatal close code seen, or 0.
+func (w *gatewayWatch) fatalCode() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.fatal
+}
+
+// onEvent reads resume_gateway_url from READY.
+func (w *gatewayWatch) onEvent(_ *discordgo.Session, e *discordgo.Event) {
+	if e.Type != "READY" {
+		return
+	}
+	var ready struct {
+		ResumeGatewayURL string `json:"resume_gateway_url"`
+	}
+	if err := json.Unmarshal(e.RawData, &ready); err != nil || ready.ResumeGatewayURL == "" {
+		return
+	}
+	u, err := url.Parse(ready.ResumeGatewayURL)
+	if err != nil || u.Host == "" {
+		return
+	}
+	w.mu.Lock()
+	w.resumeURL = u
+	w.mu.Unlock()
+}
+
+// dialAddr is where a connection to addr goes: the resume host once READY
+// named one.
+func (w *gatewayWatch) dialAddr(addr string) (string, string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	host, _, _ := net.SplitHostPort(addr)
+	if w.resumeURL == nil {
+		return addr, host
+	}
+	port := w.resumeURL.Port()
+	if port == "" {
+		port = "443"
+		if w.resumeURL.Scheme == "ws" {
+			port = "80"
+		}
+	}
+	return net.JoinHostPort(w.resumeURL.Hostname(), port), w.resumeURL.Hostname()
+}
+
+// forgetResume drops a resume URL that could not be reached, so the next
+// try goes to the gateway discordgo knows.
+func (w *gatewayWatch) forgetResume() {
+	w.mu.Lock()
+	w.resumeURL = nil
+	w.mu.Unlock()
+}
+
+// dialer wraps base so that connections are watched.
+func (w *gatewayWatch) dialer(base *websocket.Dialer) *websocket.Dialer {
+	d := *base
+	if d.HandshakeTimeout == 0 {
+		d.HandshakeTimeout = 10 * time.Second
+	}
+	netDial := base.NetDialContext
+	if netDial == nil {
+		netDial = (&net.Dialer{Timeout: d.HandshakeTimeout}).DialContext
+	}
+	dial := func(ctx context.Context, network, addr string, useTLS bool) (net.Conn, error) {
+		if code := w.fatalCode(); code != 0 {
+			return nil, fmt.Errorf("not reconnecting to Discord's gateway: it closed the connection with %d (%s)", code, fatalCloseCodes[code])
+		}
+		target, serverName := w.dialAddr(addr)
+		c, err := netDial(ctx, network, target)
+		if err != nil {
+			if target != addr {
+				w.forgetResume()
+			}
+			return nil, err
+		}
+		if useTLS {
+			cfg := &tls.Config{}
+			if base.TLSClientConfig != nil {
+				cfg = base.TLSClientConfig.Clone()
+			}
+			if cfg.ServerName == "" {
+				cfg.ServerName = serverName
+			}
+			tc := tls.Client(c, cfg)
+			if err := tc.HandshakeContext(ctx); err != nil {
+				c.Close()
+				if target != addr {
+					w.forgetResume()
+				}
+				return nil, err
+			}
+			c = tc
+		}
+		return &closeSniffer{Conn: c, onClose: w.closed}, nil
+	}
+	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return dial(ctx, network, addr, false)
+	}
+	d.NetDialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return dial(ctx, network, addr, true)
+	}
+	return &d
+}
+
+// closeSniffer reads the websocket frames a server sends as they pass, to
+// learn the code of a close frame; it changes nothing it reads.
+type closeSniffer struct {
+	net.Conn
+	onClose func(code int)
+
+	handshakeDone bool
+	tail          [4]byte // the last bytes of the HTTP handshake seen
+	hdr           [14]byte
+	hdrLen        int
+	skip          uint64 // payload bytes left in the current frame
+	closing       bool   // the current frame is a close frame
+	closeCode     []byte
+}
+
+func (c *closeSniffer) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.feed(p[:n])
+	return n, err
+}
+
+func (c *closeSniffer) feed(b []byte) {
+	for len(b) > 0 {
+		if !c.handshakeDone {
+			// The server's HTTP 101 answer ends with a blank line.
+			c.tail = [4]byte{c.tail[1], c.tail[2], c.tail[3], b[0]}
+			b = b[1:]
+			c.handshakeDone = c.tail == [4]byte{'\r', '\n', '\r', '\n'}
+			continue
+		}
+		if c.skip > 0 {
+			take := min(uint64(len(b)), c.skip)
+			if c.closing && len(c.closeCode) < 2 {
+				c.closeCode = append(c.closeCode, b[:min(int(take), 2-len(c.closeCode))]...)
+				if len(c.closeCode) == 2 {
+					c.onClose(int(binary.BigEndian.Uint16(c.closeCode)))
+				}
+			}
+			c.skip -= take
+			b = b[take:]
+			continue
+		}
+		c.hdr[c.hdrLen] = b[0]
+		c.hdrLen++
+		b = b[1:]
+		if c.hdrLen < 2 || c.hdrLen < frameHeaderLen(c.hdr[1]) {
+			continue
+		}
+		length := uint64(c.hdr[1] & 0x7f)
+		switch length {
+		case 126:
+			length = uint64(binary.BigEndian.Uint16(c.hdr[2:4]))
+		case 127:
+			length = binary.BigEndian.Uint64(c.hdr[2:10])
+		}
+		c.closing = c.hdr[0]&0x0f == websocket.CloseMessage
+		c.closeCode = c.closeCode[:0]
+		c.skip = length
+		c.hdrLen = 0
+	}
+}
+
+// frameHeaderLen is a websocket frame header's length given its second byte.
+func frameHeaderLen(second byte) int {
+	n := 2
+	switch second & 0x7f {
+	case 126:
+		n += 2
+	case 127:
+		n += 8
+	}
+	if second&0x80 != 0 {
+		n += 4
+	}
+	return n
+}
