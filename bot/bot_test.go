@@ -225,7 +225,7 @@ func TestWatchCommands(t *testing.T) {
 		wantReply []string
 		wantSubs  int
 	}{
-		{"a member without Manage Channels is refused", reader,
+		{"a member without Manage Channels is refused", granted(reader),
 			[]*discordtest.CommandOption{discordtest.Subcommand("add", discordtest.StringOption("query", "NATO"))},
 			[]string{"Manage Channels"}, 0},
 		{"a bad query says where and what", admin,

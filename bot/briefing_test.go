@@ -156,7 +156,7 @@ func TestBriefingCommands(t *testing.T) {
 		wantReply []string
 		wantSet   bool
 	}{
-		{"a member without Manage Channels is refused", reader,
+		{"a member without Manage Channels is refused", granted(reader),
 			set(str("time", "07:30"), str("timezone", "Europe/London")),
 			[]string{"Manage Channels"}, false},
 		{"a time that is not HH:MM says how to write it", admin,

@@ -412,3 +412,80 @@ func TestABriefingCutOffAfterItsFirstPartIsFinishedAsComposed(t *testing.T) {
 		t.Error("the resumed briefing was composed again: it holds a story that came after it was first sent")
 	}
 }
+
+// granted is m as if a server admin had allowed them the setup commands
+// under Integrations, so that the handler's own check is what refuses.
+func granted(m discordtest.Member) discordtest.Member {
+	m.Granted = true
+	return m
+}
+
+func TestDiscordHidesSetupCommandsFromMembersWithoutManageChannels(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "", nil)
+	manageServer := discordtest.Member{User: discordtest.User{ID: readerID, Username: "mod"}, Permissions: discordgo.PermissionManageServer}
+	for _, name := range []string{"watch", "feeds", "briefing"} {
+		if h.srv.CanUse(guildID, reader, name) || h.srv.CanUse(guildID, manageServer, name) {
+			t.Errorf("/%s is offered to a member without Manage Channels", name)
+		}
+		if !h.srv.CanUse(guildID, admin, name) {
+			t.Errorf("/%s is hidden from a member with Manage Channels", name)
+		}
+	}
+	if !h.srv.CanUse(guildID, reader, "recent") {
+		t.Error("/recent is hidden from members")
+	}
+	// Granted the command by an admin, a member without Manage Channels is
+	// still refused by Vigil, in the same words as the README.
+	resp := h.command(t, alertsChan, granted(manageServer), "watch", discordtest.Subcommand("list"))
+	if !strings.Contains(resp.Content, "Manage Channels") {
+		t.Errorf("reply %q does not name Manage Channels", resp.Content)
+	}
+}
+
+func TestARevokedTokenStopsAllTrafficQuickly(t *testing.T) {
+	t.Parallel()
+	c := &clock{now: time.Now()}
+	rejected := make(chan struct{}, 1)
+	h, channels := manyChannels(t, 50, c, func(cfg *bot.Config) { cfg.OnTokenRejected = func() { rejected <- struct{}{} } })
+	queueMany(t, h.db, channels, 10)
+	before := len(h.srv.Requests())
+	h.srv.RevokeToken()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); h.bot.Deliver(ctx) }()
+	select {
+	case <-rejected:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the bot never noticed its token was revoked")
+	}
+	time.Sleep(2 * time.Second)
+	cancel()
+	<-done
+	after := len(h.srv.Requests()) - before
+	if after > 20 {
+		t.Errorf("%d requests after the token was revoked, want at most 20", after)
+	}
+	if !h.bot.TokenRejected() {
+		t.Error("TokenRejected is false")
+	}
+	if n, _ := h.db.PendingCount(context.Background()); n != 500 {
+		t.Errorf("pending = %d, want all 500 alerts kept for the new token", n)
+	}
+	t.Logf("revoked token: %d requests in total before delivery stopped", after)
+}
+
+func TestTheBotCountsInvalidRequestsAsDiscordDoes(t *testing.T) {
+	t.Parallel()
+	c := &clock{now: time.Now()}
+	h, channels := manyChannels(t, 1, c)
+	queueMany(t, h.db, channels, 1)
+	h.srv.FailNext("POST", "/channels/*/messages", 1, discordtest.MissingPermissions())
+	h.deliver(t, "the 403", func() bool { return h.srv.InvalidRequests() == 1 })
+	if h.srv.Banned() {
+		t.Error("banned after one invalid request")
+	}
+	if got := h.bot.InvalidRequests(); got != 1 {
+		t.Errorf("the bot counted %d invalid requests, want 1", got)
+	}
+}

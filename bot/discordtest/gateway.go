@@ -512,7 +512,7 @@ func (s *Server) readyPayload(sessionID string, shard *[2]int) (json.RawMessage,
 // gatewayTokenOK accepts the token with or without the "Bot " prefix that
 // discordgo sends in IDENTIFY.
 func (s *Server) gatewayTokenOK(token string) bool {
-	return strings.TrimPrefix(token, "Bot ") == s.cfg.token
+	return s.tokenOK(strings.TrimPrefix(token, "Bot "))
 }
 
 func (c *gatewayConn) currentSession() *gatewaySession {

@@ -227,7 +227,7 @@ func (s *Server) createMessage(rc *restCall) answer {
 		Embeds:          withRichType(body.Embeds),
 		Components:      body.Components,
 		AllowedMentions: body.AllowedMentions,
-		Pinged:          pinged(body.content(), body.AllowedMentions),
+		Pinged:          s.mentionRulesLocked(ch.GuildID, pinged(body.content(), body.AllowedMentions)),
 		Nonce:           nonce,
 		Flags:           body.Flags,
 		TTS:             body.TTS,
@@ -401,7 +401,7 @@ func (s *Server) applyEditLocked(m *Message, rc *restCall) answer {
 	m.Components = next.Components
 	m.AllowedMentions = next.AllowedMentions
 	m.Flags = next.Flags &^ discordgo.MessageFlagsLoading
-	m.Pinged = pinged(content, next.AllowedMentions)
+	m.Pinged = s.mentionRulesLocked(m.GuildID, pinged(content, next.AllowedMentions))
 	m.EditedTimestamp = rc.now
 	s.notifyLocked()
 	return ok(m.wire(s.users))
@@ -448,4 +448,28 @@ func (s *Server) getMember(rc *restCall) answer {
 		}
 	}
 	return fail(http.StatusNotFound, CodeUnknownMember, "Unknown Member")
+}
+
+// mentionRulesLocked keeps the pings Discord delivers for the bot: a role is
+// notified only if it exists, and is mentionable or the bot has Mention
+// Everyone; @everyone and @here need Mention Everyone (topics/permissions,
+// MENTION_EVERYONE). s.mu held.
+func (s *Server) mentionRulesLocked(guildID string, m Mentions) Mentions {
+	g := s.guilds[guildID]
+	if g == nil {
+		return m
+	}
+	perms := s.botPermissionsLocked(guildID)
+	everyone := perms&(discordgo.PermissionMentionEveryone|discordgo.PermissionAdministrator) != 0
+	m.Everyone = m.Everyone && everyone
+	var roles []string
+	for _, id := range m.Roles {
+		for _, r := range g.Roles {
+			if r.ID == id && r.ID != guildID && (r.Mentionable || everyone) {
+				roles = append(roles, id)
+			}
+		}
+	}
+	m.Roles = roles
+	return m
 }

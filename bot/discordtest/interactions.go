@@ -34,6 +34,11 @@ type Member struct {
 	Nick        string
 	Roles       []string
 	Permissions int64
+	// Granted says a server admin allowed this member the command under
+	// Server Settings → Integrations, which overrides the command's
+	// default_member_permissions. Without it, a member lacking those
+	// permissions cannot invoke the command: Discord's client hides it.
+	Granted bool
 }
 
 // CommandOption is one option of an interaction's data.
@@ -96,7 +101,33 @@ func Focused(o *CommandOption) *CommandOption {
 // discordgo decodes it. The command's ID is the registered one when the bot
 // registered the command for the guild or globally.
 func (s *Server) SlashCommand(guildID, channelID string, member Member, name string, options ...*CommandOption) *discordgo.Interaction {
+	if !member.Granted && !s.CanUse(guildID, member, name) {
+		s.tb.Errorf("SlashCommand %s: member %s lacks the command's default_member_permissions, so Discord would not let them invoke it", name, member.ID)
+		return nil
+	}
 	return s.interact(discordgo.InteractionApplicationCommand, guildID, channelID, &member, member.User, name, options)
+}
+
+// CanUse reports whether Discord lets member invoke a registered command by
+// its default_member_permissions (interactions/application-commands,
+// "Application Command Permissions"): a member needs every permission in
+// the set; Administrator passes; "0" allows admins only; no set allows all.
+func (s *Server) CanUse(guildID string, member Member, name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, scope := range []string{guildID, ""} {
+		for _, c := range s.commands[scope] {
+			if c.Name != name || c.DefaultMemberPermissions == nil {
+				continue
+			}
+			need := *c.DefaultMemberPermissions
+			if member.Permissions&discordgo.PermissionAdministrator != 0 {
+				return true
+			}
+			return need != 0 && member.Permissions&need == need
+		}
+	}
+	return true
 }
 
 // Autocomplete dispatches an APPLICATION_COMMAND_AUTOCOMPLETE interaction;

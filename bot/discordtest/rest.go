@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -171,7 +172,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, route string, acc access, h func(*restCall) answer) {
 	rc := r.Context().Value(ctxKey{}).(*restCall)
 	rc.r = r // the routed request carries the path values
-	if acc == botAuth && r.Header.Get("Authorization") != "Bot "+s.cfg.token {
+	s.mu.Lock()
+	banned := rc.now.Before(s.bannedUntil)
+	s.mu.Unlock()
+	if banned {
+		s.serveBanned(w, rc, route)
+		return
+	}
+	if acc == botAuth && !s.tokenOK(strings.TrimPrefix(r.Header.Get("Authorization"), "Bot ")) {
 		s.respond(w, rc, route, fail(http.StatusUnauthorized, CodeGeneral, "401: Unauthorized"))
 		return
 	}
@@ -318,6 +326,7 @@ func (s *Server) finish(rc *restCall, route string, status int, dropped bool) {
 	defer s.mu.Unlock()
 	rec := &s.requests[rc.index]
 	rec.Route, rec.Status, rec.Dropped = route, status, dropped
+	s.countInvalidLocked(status, rc.now)
 	s.notifyLocked()
 	s.cfg.logger.Debug("rest request", "method", rec.Method, "path", rec.Path, "status", status, "dropped", dropped)
 }

@@ -77,6 +77,10 @@ type Server struct {
 	conns        map[*gatewayConn]struct{}
 	stats        GatewayStats
 	rateLimited  int
+	// invalid holds the times of answers Discord counts towards its ban.
+	invalid     []time.Time
+	bannedUntil time.Time
+	revoked     bool
 }
 
 // TB is what the fake needs of its owner: a *testing.T, or a small
