@@ -489,3 +489,32 @@ func TestTheBotCountsInvalidRequestsAsDiscordDoes(t *testing.T) {
 		t.Errorf("the bot counted %d invalid requests, want 1", got)
 	}
 }
+
+func TestSetupRefusesChannelsVigilCannotPostIn(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "", nil)
+	const threadID = "910000000000000020"
+	h.srv.AddChannel(&discordgo.Channel{ID: threadID, GuildID: guildID, ParentID: alertsChan, Name: "a thread", Type: discordgo.ChannelTypeGuildPublicThread})
+	h.srv.SetChannelOverwrites(otherChan, []*discordgo.PermissionOverwrite{{ID: guildID, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionEmbedLinks}})
+	tests := []struct {
+		name, channel string
+		cmd           string
+		sub           *discordtest.CommandOption
+		want          string
+	}{
+		{"watch in a channel without Embed Links", otherChan, "watch", discordtest.Subcommand("add", discordtest.StringOption("query", "drone")), "lacks Embed Links"},
+		{"briefing in a channel without Embed Links", otherChan, "briefing", discordtest.Subcommand("set", discordtest.StringOption("time", "07:30"), discordtest.StringOption("timezone", "UTC")), "lacks Embed Links"},
+		{"watch in a thread", threadID, "watch", discordtest.Subcommand("add", discordtest.StringOption("query", "drone")), "not in threads"},
+	}
+	for _, tt := range tests {
+		resp := h.command(t, tt.channel, admin, tt.cmd, tt.sub)
+		if !strings.Contains(resp.Content, tt.want) {
+			t.Errorf("%s: reply %q lacks %q", tt.name, resp.Content, tt.want)
+		}
+	}
+	for _, ch := range []string{otherChan, threadID} {
+		if subs, _ := h.db.Subscriptions(context.Background(), ch); len(subs) != 0 {
+			t.Errorf("channel %s got subscriptions %+v", ch, subs)
+		}
+	}
+}

@@ -194,6 +194,21 @@ func (s *Server) createMessage(rc *restCall) answer {
 	if !textChannel(ch.Type) {
 		return fail(http.StatusBadRequest, 50008, "Cannot send messages in a non-text channel")
 	}
+	perms := s.botChannelPermissionsLocked(chID)
+	send := int64(discordgo.PermissionSendMessages)
+	if ch.IsThread() {
+		send = discordgo.PermissionSendMessagesInThreads
+	}
+	switch {
+	case perms&discordgo.PermissionViewChannel == 0:
+		return fail(http.StatusForbidden, CodeMissingAccess, "Missing Access")
+	case perms&send == 0:
+		return fail(http.StatusForbidden, CodeMissingPermissions, "Missing Permissions")
+	case perms&discordgo.PermissionEmbedLinks == 0:
+		// Discord posts the message without the embeds of an author who
+		// lacks Embed Links.
+		body.Embeds = nil
+	}
 	errs := formErrors{}
 	nonce, err := parseNonce(body.Nonce)
 	if err != nil {
@@ -269,6 +284,16 @@ func (s *Server) listMessages(rc *restCall) answer {
 		return fail(http.StatusNotFound, CodeUnknownChannel, "Unknown Channel")
 	}
 	out := []wireMessage{}
+	perms := s.botChannelPermissionsLocked(chID)
+	if perms&discordgo.PermissionViewChannel == 0 {
+		return fail(http.StatusForbidden, CodeMissingAccess, "Missing Access")
+	}
+	if perms&discordgo.PermissionReadMessageHistory == 0 {
+		// Discord: "If the current user is missing the
+		// READ_MESSAGE_HISTORY permission in the channel, then no messages
+		// will be returned."
+		return ok(out)
+	}
 	// Discord returns the newest messages first.
 	for _, m := range slices.Backward(s.messages[chID]) {
 		id := snowflakeParam(m.ID)

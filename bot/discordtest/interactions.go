@@ -265,7 +265,7 @@ func (s *Server) interact(kind discordgo.InteractionType, guildID, channelID str
 		p["guild"] = map[string]any{"id": guildID, "locale": "en-US", "features": []string{}}
 		p["context"] = discordgo.InteractionContextGuild
 		p["authorizing_integration_owners"] = map[string]string{"0": guildID}
-		p["app_permissions"] = strconv.FormatInt(s.botPermissionsLocked(guildID), 10)
+		p["app_permissions"] = strconv.FormatInt(s.botChannelPermissionsLocked(channelID), 10)
 		roles := member.Roles
 		if roles == nil {
 			roles = []string{}
@@ -320,25 +320,100 @@ func (s *Server) commandIDLocked(guildID, name string) string {
 	return s.ids.next()
 }
 
+// defaultEveryonePermissions is what @everyone may do in a guild the test
+// built without roles: a new server's defaults as far as messages go, so
+// that simple tests need not spell out roles. A guild with roles gets
+// exactly what they say.
+const defaultEveryonePermissions = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages |
+	discordgo.PermissionSendMessagesInThreads | discordgo.PermissionCreatePublicThreads | discordgo.PermissionEmbedLinks |
+	discordgo.PermissionAttachFiles | discordgo.PermissionReadMessageHistory | discordgo.PermissionAddReactions |
+	discordgo.PermissionUseExternalEmojis
+
 // botPermissionsLocked ORs the @everyone role and the bot member's roles.
 func (s *Server) botPermissionsLocked(guildID string) int64 {
 	g := s.guilds[guildID]
 	if g == nil {
 		return 0
 	}
-	var roles []string
-	for _, m := range g.Members {
-		if m.User != nil && m.User.ID == s.cfg.bot.ID {
-			roles = m.Roles
-		}
+	if len(g.Roles) == 0 {
+		return defaultEveryonePermissions
 	}
 	var perms int64
 	for _, r := range g.Roles {
-		if r.ID == guildID || slices.Contains(roles, r.ID) {
+		if r.ID == guildID || slices.Contains(s.botRolesLocked(g), r.ID) {
 			perms |= r.Permissions
 		}
 	}
 	return perms
+}
+
+func (s *Server) botRolesLocked(g *discordgo.Guild) []string {
+	for _, m := range g.Members {
+		if m.User != nil && m.User.ID == s.cfg.bot.ID {
+			return m.Roles
+		}
+	}
+	return nil
+}
+
+// botChannelPermissionsLocked is the bot's permissions in a channel by
+// Discord's algorithm (topics/permissions, "Permission Overwrites"): the
+// guild's, all of them for an administrator, then the channel's @everyone
+// overwrite, its role overwrites together, and the bot's own. A thread
+// takes its parent's. s.mu held.
+func (s *Server) botChannelPermissionsLocked(channelID string) int64 {
+	ch := s.channels[channelID]
+	if ch == nil {
+		return 0
+	}
+	if ch.GuildID == "" {
+		return dmPermissions
+	}
+	if ch.IsThread() && s.channels[ch.ParentID] != nil {
+		ch = s.channels[ch.ParentID]
+	}
+	g := s.guilds[ch.GuildID]
+	perms := s.botPermissionsLocked(ch.GuildID)
+	if perms&discordgo.PermissionAdministrator != 0 || g == nil {
+		return discordgo.PermissionAll
+	}
+	var allow, deny int64
+	roles := s.botRolesLocked(g)
+	for _, ow := range ch.PermissionOverwrites {
+		if ow.Type == discordgo.PermissionOverwriteTypeRole && ow.ID == g.ID {
+			perms = perms&^ow.Deny | ow.Allow
+		}
+	}
+	for _, ow := range ch.PermissionOverwrites {
+		if ow.Type == discordgo.PermissionOverwriteTypeRole && ow.ID != g.ID && slices.Contains(roles, ow.ID) {
+			allow |= ow.Allow
+			deny |= ow.Deny
+		}
+	}
+	perms = perms&^deny | allow
+	for _, ow := range ch.PermissionOverwrites {
+		if ow.Type == discordgo.PermissionOverwriteTypeMember && ow.ID == s.cfg.bot.ID {
+			perms = perms&^ow.Deny | ow.Allow
+		}
+	}
+	return perms
+}
+
+// SetChannelOverwrites replaces a channel's permission overwrites, as an
+// admin editing its permissions does, and sends CHANNEL_UPDATE.
+func (s *Server) SetChannelOverwrites(channelID string, overwrites []*discordgo.PermissionOverwrite) {
+	s.mu.Lock()
+	ch := s.channels[channelID]
+	if ch == nil {
+		s.mu.Unlock()
+		s.tb.Errorf("SetChannelOverwrites %s: no such channel", channelID)
+		return
+	}
+	ch.PermissionOverwrites = cloneJSON(overwrites)
+	raw := mustJSON(ch)
+	s.notifyLocked()
+	s.mu.Unlock()
+	s.dispatchAll("CHANNEL_UPDATE", raw)
 }
 
 // resolveLocked builds the "resolved" map for channel, user and role options.
