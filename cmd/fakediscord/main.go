@@ -1,0 +1,127 @@
+// Command fakediscord runs bot/discordtest, the project's fake Discord, as a
+// process of its own, for crash soaks of the real vigil binary (see
+// cmd/vigil/soak_test.go). It is a test tool: it listens on loopback only
+// and holds everything in memory.
+//
+// It prints one JSON line on stdout: the API base to give vigil as
+// discord.api_base, the bot token, the guild and channel IDs, and the
+// address of a control server whose GET /messages?channel=ID lists what a
+// channel holds, for an independent check of what arrived.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/vigilbot/vigil/bot/discordtest"
+)
+
+// owner is the discordtest.TB of a process: cleanups run at exit.
+type owner struct {
+	mu       sync.Mutex
+	cleanups []func()
+}
+
+func (o *owner) Helper() {}
+
+func (o *owner) Cleanup(f func()) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.cleanups = append(o.cleanups, f)
+}
+
+func (o *owner) Errorf(format string, args ...any) { log.Printf("fakediscord: "+format, args...) }
+
+func (o *owner) close() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i := len(o.cleanups) - 1; i >= 0; i-- {
+		o.cleanups[i]()
+	}
+}
+
+// Announcement is the line fakediscord prints when it is ready.
+type Announcement struct {
+	APIBase  string   `json:"api_base"`
+	Token    string   `json:"token"`
+	GuildID  string   `json:"guild_id"`
+	Channels []string `json:"channels"`
+	Control  string   `json:"control"`
+}
+
+// Message is a message as the control server lists it.
+type Message struct {
+	ID     string `json:"id"`
+	Nonce  string `json:"nonce"`
+	Title  string `json:"title"`
+	Footer string `json:"footer"`
+	Text   string `json:"text"`
+}
+
+func main() {
+	channels := flag.Int("channels", 4, "text channels in the guild")
+	guildID := flag.String("guild", "940000000000000001", "the guild's ID")
+	faultRate := flag.Float64("accept-then-drop", 0, "share of message posts Discord accepts but whose answer is lost (0 to 1)")
+	flag.Parse()
+
+	o := &owner{}
+	defer o.close()
+	guild := &discordgo.Guild{ID: *guildID, Name: "Soak", Roles: []*discordgo.Role{{ID: *guildID, Name: "@everyone",
+		Permissions: discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionEmbedLinks | discordgo.PermissionReadMessageHistory}}}
+	var ids []string
+	for i := range *channels {
+		id := fmt.Sprintf("94%016d", i+10)
+		ids = append(ids, id)
+		guild.Channels = append(guild.Channels, &discordgo.Channel{ID: id, GuildID: *guildID, Name: fmt.Sprintf("soak-%d", i), Type: discordgo.ChannelTypeGuildText})
+	}
+	srv := discordtest.NewServer(o, discordtest.WithGuild(guild))
+	if *faultRate > 0 {
+		srv.Inject(func(r *http.Request) *discordtest.Fault {
+			if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/messages") && rand.Float64() < *faultRate {
+				return discordtest.AcceptThenDrop()
+			}
+			return nil
+		})
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /messages", func(w http.ResponseWriter, r *http.Request) {
+		out := []Message{}
+		for _, m := range srv.Messages(r.URL.Query().Get("channel")) {
+			msg := Message{ID: m.ID, Nonce: m.Nonce}
+			for _, e := range m.Embeds {
+				if msg.Title == "" {
+					msg.Title = e.Title
+				}
+				msg.Text += e.Title + "\n" + e.Description + "\n"
+				if e.Footer != nil {
+					msg.Footer = e.Footer.Text
+				}
+			}
+			out = append(out, msg)
+		}
+		json.NewEncoder(w).Encode(out)
+	})
+	go http.Serve(ln, mux)
+
+	json.NewEncoder(os.Stdout).Encode(Announcement{APIBase: srv.URL(), Token: strings.TrimPrefix(srv.Token(), "Bot "), GuildID: *guildID, Channels: ids, Control: "http://" + ln.Addr().String()})
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+	<-sig
+}
