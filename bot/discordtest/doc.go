@@ -31,9 +31,47 @@
 // never heard). WithRateLimit(DiscordRateLimits()) enforces Discord's limits;
 // RateLimited counts the 429s a bot earned. WaitFor replaces sleeps.
 //
+// Permissions: the fake computes the bot's and every member's permissions in
+// a channel as Discord's "Permission Overwrites" algorithm does (see
+// Permissions), threads taking their parent's, and enforces them where
+// Discord does: a post needs VIEW_CHANNEL (else 403 Missing Access) and
+// SEND_MESSAGES, or SEND_MESSAGES_IN_THREADS in a thread (else 403 Missing
+// Permissions); without EMBED_LINKS the embeds are dropped; the message list
+// needs VIEW_CHANNEL and is empty without READ_MESSAGE_HISTORY; roles and
+// @everyone ping only as the bot's rights allow; app_permissions and a
+// member's permissions in interactions are computed in the channel. A guild
+// configured without an @everyone role (no role whose ID is the guild's) is
+// treated as having one with DefaultEveryonePermissions, a new server's
+// defaults, so that a guild built with no roles lets the bot post, embed and
+// read history but not mention @everyone; a guild that defines @everyone gets
+// exactly what its roles say. SetRole, SetMemberRoles and
+// SetChannelOverwrites change them mid-test, with the gateway events
+// Discord sends; BotPermissions is what a well-invited bot holds.
+//
+// Threads are channels of types 10, 11 and 12 with ThreadMetadata; a message
+// unarchives an archived thread, a locked one refuses posts and edits
+// without MANAGE_THREADS, and no message in an archived thread can be
+// edited (see ArchiveThread).
+//
+// Commands: SlashCommand and Autocomplete fail the test for what Discord's
+// client would not let a member do: a registered command whose
+// default_member_permissions the member lacks (CanUse and CanUseIn say who
+// may), or a ROLE option that names no role of the guild.
+//
+// Discord's hard limits are modelled on the fake's clock: answers of 401,
+// 403 and 429 (but not shared-scope 429s) count towards the invalid request
+// limit, and past 10,000 in ten minutes every REST request gets Cloudflare's
+// HTML 429 for an hour (InvalidRequests, Banned). RevokeToken and SetToken
+// stand for a token reset: the old token gets 401 and its gateway sessions
+// are closed with 4004. READY's resume_gateway_url is a path of its own, and
+// GatewayStats tells RESUMEs there from those on the gateway URL.
+//
 // Not modelled: the gateway does not echo the bot's own messages as
 // MESSAGE_CREATE, does not answer REQUEST_GUILD_MEMBERS with member chunks,
-// and does not close connections that stop heartbeating.
+// and does not close connections that stop heartbeating. Permissions are not
+// checked on interaction responses and follow-ups, USE_APPLICATION_COMMANDS
+// is not required to invoke a command, and command permission overwrites
+// exist only as Member.Granted.
 //
 // Shutdown order matters: close every discordgo session before the server.
 // NewSession registers the session's Close with t.Cleanup after the server's

@@ -27,12 +27,17 @@ const (
 	CodeInvalidWebhookToken    = 50027
 	CodeInvalidFormBody        = 50035
 	CodeAlreadyAcknowledged    = 40060
+	CodeThreadArchived         = 50083
+	CodeThreadLocked           = 160005
 )
 
 // Fault replaces or disturbs the fake's answer to one request.
 //
 // With Status set, the fake answers that status with Discord's error body
-// (for 429, the rate-limit body with RetryAfter and Global). With Drop, it
+// (for 429, the rate-limit body with RetryAfter and Global; Shared makes it
+// a per-resource limit, X-RateLimit-Scope: shared, which Discord does not
+// count towards the invalid request limit). Injected 401, 403 and 429
+// answers count towards that limit like real ones (see InvalidRequests). With Drop, it
 // closes the connection without answering. Delay waits before answering.
 // Commit first handles the request normally, so that Discord has accepted it
 // (a message exists) before the error, delay or drop: the crash window between
@@ -43,6 +48,7 @@ type Fault struct {
 	Message    string
 	RetryAfter time.Duration
 	Global     bool
+	Shared     bool
 	Delay      time.Duration
 	Drop       bool
 	Commit     bool

@@ -60,12 +60,17 @@ const (
 
 // GatewayStats counts what the fake's gateway has seen.
 type GatewayStats struct {
-	Connections     int // websocket connections accepted
-	Identifies      int // successful IDENTIFYs (new sessions)
-	Resumes         int // successful RESUMEs
-	Heartbeats      int // heartbeats received (each one ACKed)
-	Dispatched      int // dispatch events sent, including replays
-	InvalidSessions int // op 9 Invalid Session sent
+	Connections int // websocket connections accepted
+	Identifies  int // successful IDENTIFYs (new sessions)
+	Resumes     int // successful RESUMEs
+	// ResumesOnResumeURL and ResumesElsewhere split Resumes by where the
+	// client connected: READY's resume_gateway_url, where Discord asks
+	// clients to resume, or the gateway URL from GET /gateway.
+	ResumesOnResumeURL int
+	ResumesElsewhere   int
+	Heartbeats         int // heartbeats received (each one ACKed)
+	Dispatched         int // dispatch events sent, including replays
+	InvalidSessions    int // op 9 Invalid Session sent
 	// LastIntents and LastCompress are what the latest IDENTIFY asked for.
 	LastIntents  int
 	LastCompress bool
@@ -167,6 +172,9 @@ func (s *Server) touch(update func(*GatewayStats)) {
 type gatewaySession struct {
 	id       string
 	compress bool
+	// token is the bot token the session identified with, so that
+	// SetToken ends only the sessions of the old one.
+	token string
 
 	mu      sync.Mutex
 	invalid bool // written under both gs.mu and Server.mu; read under either
@@ -219,6 +227,8 @@ var upgrader = websocket.Upgrader{
 type gatewayConn struct {
 	s  *Server
 	ws *websocket.Conn
+	// onResumeURL says the client connected to resume_gateway_url.
+	onResumeURL bool
 
 	wmu      sync.Mutex
 	compress bool
@@ -233,8 +243,9 @@ type gatewayConn struct {
 	session *gatewaySession
 }
 
-// serveGateway runs one gateway connection until it closes.
-func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
+// serveGateway runs one gateway connection until it closes; onResumeURL
+// says it came in on resume_gateway_url.
+func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request, onResumeURL bool) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -250,7 +261,7 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		s.cfg.logger.Debug("gateway upgrade failed", "err", err)
 		return
 	}
-	c := &gatewayConn{s: s, ws: ws}
+	c := &gatewayConn{s: s, ws: ws, onResumeURL: onResumeURL}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -359,7 +370,7 @@ func (c *gatewayConn) identify(raw json.RawMessage) bool {
 		c.closeWith(CloseInvalidShard, "Invalid shard.")
 		return false
 	}
-	gs := &gatewaySession{id: newSessionID(), compress: d.Compress && c.s.cfg.compress}
+	gs := &gatewaySession{id: newSessionID(), compress: d.Compress && c.s.cfg.compress, token: strings.TrimPrefix(d.Token, "Bot ")}
 	ready, guilds := c.s.readyPayload(gs.id, d.Shard)
 
 	gs.mu.Lock()
@@ -411,6 +422,11 @@ func (c *gatewayConn) resume(raw json.RawMessage) bool {
 	if gs == nil {
 		return c.invalidSession()
 	}
+	if gs.token != strings.TrimPrefix(d.Token, "Bot ") {
+		// Another bot's session, or one of a token since replaced.
+		c.closeWith(CloseAuthenticationFailed, "Authentication failed.")
+		return false
+	}
 
 	gs.mu.Lock()
 	if gs.invalid {
@@ -445,6 +461,11 @@ func (c *gatewayConn) resume(raw json.RawMessage) bool {
 	// Count before writing, so that a test that saw RESUMED sees the count.
 	c.s.touch(func(st *GatewayStats) {
 		st.Resumes++
+		if c.onResumeURL {
+			st.ResumesOnResumeURL++
+		} else {
+			st.ResumesElsewhere++
+		}
 		st.Dispatched += len(missed) + 1
 	})
 	for _, data := range missed {
@@ -499,7 +520,7 @@ func (s *Server) readyPayload(sessionID string, shard *[2]int) (json.RawMessage,
 		"guilds":             stubs,
 		"session_id":         sessionID,
 		"session_type":       "normal",
-		"resume_gateway_url": s.GatewayURL(),
+		"resume_gateway_url": s.ResumeGatewayURL(),
 		"application":        map[string]any{"id": s.cfg.appID, "flags": 0},
 		"private_channels":   []any{},
 	}

@@ -2,6 +2,8 @@ package discordtest
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -28,17 +30,137 @@ func (s *Server) AddGuild(g *discordgo.Guild) {
 	s.dispatchAll("GUILD_CREATE", raw)
 }
 
-// AddChannel adds a channel to its guild and sends CHANNEL_CREATE.
+// AddChannel adds a channel to its guild and sends CHANNEL_CREATE. A thread
+// (types 10, 11 and 12) joins the guild's threads instead, gets
+// ThreadMetadata if it has none, and is announced with THREAD_CREATE, as
+// Discord keeps threads apart from channels (Discord: "Threads").
 func (s *Server) AddChannel(ch *discordgo.Channel) {
 	ch = cloneJSON(ch)
 	s.mu.Lock()
 	s.channels[ch.ID] = ch
-	if g := s.guilds[ch.GuildID]; g != nil {
-		g.Channels = append(g.Channels, ch)
+	event := "CHANNEL_CREATE"
+	if ch.IsThread() {
+		event = "THREAD_CREATE"
+		s.threadMetadataLocked(ch)
 	}
+	if g := s.guilds[ch.GuildID]; g != nil {
+		if ch.IsThread() {
+			g.Threads = append(g.Threads, ch)
+		} else {
+			g.Channels = append(g.Channels, ch)
+		}
+	}
+	raw := mustJSON(ch)
 	s.notifyLocked()
 	s.mu.Unlock()
-	s.dispatchAll("CHANNEL_CREATE", mustJSON(ch))
+	s.dispatchAll(event, raw)
+}
+
+// SetChannelOverwrites replaces a channel's permission overwrites, as an
+// admin editing its permissions does, and sends CHANNEL_UPDATE. The bot's
+// and every member's permissions there follow at once.
+func (s *Server) SetChannelOverwrites(channelID string, overwrites []*discordgo.PermissionOverwrite) {
+	s.mu.Lock()
+	ch := s.channels[channelID]
+	if ch == nil {
+		s.mu.Unlock()
+		s.tb.Errorf("SetChannelOverwrites %s: no such channel", channelID)
+		return
+	}
+	ch.PermissionOverwrites = cloneJSON(overwrites)
+	raw := mustJSON(ch)
+	s.notifyLocked()
+	s.mu.Unlock()
+	s.dispatchAll("CHANNEL_UPDATE", raw)
+}
+
+// SetRole creates or replaces a guild role by ID, as an admin editing roles
+// does, and sends GUILD_ROLE_CREATE or GUILD_ROLE_UPDATE. The role whose ID
+// is the guild's is @everyone; setting it ends the default permissions the
+// fake assumes for a guild without one.
+func (s *Server) SetRole(guildID string, r *discordgo.Role) {
+	r = cloneJSON(r)
+	s.mu.Lock()
+	g := s.guilds[guildID]
+	if g == nil {
+		s.mu.Unlock()
+		s.tb.Errorf("SetRole %s: no such guild", guildID)
+		return
+	}
+	event := "GUILD_ROLE_CREATE"
+	i := slices.IndexFunc(g.Roles, func(old *discordgo.Role) bool { return old.ID == r.ID })
+	if i >= 0 {
+		g.Roles[i] = r
+		event = "GUILD_ROLE_UPDATE"
+	} else {
+		g.Roles = append(g.Roles, r)
+	}
+	raw := mustJSON(map[string]any{"guild_id": guildID, "role": r})
+	s.notifyLocked()
+	s.mu.Unlock()
+	s.dispatchAll(event, raw)
+}
+
+// SetMemberRoles replaces a member's roles and sends GUILD_MEMBER_UPDATE.
+// The bot is a member of every guild the fake knows even when the guild's
+// member list leaves it out; it is added on first use.
+func (s *Server) SetMemberRoles(guildID, userID string, roles []string) {
+	s.mu.Lock()
+	g := s.guilds[guildID]
+	if g == nil {
+		s.mu.Unlock()
+		s.tb.Errorf("SetMemberRoles %s: no such guild", guildID)
+		return
+	}
+	m := s.memberLocked(guildID, userID)
+	if m == nil && userID == s.cfg.bot.ID {
+		bot := s.cfg.bot
+		m = &discordgo.Member{GuildID: guildID, User: &bot, JoinedAt: s.cfg.now()}
+		g.Members = append(g.Members, m)
+		g.MemberCount++
+	}
+	if m == nil {
+		s.mu.Unlock()
+		s.tb.Errorf("SetMemberRoles %s: %s is not a member", guildID, userID)
+		return
+	}
+	m.Roles = slices.Clone(roles)
+	raw := mustJSON(map[string]any{"guild_id": guildID, "roles": m.Roles, "user": userJSON(m.User), "nick": m.Nick, "joined_at": m.JoinedAt})
+	s.notifyLocked()
+	s.mu.Unlock()
+	s.dispatchAll("GUILD_MEMBER_UPDATE", raw)
+}
+
+// ArchiveThread archives a thread, and locks it when locked is true, as a
+// moderator closing it does, and sends THREAD_UPDATE. A message from the bot
+// unarchives an unlocked thread again; a locked one refuses the bot's posts
+// and edits unless the bot has MANAGE_THREADS (Discord: "Threads", "Locked
+// Threads" and "Active & Archived Threads").
+func (s *Server) ArchiveThread(channelID string, locked bool) {
+	s.mu.Lock()
+	ch := s.channels[channelID]
+	if ch == nil || !ch.IsThread() {
+		s.mu.Unlock()
+		s.tb.Errorf("ArchiveThread %s: no such thread", channelID)
+		return
+	}
+	md := s.threadMetadataLocked(ch)
+	md.Archived, md.Locked, md.ArchiveTimestamp = true, locked, s.cfg.now()
+	raw := mustJSON(ch)
+	s.notifyLocked()
+	s.mu.Unlock()
+	s.dispatchAll("THREAD_UPDATE", raw)
+}
+
+// threadMetadataLocked returns a thread's metadata, giving it an active one
+// if it had none; s.mu held.
+func (s *Server) threadMetadataLocked(ch *discordgo.Channel) *discordgo.ThreadMetadata {
+	if ch.ThreadMetadata == nil {
+		// Discord: auto_archive_duration is one of 60, 1440, 4320 and
+		// 10080 minutes; the client's default is a day.
+		ch.ThreadMetadata = &discordgo.ThreadMetadata{AutoArchiveDuration: 1440, ArchiveTimestamp: s.cfg.now()}
+	}
+	return ch.ThreadMetadata
 }
 
 // DeleteChannel removes a channel, so that later requests for it get 404
@@ -54,12 +176,18 @@ func (s *Server) DeleteChannel(channelID string) {
 	delete(s.channels, channelID)
 	delete(s.messages, channelID)
 	if g := s.guilds[ch.GuildID]; g != nil {
-		g.Channels = slices.DeleteFunc(g.Channels, func(c *discordgo.Channel) bool { return c.ID == channelID })
+		this := func(c *discordgo.Channel) bool { return c.ID == channelID }
+		g.Channels = slices.DeleteFunc(g.Channels, this)
+		g.Threads = slices.DeleteFunc(g.Threads, this)
+	}
+	event := "CHANNEL_DELETE"
+	if ch.IsThread() {
+		event = "THREAD_DELETE"
 	}
 	raw := mustJSON(ch)
 	s.notifyLocked()
 	s.mu.Unlock()
-	s.dispatchAll("CHANNEL_DELETE", raw)
+	s.dispatchAll(event, raw)
 }
 
 // dispatchAll sends an event to live sessions, if there are any.
@@ -81,9 +209,12 @@ func (s *Server) addGuildLocked(g *discordgo.Guild) {
 		s.guildOrder = append(s.guildOrder, g.ID)
 	}
 	s.guilds[g.ID] = g
-	for _, ch := range g.Channels {
+	for _, ch := range slices.Concat(g.Channels, g.Threads) {
 		if ch.GuildID == "" {
 			ch.GuildID = g.ID
+		}
+		if ch.IsThread() {
+			s.threadMetadataLocked(ch)
 		}
 		s.channels[ch.ID] = ch
 	}
@@ -166,6 +297,9 @@ func (s *Server) getChannel(rc *restCall) answer {
 	if ch == nil {
 		return fail(http.StatusNotFound, CodeUnknownChannel, "Unknown Channel")
 	}
+	if s.botEffectivePermissionsLocked(ch)&discordgo.PermissionViewChannel == 0 {
+		return missingAccess()
+	}
 	return ok(ch)
 }
 
@@ -194,20 +328,9 @@ func (s *Server) createMessage(rc *restCall) answer {
 	if !textChannel(ch.Type) {
 		return fail(http.StatusBadRequest, 50008, "Cannot send messages in a non-text channel")
 	}
-	perms := s.botChannelPermissionsLocked(chID)
-	send := int64(discordgo.PermissionSendMessages)
-	if ch.IsThread() {
-		send = discordgo.PermissionSendMessagesInThreads
-	}
-	switch {
-	case perms&discordgo.PermissionViewChannel == 0:
-		return fail(http.StatusForbidden, CodeMissingAccess, "Missing Access")
-	case perms&send == 0:
-		return fail(http.StatusForbidden, CodeMissingPermissions, "Missing Permissions")
-	case perms&discordgo.PermissionEmbedLinks == 0:
-		// Discord posts the message without the embeds of an author who
-		// lacks Embed Links.
-		body.Embeds = nil
+	perms := s.botEffectivePermissionsLocked(ch)
+	if a, refused := postRefusal(ch, perms); refused {
+		return a
 	}
 	errs := formErrors{}
 	nonce, err := parseNonce(body.Nonce)
@@ -219,6 +342,12 @@ func (s *Server) createMessage(rc *restCall) answer {
 	validateMessage(body.content(), body.Embeds, body.AllowedMentions, errs)
 	if len(errs) > 0 {
 		return invalidForm(errs)
+	}
+	if perms&discordgo.PermissionEmbedLinks == 0 {
+		// The API reference says only that EMBED_LINKS lets links embed;
+		// Discord also drops the rich embeds of an author without it and
+		// posts the rest, or nothing when nothing is left.
+		body.Embeds = nil
 	}
 	if body.isEmpty(rc.atts) {
 		return fail(http.StatusBadRequest, CodeCannotSendEmptyMessage, "Cannot send an empty message")
@@ -242,7 +371,7 @@ func (s *Server) createMessage(rc *restCall) answer {
 		Embeds:          withRichType(body.Embeds),
 		Components:      body.Components,
 		AllowedMentions: body.AllowedMentions,
-		Pinged:          s.mentionRulesLocked(ch.GuildID, pinged(body.content(), body.AllowedMentions)),
+		Pinged:          pinged(body.content(), body.AllowedMentions, s.mentionRightsLocked(chID)),
 		Nonce:           nonce,
 		Flags:           body.Flags,
 		TTS:             body.TTS,
@@ -250,8 +379,41 @@ func (s *Server) createMessage(rc *restCall) answer {
 		Timestamp:       rc.now,
 	}
 	s.messages[chID] = append(s.messages[chID], m)
+	if md := ch.ThreadMetadata; ch.IsThread() && md != nil && md.Archived {
+		// Discord: "Sending a message will automatically unarchive the
+		// thread", announced with THREAD_UPDATE (Discord: "Threads").
+		md.Archived, md.ArchiveTimestamp = false, rc.now
+		rc.dispatch("THREAD_UPDATE", mustJSON(ch))
+	}
 	s.notifyLocked()
 	return ok(m.wire(s.users))
+}
+
+// postRefusal is Discord's answer when the bot, with perms (effective) in
+// ch, may not post or edit there: 403 Missing Access without VIEW_CHANNEL,
+// 403 Missing Permissions without the right to send (SEND_MESSAGES, or
+// SEND_MESSAGES_IN_THREADS in a thread), and in a locked thread, without
+// MANAGE_THREADS, 403 Thread is archived or Thread is locked.
+func postRefusal(ch *discordgo.Channel, perms int64) (answer, bool) {
+	switch {
+	case perms&discordgo.PermissionViewChannel == 0:
+		return missingAccess(), true
+	case perms&sendPermission(ch) == 0:
+		return fail(http.StatusForbidden, CodeMissingPermissions, "Missing Permissions"), true
+	}
+	// Discord: "Users won't be able to create or update messages in locked
+	// threads" without MANAGE_THREADS, and only they may unarchive one.
+	if md := ch.ThreadMetadata; ch.IsThread() && md != nil && md.Locked && perms&discordgo.PermissionManageThreads == 0 {
+		if md.Archived {
+			return fail(http.StatusForbidden, CodeThreadArchived, "Thread is archived"), true
+		}
+		return fail(http.StatusForbidden, CodeThreadLocked, "Thread is locked"), true
+	}
+	return answer{}, false
+}
+
+func missingAccess() answer {
+	return fail(http.StatusForbidden, CodeMissingAccess, "Missing Access")
 }
 
 // withRichType fills the embed type Discord defaults to.
@@ -264,29 +426,55 @@ func withRichType(embeds []*discordgo.MessageEmbed) []*discordgo.MessageEmbed {
 	return embeds
 }
 
+// listMessages is Get Channel Messages (Discord: "Get Channel Messages"):
+// newest first; before gives the newest messages older than the ID, after
+// the oldest messages newer than it (those right after it), around those on
+// both sides of it. Only one of the three may be given.
 func (s *Server) listMessages(rc *restCall) answer {
 	q := rc.r.URL.Query()
+	errs := formErrors{}
 	limit := defaultMessagesPerPage
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxMessagesPerPage {
-			errs := formErrors{}
 			errs.add("limit", "NUMBER_TYPE_MAX", "int value should be between 1 and 100.")
-			return invalidForm(errs)
 		}
 		limit = n
 	}
-	before, after := snowflakeParam(q.Get("before")), snowflakeParam(q.Get("after"))
+	anchors := 0
+	var anchor uint64
+	var mode string
+	for _, key := range []string{"around", "before", "after"} {
+		v := q.Get(key)
+		if v == "" {
+			continue
+		}
+		anchors++
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			errs.add(key, "NUMBER_TYPE_COERCE", fmt.Sprintf("Value \"%s\" is not snowflake.", v))
+		}
+		anchor, mode = n, key
+	}
+	if anchors > 1 {
+		// Discord: "The before, after, and around parameters are mutually
+		// exclusive, only one may be passed at a time."
+		errs.add(mode, "MESSAGE_LIST_QUERY_EXCLUSIVE", "before, after and around are mutually exclusive.")
+	}
+	if len(errs) > 0 {
+		return invalidForm(errs)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	chID := rc.r.PathValue("channel")
-	if s.channels[chID] == nil {
+	ch := s.channels[chID]
+	if ch == nil {
 		return fail(http.StatusNotFound, CodeUnknownChannel, "Unknown Channel")
 	}
 	out := []wireMessage{}
-	perms := s.botChannelPermissionsLocked(chID)
+	perms := s.botEffectivePermissionsLocked(ch)
 	if perms&discordgo.PermissionViewChannel == 0 {
-		return fail(http.StatusForbidden, CodeMissingAccess, "Missing Access")
+		return missingAccess()
 	}
 	if perms&discordgo.PermissionReadMessageHistory == 0 {
 		// Discord: "If the current user is missing the
@@ -294,18 +482,60 @@ func (s *Server) listMessages(rc *restCall) answer {
 		// will be returned."
 		return ok(out)
 	}
-	// Discord returns the newest messages first.
-	for _, m := range slices.Backward(s.messages[chID]) {
-		id := snowflakeParam(m.ID)
-		if (before != 0 && id >= before) || (after != 0 && id <= after) {
-			continue
-		}
+	for _, m := range pageOfMessages(s.messages[chID], mode, anchor, limit) {
 		out = append(out, m.wire(s.users))
-		if len(out) == limit {
-			break
-		}
 	}
 	return ok(out)
+}
+
+// pageOfMessages picks a page from msgs (oldest first, as stored) and
+// returns it newest first.
+func pageOfMessages(msgs []*Message, mode string, anchor uint64, limit int) []*Message {
+	id := func(m *Message) uint64 { return snowflakeParam(m.ID) }
+	// older returns up to n messages with IDs below (or up to, with
+	// inclusive) the anchor, newest first; newer up to n above it, oldest
+	// first.
+	older := func(n int, inclusive bool) []*Message {
+		var page []*Message
+		for _, m := range slices.Backward(msgs) {
+			if len(page) == n {
+				break
+			}
+			if id(m) < anchor || (inclusive && id(m) == anchor) {
+				page = append(page, m)
+			}
+		}
+		return page
+	}
+	newer := func(n int) []*Message {
+		var page []*Message
+		for _, m := range msgs {
+			if len(page) == n {
+				break
+			}
+			if id(m) > anchor {
+				page = append(page, m)
+			}
+		}
+		return page
+	}
+	switch mode {
+	case "before":
+		return older(limit, false)
+	case "after":
+		page := newer(limit)
+		slices.Reverse(page)
+		return page
+	case "around":
+		// The anchor and the older half, then the newer half, so that
+		// the page is centred on the anchor.
+		after := newer(limit / 2)
+		slices.Reverse(after)
+		return append(after, older(limit-len(after), true)...)
+	default:
+		anchor = math.MaxUint64
+		return older(limit, false)
+	}
 }
 
 func snowflakeParam(v string) uint64 {
@@ -313,10 +543,15 @@ func snowflakeParam(v string) uint64 {
 	return n
 }
 
-// channelMessageLocked finds a message; s.mu held.
+// channelMessageLocked finds a message in a channel the bot can see; s.mu
+// held.
 func (s *Server) channelMessageLocked(chID, msgID string) (*Message, answer, bool) {
-	if s.channels[chID] == nil {
+	ch := s.channels[chID]
+	if ch == nil {
 		return nil, fail(http.StatusNotFound, CodeUnknownChannel, "Unknown Channel"), false
+	}
+	if s.botEffectivePermissionsLocked(ch)&discordgo.PermissionViewChannel == 0 {
+		return nil, missingAccess(), false
 	}
 	for _, m := range s.messages[chID] {
 		if m.ID == msgID {
@@ -333,6 +568,11 @@ func (s *Server) getMessage(rc *restCall) answer {
 	if !found {
 		return a
 	}
+	// Discord: Get Channel Message needs VIEW_CHANNEL and
+	// READ_MESSAGE_HISTORY.
+	if s.botEffectivePermissionsLocked(s.channels[m.ChannelID])&discordgo.PermissionReadMessageHistory == 0 {
+		return fail(http.StatusForbidden, CodeMissingPermissions, "Missing Permissions")
+	}
 	return ok(m.wire(s.users))
 }
 
@@ -346,17 +586,26 @@ func (s *Server) editMessage(rc *restCall) answer {
 	if m.Author.ID != s.cfg.bot.ID {
 		return fail(http.StatusForbidden, 50005, "Cannot edit a message authored by another user")
 	}
-	return s.applyEditLocked(m, rc)
+	// An author's edit follows the author's channel rights, as a post does:
+	// without EMBED_LINKS the embeds go.
+	perms := s.botEffectivePermissionsLocked(s.channels[m.ChannelID])
+	return s.applyEditLocked(m, rc, perms&discordgo.PermissionEmbedLinks != 0)
 }
 
 func (s *Server) deleteMessage(rc *restCall) answer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	chID := rc.r.PathValue("channel")
-	if _, a, found := s.channelMessageLocked(chID, rc.r.PathValue("message")); !found {
+	m, a, found := s.channelMessageLocked(chID, rc.r.PathValue("message"))
+	if !found {
 		return a
 	}
-	s.removeMessageLocked(chID, rc.r.PathValue("message"))
+	// Discord: deleting another user's message needs MANAGE_MESSAGES.
+	// Deleting is the one thing allowed in an archived thread.
+	if m.Author.ID != s.cfg.bot.ID && s.botEffectivePermissionsLocked(s.channels[chID])&discordgo.PermissionManageMessages == 0 {
+		return fail(http.StatusForbidden, CodeMissingPermissions, "Missing Permissions")
+	}
+	s.removeMessageLocked(chID, m.ID)
 	return noContent()
 }
 
@@ -366,13 +615,30 @@ func (s *Server) removeMessageLocked(chID, msgID string) {
 }
 
 // applyEditLocked applies a PATCH body to m with Discord's semantics: fields
-// present replace, null clears, absent fields stay.
-func (s *Server) applyEditLocked(m *Message, rc *restCall) answer {
+// present replace, null clears, absent fields stay. An edited content gets
+// its mentions anew under the edit's allowed_mentions, or under the default
+// allowances when the edit has none, whatever the original post said
+// (Discord: "Edit Message"). embeds says whether the editor may embed.
+// Nothing can be edited in an archived thread.
+func (s *Server) applyEditLocked(m *Message, rc *restCall, embeds bool) answer {
 	var fields map[string]json.RawMessage
 	if !decodeBody(rc, &fields) {
 		return badJSON()
 	}
-	next := messageBody{Components: m.Components, AllowedMentions: m.AllowedMentions, Flags: m.Flags}
+	if ch := s.channels[m.ChannelID]; ch != nil && ch.IsThread() && ch.ThreadMetadata != nil {
+		// Discord: "Users cannot edit messages ... in archived threads",
+		// code 50083; nor, without MANAGE_THREADS, in locked ones.
+		if ch.ThreadMetadata.Archived {
+			return fail(http.StatusBadRequest, CodeThreadArchived, "Thread is archived")
+		}
+		if ch.ThreadMetadata.Locked && s.botEffectivePermissionsLocked(ch)&discordgo.PermissionManageThreads == 0 {
+			return fail(http.StatusForbidden, CodeThreadLocked, "Thread is locked")
+		}
+	}
+	next := messageBody{Components: m.Components, Flags: m.Flags}
+	if _, edited := fields["content"]; !edited {
+		next.AllowedMentions = m.AllowedMentions
+	}
 	content := m.Content
 	next.Content = &content
 	next.Embeds = m.Embeds
@@ -418,15 +684,20 @@ func (s *Server) applyEditLocked(m *Message, rc *restCall) answer {
 	if len(errs) > 0 {
 		return invalidForm(errs)
 	}
+	if _, replaced := fields["embeds"]; replaced && !embeds {
+		next.Embeds = nil
+	}
 	if next.isEmpty(m.Attachments) {
 		return fail(http.StatusBadRequest, CodeCannotSendEmptyMessage, "Cannot send an empty message")
+	}
+	if _, edited := fields["content"]; edited {
+		m.Pinged = pinged(content, next.AllowedMentions, s.mentionRightsLocked(m.ChannelID))
 	}
 	m.Content = content
 	m.Embeds = withRichType(next.Embeds)
 	m.Components = next.Components
 	m.AllowedMentions = next.AllowedMentions
 	m.Flags = next.Flags &^ discordgo.MessageFlagsLoading
-	m.Pinged = s.mentionRulesLocked(m.GuildID, pinged(content, next.AllowedMentions))
 	m.EditedTimestamp = rc.now
 	s.notifyLocked()
 	return ok(m.wire(s.users))
@@ -473,28 +744,4 @@ func (s *Server) getMember(rc *restCall) answer {
 		}
 	}
 	return fail(http.StatusNotFound, CodeUnknownMember, "Unknown Member")
-}
-
-// mentionRulesLocked keeps the pings Discord delivers for the bot: a role is
-// notified only if it exists, and is mentionable or the bot has Mention
-// Everyone; @everyone and @here need Mention Everyone (topics/permissions,
-// MENTION_EVERYONE). s.mu held.
-func (s *Server) mentionRulesLocked(guildID string, m Mentions) Mentions {
-	g := s.guilds[guildID]
-	if g == nil {
-		return m
-	}
-	perms := s.botPermissionsLocked(guildID)
-	everyone := perms&(discordgo.PermissionMentionEveryone|discordgo.PermissionAdministrator) != 0
-	m.Everyone = m.Everyone && everyone
-	var roles []string
-	for _, id := range m.Roles {
-		for _, r := range g.Roles {
-			if r.ID == id && r.ID != guildID && (r.Mentionable || everyone) {
-				roles = append(roles, id)
-			}
-		}
-	}
-	m.Roles = roles
-	return m
 }

@@ -100,43 +100,127 @@ func Focused(o *CommandOption) *CommandOption {
 // command invoked by member in a guild channel, and returns the interaction as
 // discordgo decodes it. The command's ID is the registered one when the bot
 // registered the command for the guild or globally.
+//
+// Discord's client only lets a member invoke what it offers them, so asking
+// for what it would not is a test bug: SlashCommand fails the test and
+// returns nil when member lacks the registered command's
+// default_member_permissions (see CanUse), or when a ROLE option names no
+// role of the guild.
 func (s *Server) SlashCommand(guildID, channelID string, member Member, name string, options ...*CommandOption) *discordgo.Interaction {
-	if !member.Granted && !s.CanUse(guildID, member, name) {
-		s.tb.Errorf("SlashCommand %s: member %s lacks the command's default_member_permissions, so Discord would not let them invoke it", name, member.ID)
+	s.tb.Helper()
+	if !s.offered("SlashCommand", guildID, channelID, member, name) {
 		return nil
 	}
 	return s.interact(discordgo.InteractionApplicationCommand, guildID, channelID, &member, member.User, name, options)
 }
 
-// CanUse reports whether Discord lets member invoke a registered command by
-// its default_member_permissions (interactions/application-commands,
-// "Application Command Permissions"): a member needs every permission in
-// the set; Administrator passes; "0" allows admins only; no set allows all.
+// CanUse reports whether Discord offers a registered chat-input command to
+// member in a guild, judged by the command's default_member_permissions
+// (Discord: "Application Commands", "Permissions"): the member needs every
+// permission in the set, ADMINISTRATOR and guild ownership pass, "0" lets
+// only admins through, and no set lets everyone through. Member.Granted
+// stands for an admin's explicit grant, which passes too. The member's
+// permissions are Member.Permissions when set, and otherwise computed from
+// the guild's roles (see Permissions). A command registered neither for the
+// guild nor globally is offered to no one. CanUseIn judges a channel's
+// overwrites too.
 func (s *Server) CanUse(guildID string, member Member, name string) bool {
+	return s.CanUseIn(guildID, "", member, name)
+}
+
+// CanUseIn is CanUse in a channel: when Member.Permissions is zero, the
+// member's permissions there, overwrites included, are what count.
+func (s *Server) CanUseIn(guildID, channelID string, member Member, name string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, scope := range []string{guildID, ""} {
-		for _, c := range s.commands[scope] {
-			if c.Name != name || c.DefaultMemberPermissions == nil {
-				continue
-			}
-			need := *c.DefaultMemberPermissions
-			if member.Permissions&discordgo.PermissionAdministrator != 0 {
-				return true
-			}
-			return need != 0 && member.Permissions&need == need
-		}
-	}
-	return true
+	cmd := s.chatCommandLocked(guildID, name)
+	return cmd != nil && s.mayInvokeLocked(cmd, guildID, channelID, &member)
 }
 
 // Autocomplete dispatches an APPLICATION_COMMAND_AUTOCOMPLETE interaction;
-// exactly one option (possibly inside a subcommand) should be Focused.
+// exactly one option (possibly inside a subcommand) should be Focused. Like
+// SlashCommand, it fails the test and returns nil for a command Discord
+// would not offer member.
 func (s *Server) Autocomplete(guildID, channelID string, member Member, name string, options ...*CommandOption) *discordgo.Interaction {
+	s.tb.Helper()
 	if countFocused(options) != 1 {
 		s.tb.Errorf("Autocomplete %s: want exactly one Focused option, got %d", name, countFocused(options))
 	}
+	if !s.offered("Autocomplete", guildID, channelID, member, name) {
+		return nil
+	}
 	return s.interact(discordgo.InteractionApplicationCommandAutocomplete, guildID, channelID, &member, member.User, name, options)
+}
+
+// offered fails the test when Discord would not offer a registered command
+// to member in the channel. Commands the bot never registered stay
+// invocable, so tests may dispatch interactions without registering first.
+func (s *Server) offered(caller, guildID, channelID string, member Member, name string) bool {
+	s.mu.Lock()
+	cmd := s.chatCommandLocked(guildID, name)
+	if cmd == nil || s.mayInvokeLocked(cmd, guildID, channelID, &member) {
+		s.mu.Unlock()
+		return true
+	}
+	perms := s.memberPermissionsLocked(guildID, channelID, &member)
+	s.mu.Unlock()
+	s.tb.Errorf("%s /%s: Discord does not offer the command to %s (%s): it needs default_member_permissions %d, "+
+		"the member has %d in channel %s; assert with CanUse, or set Member.Granted for an admin's grant",
+		caller, name, member.ID, member.Username, *cmd.DefaultMemberPermissions, perms, channelID)
+	return false
+}
+
+// chatCommandLocked is the registered chat-input command of that name, the
+// guild's before the global one, or nil; s.mu held.
+func (s *Server) chatCommandLocked(guildID, name string) *discordgo.ApplicationCommand {
+	for _, scope := range []string{guildID, ""} {
+		for _, c := range s.commands[scope] {
+			if c.Name == name && (c.Type == discordgo.ChatApplicationCommand || c.Type == 0) {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+// mayInvokeLocked applies default_member_permissions; s.mu held.
+func (s *Server) mayInvokeLocked(cmd *discordgo.ApplicationCommand, guildID, channelID string, member *Member) bool {
+	if member.Granted || cmd.DefaultMemberPermissions == nil {
+		return true
+	}
+	perms := s.memberPermissionsLocked(guildID, channelID, member)
+	if perms&discordgo.PermissionAdministrator != 0 {
+		return true
+	}
+	need := *cmd.DefaultMemberPermissions
+	return need != 0 && perms&need == need
+}
+
+// memberPermissionsLocked is what Discord sends as member.permissions:
+// Member.Permissions when the test set it, otherwise the member's computed
+// permissions in the channel, or in the guild when the channel is unknown;
+// s.mu held.
+func (s *Server) memberPermissionsLocked(guildID, channelID string, member *Member) int64 {
+	if member.Permissions != 0 {
+		return member.Permissions
+	}
+	roles := s.memberRolesLocked(guildID, member)
+	if ch := s.channels[channelID]; ch != nil && ch.GuildID == guildID {
+		return s.permissionsLocked(channelID, member.ID, roles)
+	}
+	return s.basePermissionsLocked(guildID, member.ID, roles)
+}
+
+// memberRolesLocked is Member.Roles, or the roles the guild stores for the
+// member when the test gave none; s.mu held.
+func (s *Server) memberRolesLocked(guildID string, member *Member) []string {
+	if len(member.Roles) > 0 {
+		return member.Roles
+	}
+	if m := s.memberLocked(guildID, member.ID); m != nil && len(m.Roles) > 0 {
+		return m.Roles
+	}
+	return []string{}
 }
 
 // DMSlashCommand dispatches an APPLICATION_COMMAND interaction invoked by
@@ -235,6 +319,12 @@ func (s *Server) interact(kind discordgo.InteractionType, guildID, channelID str
 	token := "aW50ZXJhY3Rpb246" + id + ":" + newSessionID() + newSessionID()
 
 	s.mu.Lock()
+	if bad := s.unknownRolesLocked(guildID, options); len(bad) > 0 {
+		s.mu.Unlock()
+		// Discord's client offers only the guild's roles for a ROLE option.
+		s.tb.Errorf("interaction /%s: ROLE option value %v is not a role of guild %q", name, bad, guildID)
+		return nil
+	}
 	s.users[user.ID] = discordUser(user)
 	data := map[string]any{
 		"id":      s.commandIDLocked(guildID, name),
@@ -242,7 +332,7 @@ func (s *Server) interact(kind discordgo.InteractionType, guildID, channelID str
 		"type":    discordgo.ChatApplicationCommand,
 		"options": options,
 	}
-	if resolved := s.resolveLocked(guildID, options); len(resolved) > 0 {
+	if resolved := s.resolveLocked(guildID, channelID, options); len(resolved) > 0 {
 		data["resolved"] = resolved
 	}
 	p := map[string]any{
@@ -265,16 +355,19 @@ func (s *Server) interact(kind discordgo.InteractionType, guildID, channelID str
 		p["guild"] = map[string]any{"id": guildID, "locale": "en-US", "features": []string{}}
 		p["context"] = discordgo.InteractionContextGuild
 		p["authorizing_integration_owners"] = map[string]string{"0": guildID}
-		p["app_permissions"] = strconv.FormatInt(s.botChannelPermissionsLocked(channelID), 10)
-		roles := member.Roles
-		if roles == nil {
-			roles = []string{}
+		// app_permissions: "Bitwise set of permissions the app has in the
+		// source location of the interaction" (Discord: "Interaction
+		// Object").
+		appPerms := s.basePermissionsLocked(guildID, s.cfg.bot.ID, nil)
+		if ch := s.channels[channelID]; ch != nil && ch.GuildID == guildID {
+			appPerms = s.permissionsLocked(channelID, s.cfg.bot.ID, nil)
 		}
+		p["app_permissions"] = strconv.FormatInt(appPerms, 10)
 		p["member"] = map[string]any{
 			"user":        userJSON(discordUser(user)),
 			"nick":        member.Nick,
-			"roles":       roles,
-			"permissions": strconv.FormatInt(member.Permissions, 10),
+			"roles":       s.memberRolesLocked(guildID, member),
+			"permissions": strconv.FormatInt(s.memberPermissionsLocked(guildID, channelID, member), 10),
 			"joined_at":   now.Add(-24 * time.Hour).UTC().Format(time.RFC3339),
 			"deaf":        false,
 			"mute":        false,
@@ -320,104 +413,39 @@ func (s *Server) commandIDLocked(guildID, name string) string {
 	return s.ids.next()
 }
 
-// defaultEveryonePermissions is what @everyone may do in a guild the test
-// built without roles: a new server's defaults as far as messages go, so
-// that simple tests need not spell out roles. A guild with roles gets
-// exactly what they say.
-const defaultEveryonePermissions = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages |
-	discordgo.PermissionSendMessagesInThreads | discordgo.PermissionCreatePublicThreads | discordgo.PermissionEmbedLinks |
-	discordgo.PermissionAttachFiles | discordgo.PermissionReadMessageHistory | discordgo.PermissionAddReactions |
-	discordgo.PermissionUseExternalEmojis
-
-// botPermissionsLocked ORs the @everyone role and the bot member's roles.
-func (s *Server) botPermissionsLocked(guildID string) int64 {
-	g := s.guilds[guildID]
-	if g == nil {
-		return 0
-	}
-	if len(g.Roles) == 0 {
-		return defaultEveryonePermissions
-	}
-	var perms int64
-	for _, r := range g.Roles {
-		if r.ID == guildID || slices.Contains(s.botRolesLocked(g), r.ID) {
-			perms |= r.Permissions
+// unknownRolesLocked lists the values of ROLE options that are not roles of
+// the guild; s.mu held.
+func (s *Server) unknownRolesLocked(guildID string, options []*CommandOption) []string {
+	var bad []string
+	for _, o := range options {
+		bad = append(bad, s.unknownRolesLocked(guildID, o.Options)...)
+		if o.Type != discordgo.ApplicationCommandOptionRole {
+			continue
+		}
+		id, _ := o.Value.(string)
+		if s.roleLocked(guildID, id) == nil {
+			bad = append(bad, fmt.Sprint(o.Value))
 		}
 	}
-	return perms
+	return bad
 }
 
-func (s *Server) botRolesLocked(g *discordgo.Guild) []string {
-	for _, m := range g.Members {
-		if m.User != nil && m.User.ID == s.cfg.bot.ID {
-			return m.Roles
+// roleLocked finds a guild's role; s.mu held.
+func (s *Server) roleLocked(guildID, roleID string) *discordgo.Role {
+	if g := s.guilds[guildID]; g != nil {
+		for _, r := range g.Roles {
+			if r.ID == roleID {
+				return r
+			}
 		}
 	}
 	return nil
 }
 
-// botChannelPermissionsLocked is the bot's permissions in a channel by
-// Discord's algorithm (topics/permissions, "Permission Overwrites"): the
-// guild's, all of them for an administrator, then the channel's @everyone
-// overwrite, its role overwrites together, and the bot's own. A thread
-// takes its parent's. s.mu held.
-func (s *Server) botChannelPermissionsLocked(channelID string) int64 {
-	ch := s.channels[channelID]
-	if ch == nil {
-		return 0
-	}
-	if ch.GuildID == "" {
-		return dmPermissions
-	}
-	if ch.IsThread() && s.channels[ch.ParentID] != nil {
-		ch = s.channels[ch.ParentID]
-	}
-	g := s.guilds[ch.GuildID]
-	perms := s.botPermissionsLocked(ch.GuildID)
-	if perms&discordgo.PermissionAdministrator != 0 || g == nil {
-		return discordgo.PermissionAll
-	}
-	var allow, deny int64
-	roles := s.botRolesLocked(g)
-	for _, ow := range ch.PermissionOverwrites {
-		if ow.Type == discordgo.PermissionOverwriteTypeRole && ow.ID == g.ID {
-			perms = perms&^ow.Deny | ow.Allow
-		}
-	}
-	for _, ow := range ch.PermissionOverwrites {
-		if ow.Type == discordgo.PermissionOverwriteTypeRole && ow.ID != g.ID && slices.Contains(roles, ow.ID) {
-			allow |= ow.Allow
-			deny |= ow.Deny
-		}
-	}
-	perms = perms&^deny | allow
-	for _, ow := range ch.PermissionOverwrites {
-		if ow.Type == discordgo.PermissionOverwriteTypeMember && ow.ID == s.cfg.bot.ID {
-			perms = perms&^ow.Deny | ow.Allow
-		}
-	}
-	return perms
-}
-
-// SetChannelOverwrites replaces a channel's permission overwrites, as an
-// admin editing its permissions does, and sends CHANNEL_UPDATE.
-func (s *Server) SetChannelOverwrites(channelID string, overwrites []*discordgo.PermissionOverwrite) {
-	s.mu.Lock()
-	ch := s.channels[channelID]
-	if ch == nil {
-		s.mu.Unlock()
-		s.tb.Errorf("SetChannelOverwrites %s: no such channel", channelID)
-		return
-	}
-	ch.PermissionOverwrites = cloneJSON(overwrites)
-	raw := mustJSON(ch)
-	s.notifyLocked()
-	s.mu.Unlock()
-	s.dispatchAll("CHANNEL_UPDATE", raw)
-}
-
-// resolveLocked builds the "resolved" map for channel, user and role options.
-func (s *Server) resolveLocked(guildID string, options []*CommandOption) map[string]any {
+// resolveLocked builds the "resolved" map for channel, user and role
+// options; a resolved member's permissions are theirs in the interaction's
+// channel.
+func (s *Server) resolveLocked(guildID, channelID string, options []*CommandOption) map[string]any {
 	channels, users, members, roles := map[string]any{}, map[string]any{}, map[string]any{}, map[string]any{}
 	var walk func([]*CommandOption)
 	walk = func(opts []*CommandOption) {
@@ -433,7 +461,8 @@ func (s *Server) resolveLocked(guildID string, options []*CommandOption) map[str
 				if u := s.users[id]; u != nil {
 					users[id] = userJSON(u)
 					if m := s.memberLocked(guildID, id); m != nil {
-						members[id] = map[string]any{"roles": m.Roles, "nick": m.Nick, "joined_at": m.JoinedAt, "permissions": "0"}
+						perms := s.permissionsLocked(channelID, id, nil)
+						members[id] = map[string]any{"roles": m.Roles, "nick": m.Nick, "joined_at": m.JoinedAt, "permissions": strconv.FormatInt(perms, 10)}
 					}
 				}
 				if o.Type == discordgo.ApplicationCommandOptionUser {
@@ -441,12 +470,10 @@ func (s *Server) resolveLocked(guildID string, options []*CommandOption) map[str
 				}
 				fallthrough
 			case discordgo.ApplicationCommandOptionRole:
-				if g := s.guilds[guildID]; g != nil {
-					for _, r := range g.Roles {
-						if r.ID == id {
-							roles[id] = r
-						}
-					}
+				// The role object as stored, mentionable and managed
+				// included (Discord: "Role Object").
+				if r := s.roleLocked(guildID, id); r != nil {
+					roles[id] = r
 				}
 			}
 		}
@@ -574,7 +601,7 @@ func (s *Server) interactionMessageLocked(st *interactionState, data *messageBod
 		Embeds:          withRichType(data.Embeds),
 		Components:      data.Components,
 		AllowedMentions: data.AllowedMentions,
-		Pinged:          pinged(data.content(), data.AllowedMentions),
+		Pinged:          pinged(data.content(), data.AllowedMentions, s.mentionRightsLocked(st.channelID)),
 		Flags:           data.Flags | extraFlags,
 		TTS:             data.TTS,
 		Attachments:     rc.atts,
@@ -644,7 +671,7 @@ func (s *Server) createFollowup(rc *restCall) answer {
 		// Discord: the first follow-up to a deferred response replaces the
 		// "thinking" message.
 		o.Content, o.Embeds, o.Components = body.content(), withRichType(body.Embeds), body.Components
-		o.AllowedMentions, o.Pinged = body.AllowedMentions, pinged(body.content(), body.AllowedMentions)
+		o.AllowedMentions, o.Pinged = body.AllowedMentions, pinged(body.content(), body.AllowedMentions, s.mentionRightsLocked(o.ChannelID))
 		o.Flags &^= discordgo.MessageFlagsLoading
 		o.EditedTimestamp = rc.now
 		m = o
@@ -691,7 +718,7 @@ func (s *Server) editWebhookMessage(rc *restCall) answer {
 	if !found {
 		return a
 	}
-	return s.applyEditLocked(m, rc)
+	return s.applyEditLocked(m, rc, true)
 }
 
 func (s *Server) deleteWebhookMessage(rc *restCall) answer {

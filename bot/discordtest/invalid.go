@@ -56,32 +56,8 @@ func (s *Server) Banned() bool {
 	return s.cfg.now().Before(s.bannedUntil)
 }
 
-// RevokeToken invalidates the bot token, as resetting it in the developer
-// portal does: REST requests with it get 401 from then on, and live gateway
-// connections are closed with 4004 Authentication failed.
-func (s *Server) RevokeToken() {
-	s.mu.Lock()
-	s.revoked = true
-	conns := make([]*gatewayConn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
-	s.notifyLocked()
-	s.mu.Unlock()
-	for _, c := range conns {
-		c.closeWith(CloseAuthenticationFailed, "Authentication failed.")
-	}
-}
-
-// tokenOK reports whether a REST Authorization header or a gateway token is
-// the bot's, still valid.
-func (s *Server) tokenOK(token string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return !s.revoked && token == s.cfg.token
-}
-
-// banned answers a banned client as Cloudflare does.
+// serveBanned answers a banned client as Cloudflare does: 429 with an HTML
+// page, not Discord's JSON.
 func (s *Server) serveBanned(w http.ResponseWriter, rc *restCall, route string) {
 	s.finish(rc, route, http.StatusTooManyRequests, false)
 	w.Header().Set("Content-Type", "text/html")

@@ -316,15 +316,28 @@ var (
 	everyoneMention = regexp.MustCompile(`@(everyone|here)\b`)
 )
 
-// pinged applies Discord's allowed_mentions rules: without the field every
-// mention in the content pings; with it, only the parsed kinds and the listed
-// IDs do, and only when the content mentions them.
-func pinged(content string, am *discordgo.MessageAllowedMentions) Mentions {
+// mentionRights is what an author may ping in a channel (Discord: "Allowed
+// Mentions Object"): a role only if it is mentionable or the author has
+// MENTION_EVERYONE, @everyone and @here only with MENTION_EVERYONE.
+type mentionRights struct {
+	// everyone is MENTION_EVERYONE in the channel.
+	everyone bool
+	// roles maps the guild's role IDs, without @everyone, to whether the
+	// role is mentionable; IDs not in it are not roles and ping nobody.
+	roles map[string]bool
+}
+
+// pinged applies Discord's mention rules: without allowed_mentions every
+// mention in the content may ping; with it, only the parsed kinds and the
+// listed IDs may, and only when the content mentions them. Roles and
+// @everyone then also need the author's rights.
+func pinged(content string, am *discordgo.MessageAllowedMentions, rights mentionRights) Mentions {
 	allowed := func(kind discordgo.AllowedMentionType, ids []string, id string) bool {
 		return am == nil || slices.Contains(am.Parse, kind) || slices.Contains(ids, id)
 	}
 	var m Mentions
-	m.Everyone = everyoneMention.MatchString(content) && (am == nil || slices.Contains(am.Parse, discordgo.AllowedMentionTypeEveryone))
+	m.Everyone = everyoneMention.MatchString(content) && rights.everyone &&
+		(am == nil || slices.Contains(am.Parse, discordgo.AllowedMentionTypeEveryone))
 	var users, roles []string
 	if am != nil {
 		users, roles = am.Users, am.Roles
@@ -335,7 +348,9 @@ func pinged(content string, am *discordgo.MessageAllowedMentions) Mentions {
 		}
 	}
 	for _, match := range roleMention.FindAllStringSubmatch(content, -1) {
-		if id := match[1]; allowed(discordgo.AllowedMentionTypeRoles, roles, id) && !slices.Contains(m.Roles, id) {
+		id := match[1]
+		mentionable, isRole := rights.roles[id]
+		if isRole && (mentionable || rights.everyone) && allowed(discordgo.AllowedMentionTypeRoles, roles, id) && !slices.Contains(m.Roles, id) {
 			m.Roles = append(m.Roles, id)
 		}
 	}

@@ -39,6 +39,23 @@ type restCall struct {
 	atts  []Attachment
 	index int // into Server.requests
 	now   time.Time
+	// sharedScope marks a 429 of the shared scope, which Discord does not
+	// count towards its invalid request limit.
+	sharedScope bool
+	// events are gateway events the handler caused, sent once it returns
+	// and the server's lock is free.
+	events []pendingEvent
+}
+
+// pendingEvent is a gateway dispatch waiting for its handler to finish.
+type pendingEvent struct {
+	name string
+	data json.RawMessage
+}
+
+// dispatch queues a gateway event for after the handler.
+func (rc *restCall) dispatch(name string, data json.RawMessage) {
+	rc.events = append(rc.events, pendingEvent{name: name, data: data})
 }
 
 // answer is what a route handler returns: a status and a JSON body, or no
@@ -130,8 +147,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 	}
-	if r.URL.Path == "/gateway" || r.URL.Path == "/gateway/" {
-		s.serveGateway(w, r)
+	switch r.URL.Path {
+	case "/gateway", "/gateway/":
+		s.serveGateway(w, r, false)
+		return
+	case resumePath, resumePath + "/":
+		s.serveGateway(w, r, true)
 		return
 	}
 	now := s.cfg.now()
@@ -155,7 +176,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests = append(s.requests, rec)
 	s.notifyLocked()
 	s.mu.Unlock()
+	s.mu.Lock()
+	banned := rc.now.Before(s.bannedUntil)
+	s.mu.Unlock()
 	switch {
+	case banned:
+		// Cloudflare answers before Discord's routing: every path.
+		s.serveBanned(w, rc, "")
+		return
 	case errors.Is(err, errBodyTooLarge):
 		// Discord: 40005 "Request entity too large".
 		s.respond(w, rc, "", fail(http.StatusRequestEntityTooLarge, 40005, "Request entity too large"))
@@ -172,13 +200,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, route string, acc access, h func(*restCall) answer) {
 	rc := r.Context().Value(ctxKey{}).(*restCall)
 	rc.r = r // the routed request carries the path values
-	s.mu.Lock()
-	banned := rc.now.Before(s.bannedUntil)
-	s.mu.Unlock()
-	if banned {
-		s.serveBanned(w, rc, route)
-		return
-	}
 	if acc == botAuth && !s.tokenOK(strings.TrimPrefix(r.Header.Get("Authorization"), "Bot ")) {
 		s.respond(w, rc, route, fail(http.StatusUnauthorized, CodeGeneral, "401: Unauthorized"))
 		return
@@ -213,6 +234,9 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, route string
 		}
 	}
 	a := h(rc)
+	for _, e := range rc.events {
+		s.dispatchAll(e.name, e.data)
+	}
 	if fault != nil && fault.Commit {
 		if !s.wait(r.Context(), fault.Delay) || fault.Drop {
 			s.drop(w, rc, route)
@@ -265,7 +289,12 @@ func (s *Server) respondFault(w http.ResponseWriter, rc *restCall, route string,
 			h.Del(k)
 		}
 	} else {
-		h.Set("X-RateLimit-Scope", "user")
+		scope := "user"
+		if f.Shared {
+			scope = "shared"
+			rc.sharedScope = true
+		}
+		h.Set("X-RateLimit-Scope", scope)
 		h.Set("X-RateLimit-Remaining", "0")
 		h.Set("X-RateLimit-Reset-After", fmt.Sprintf("%.3f", f.RetryAfter.Seconds()))
 		h.Set("X-RateLimit-Reset", fmt.Sprintf("%.3f", float64(rc.now.Add(f.RetryAfter).UnixMilli())/1000))
@@ -326,7 +355,9 @@ func (s *Server) finish(rc *restCall, route string, status int, dropped bool) {
 	defer s.mu.Unlock()
 	rec := &s.requests[rc.index]
 	rec.Route, rec.Status, rec.Dropped = route, status, dropped
-	s.countInvalidLocked(status, rc.now)
+	if !rc.sharedScope {
+		s.countInvalidLocked(status, rc.now)
+	}
 	s.notifyLocked()
 	s.cfg.logger.Debug("rest request", "method", rec.Method, "path", rec.Path, "status", status, "dropped", dropped)
 }

@@ -196,6 +196,8 @@ func TestChannelMessageSendComplexIsRecorded(t *testing.T) {
 func TestPingedFollowsAllowedMentions(t *testing.T) {
 	t.Parallel()
 	const content = "<@1> <@!2> <@&3> @here"
+	// An author with MENTION_EVERYONE, in a guild where 3 is a role.
+	rights := mentionRights{everyone: true, roles: map[string]bool{"3": false}}
 	tests := []struct {
 		name string
 		am   *discordgo.MessageAllowedMentions
@@ -210,7 +212,7 @@ func TestPingedFollowsAllowedMentions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := pinged(content, tt.am)
+			got := pinged(content, tt.am, rights)
 			if got.Everyone != tt.want.Everyone || strings.Join(got.Users, ",") != strings.Join(tt.want.Users, ",") || strings.Join(got.Roles, ",") != strings.Join(tt.want.Roles, ",") {
 				t.Errorf("pinged = %+v, want %+v", got, tt.want)
 			}
@@ -669,3 +671,78 @@ func TestMultipartMessageKeepsPayloadAndFiles(t *testing.T) {
 		t.Errorf("recorded body %q is not the payload_json", r.Body)
 	}
 }
+
+func TestTheNonceWindowRunsOnTheFakesClock(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		wait    time.Duration
+		wantNew bool
+	}{
+		{name: "a nonce reused within five minutes returns the first message", wait: nonceWindow - time.Second, wantNew: false},
+		{name: "a nonce reused after five minutes creates a second message", wait: nonceWindow + time.Second, wantNew: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			clock := &manualClock{now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+			srv := newServer(t, WithClock(clock.Now))
+			session := restSession(t, srv)
+			endpoint := discordgo.EndpointChannelMessages(alertsChannelID)
+			send := func() string {
+				t.Helper()
+				body, err := session.RequestWithBucketID(http.MethodPost, endpoint, nonceMessage("story-42", true), endpoint)
+				if err != nil {
+					t.Fatalf("send: %v", err)
+				}
+				var m discordgo.Message
+				if err := json.Unmarshal(body, &m); err != nil {
+					t.Fatal(err)
+				}
+				return m.ID
+			}
+			first := send()
+			// Only the fake's clock moves: the test takes no real time.
+			clock.Advance(tt.wait)
+			second := send()
+			if gotNew := second != first; gotNew != tt.wantNew {
+				t.Errorf("second send answered %s (first %s): new message = %v, want %v", second, first, gotNew, tt.wantNew)
+			}
+			if want := map[bool]int{false: 1, true: 2}[tt.wantNew]; len(srv.Messages(alertsChannelID)) != want {
+				t.Errorf("%d messages stored, want %d", len(srv.Messages(alertsChannelID)), want)
+			}
+		})
+	}
+}
+
+func TestEditsRecomputeMentionsAsDiscordDocuments(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	session := restSession(t, srv)
+	none := &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
+	m, err := session.ChannelMessageSendComplex(alertsChannelID, &discordgo.MessageSend{Content: "<@" + aliceID + ">", AllowedMentions: none})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		edit *discordgo.MessageEdit
+		want int
+	}{
+		{name: "an edit that leaves the content keeps the pings", edit: discordgo.NewMessageEdit(alertsChannelID, m.ID).SetEmbeds([]*discordgo.MessageEmbed{{Title: "t"}}), want: 0},
+		{name: "an edit of the content with allowed_mentions follows them", edit: &discordgo.MessageEdit{ID: m.ID, Channel: alertsChannelID, Content: ptr("<@" + aliceID + "> again"), AllowedMentions: none}, want: 0},
+		{name: "an edit of the content without allowed_mentions uses the defaults", edit: &discordgo.MessageEdit{ID: m.ID, Channel: alertsChannelID, Content: ptr("<@" + aliceID + "> once more")}, want: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := session.ChannelMessageEditComplex(tt.edit); err != nil {
+				t.Fatalf("edit: %v", err)
+			}
+			if got := len(srv.Messages(alertsChannelID)[0].Pinged.Users); got != tt.want {
+				t.Errorf("%d users pinged after the edit, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

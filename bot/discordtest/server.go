@@ -172,8 +172,24 @@ func (s *Server) GatewayURL() string {
 	return "ws" + strings.TrimPrefix(s.http.URL, "http") + "/gateway"
 }
 
-// Token is the value to pass to discordgo.New: "Bot " and the bot token.
-func (s *Server) Token() string { return "Bot " + s.cfg.token }
+// resumePath is where READY's resume_gateway_url points: the same gateway,
+// on a path of its own so that the fake can tell whether a client resumed
+// where Discord asks (Discord: "Gateway", "Resuming").
+const resumePath = "/gateway-resume"
+
+// ResumeGatewayURL is the resume_gateway_url READY hands out. GatewayStats
+// counts RESUMEs that arrive there apart from those on GatewayURL.
+func (s *Server) ResumeGatewayURL() string {
+	return "ws" + strings.TrimPrefix(s.http.URL, "http") + resumePath
+}
+
+// Token is the value to pass to discordgo.New: "Bot " and the bot token
+// (the revoked one after RevokeToken, the new one after SetToken).
+func (s *Server) Token() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return "Bot " + s.cfg.token
+}
 
 // BotUser is the bot's own user, as READY and GET /users/@me report it.
 func (s *Server) BotUser() discordgo.User { return s.cfg.bot }

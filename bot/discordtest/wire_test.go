@@ -319,3 +319,52 @@ func TestGatewayResume(t *testing.T) {
 		}
 	})
 }
+
+func TestResumesAreCountedByWhereTheyArrive(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	c := dialAndHello(t, srv)
+	c.identify(srv.Token(), false)
+	var ready struct {
+		SessionID        string `json:"session_id"`
+		ResumeGatewayURL string `json:"resume_gateway_url"`
+	}
+	if err := json.Unmarshal(c.expectDispatch("READY", 1).D, &ready); err != nil {
+		t.Fatal(err)
+	}
+	c.expectDispatch("GUILD_CREATE", 2)
+	if ready.ResumeGatewayURL != srv.ResumeGatewayURL() || ready.ResumeGatewayURL == srv.GatewayURL() {
+		t.Fatalf("resume_gateway_url = %q, want %q, apart from the gateway URL %q", ready.ResumeGatewayURL, srv.ResumeGatewayURL(), srv.GatewayURL())
+	}
+	steps := []struct {
+		name                string
+		url                 string
+		onResume, elsewhere int
+	}{
+		{name: "a RESUME at resume_gateway_url counts there", url: ready.ResumeGatewayURL, onResume: 1},
+		{name: "a RESUME at the gateway URL counts elsewhere", url: srv.GatewayURL(), onResume: 1, elsewhere: 1},
+	}
+	seq := int64(2)
+	for _, step := range steps {
+		t.Run(step.name, func(t *testing.T) {
+			c.ws.Close()
+			waitFor(t, srv, "the drop", func() bool { return len(srv.liveConns()) == 0 })
+			ws, _, err := websocket.DefaultDialer.Dial(step.url+"?v=10&encoding=json", nil)
+			if err != nil {
+				t.Fatalf("dial %s: %v", step.url, err)
+			}
+			t.Cleanup(func() { ws.Close() })
+			c = &wsClient{t: t, ws: ws}
+			if p := c.read(); p.Op != opHello {
+				t.Fatalf("first frame op = %d, want HELLO", p.Op)
+			}
+			c.send(opResume, map[string]any{"token": srv.Token(), "session_id": ready.SessionID, "seq": seq})
+			seq++
+			c.expectDispatch("RESUMED", seq)
+			st := srv.GatewayStats()
+			if st.ResumesOnResumeURL != step.onResume || st.ResumesElsewhere != step.elsewhere || st.Resumes != step.onResume+step.elsewhere {
+				t.Errorf("gateway stats = %+v, want %d on the resume URL and %d elsewhere", st, step.onResume, step.elsewhere)
+			}
+		})
+	}
+}
