@@ -243,16 +243,17 @@ address = ""
 // soakFeeds serves n RSS feeds that each gain an item every tick, and
 // records what each served on its first request.
 type soakFeeds struct {
-	n     int
-	mu    sync.Mutex
-	items [][]string // per feed, oldest first
-	first []int      // items in each feed's first answer; -1 before it
+	n      int
+	mu     sync.Mutex
+	items  [][]string // per feed, oldest first
+	first  []int      // items in each feed's first answer; -1 before it
+	served []int      // items in each feed's latest answer
 }
 
 var soakWords = strings.Fields("convoy radar frigate drone border militia ceasefire embassy cable pipeline airstrike sanctions harbour summit brigade patrol refinery satellite outage ransomware election protest corridor reactor")
 
 func newSoakFeeds(n int) *soakFeeds {
-	f := &soakFeeds{n: n, items: make([][]string, n), first: make([]int, n)}
+	f := &soakFeeds{n: n, items: make([][]string, n), first: make([]int, n), served: make([]int, n)}
 	for i := range n {
 		f.first[i] = -1
 		f.add(i)
@@ -308,6 +309,7 @@ func (f *soakFeeds) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.first[feed] < 0 {
 		f.first[feed] = len(items)
 	}
+	f.served[feed] = len(items)
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/rss+xml")
 	fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Soak wire %d</title><link>https://soak.example/</link>`, feed)
@@ -325,7 +327,8 @@ func (f *soakFeeds) servedAfterFirst() []string {
 	var out []string
 	for i := range f.n {
 		if f.first[i] >= 0 {
-			out = append(out, f.items[i][f.first[i]:]...)
+			// Items added after the last poll were never served.
+			out = append(out, f.items[i][f.first[i]:f.served[i]]...)
 		}
 	}
 	return out
