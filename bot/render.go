@@ -10,6 +10,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/markdown"
 )
 
 // Discord's embed limits.
@@ -54,9 +55,9 @@ func (b *Bot) alertMessage(d alerts.Delivery) messageCreate {
 	s := d.Story
 	embed := &discordgo.MessageEmbed{
 		Type:        discordgo.EmbedTypeRich,
-		Title:       truncate(escapeMarkdown(s.Title), maxEmbedTitle),
-		URL:         safeURL(s.URL),
-		Description: truncate(escapeMarkdown(orText(s.Summary, s.Text)), maxEmbedDescription),
+		Title:       truncate(markdown.Text(s.Title), maxEmbedTitle),
+		URL:         markdown.URL(s.URL),
+		Description: truncate(markdown.Text(orText(s.Summary, s.Text)), maxEmbedDescription),
 		Color:       colourFor(s.Regions),
 		Footer:      &discordgo.MessageEmbedFooter{Text: alertFooter(s.Source, alertMarker(d))},
 	}
@@ -67,10 +68,10 @@ func (b *Bot) alertMessage(d alerts.Delivery) messageCreate {
 		embed.Fields = append(embed.Fields, &discordgo.MessageEmbedField{Name: "Where", Value: truncate(places, maxFieldValue), Inline: false})
 	}
 	if len(d.AlsoReportedBy) > 0 {
-		embed.Fields = append(embed.Fields, &discordgo.MessageEmbedField{Name: "Also reported by", Value: truncate(escapeMarkdown(strings.Join(d.AlsoReportedBy, ", ")), maxFieldValue), Inline: true})
+		embed.Fields = append(embed.Fields, &discordgo.MessageEmbedField{Name: "Also reported by", Value: truncate(markdown.Text(strings.Join(d.AlsoReportedBy, ", ")), maxFieldValue), Inline: true})
 	}
 	if len(d.Terms) > 0 {
-		embed.Fields = append(embed.Fields, &discordgo.MessageEmbedField{Name: "Matched", Value: truncate(escapeMarkdown(strings.Join(d.Terms, ", ")), maxFieldValue), Inline: true})
+		embed.Fields = append(embed.Fields, &discordgo.MessageEmbedField{Name: "Matched", Value: truncate(markdown.Text(strings.Join(d.Terms, ", ")), maxFieldValue), Inline: true})
 	}
 	msg := messageCreate{
 		Embeds: []*discordgo.MessageEmbed{embed},
@@ -93,7 +94,7 @@ func alertFooter(source, marker string) string {
 	if source == "" {
 		return marker
 	}
-	return truncate(escapeMarkdown(source), maxFooterText-len(marker)-3) + " · " + marker
+	return truncate(markdown.Text(source), maxFooterText-len(marker)-3) + " · " + marker
 }
 
 // placesLine lists the places a story is about, most salient first:
@@ -115,12 +116,12 @@ func (b *Bot) placesLine(s alerts.Story) string {
 			others = append(others, b.cfg.Places.Name(c))
 		}
 	}
-	line := escapeMarkdown(strings.Join(focus, " · "))
+	line := markdown.Text(strings.Join(focus, " · "))
 	if len(others) > 0 {
 		if line != "" {
 			line += "\n"
 		}
-		line += "also mentions " + escapeMarkdown(strings.Join(others, ", "))
+		line += "also mentions " + markdown.Text(strings.Join(others, ", "))
 	}
 	return line
 }
@@ -135,26 +136,8 @@ type messageCreate struct {
 	EnforceNonce    bool                              `json:"enforce_nonce,omitempty"`
 }
 
-// markdownSpecials are the characters Discord markdown gives meaning to.
-const markdownSpecials = "\\*_~`|>#-[]()<"
-
-// escapeMarkdown makes feed text display literally: markdown characters are
-// escaped and mass mentions broken with a zero-width space, so that even a
-// client ignoring allowed_mentions shows no ping.
-func escapeMarkdown(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	for _, r := range s {
-		if strings.ContainsRune(markdownSpecials, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-		if r == '@' {
-			b.WriteRune('\u200b')
-		}
-	}
-	return b.String()
-}
+// escapeMarkdown is markdown.Text, by the name the command replies call it.
+func escapeMarkdown(s string) string { return markdown.Text(s) }
 
 // truncate cuts s to at most n characters at a word boundary, with an
 // ellipsis, never splitting an escape sequence.
@@ -183,24 +166,16 @@ func orText(a, b string) string {
 	return b
 }
 
-// safeURL keeps only http(s) links: an embed URL of another scheme is
-// rejected by Discord and would fail the whole message.
-func safeURL(u string) string {
-	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
-		return u
-	}
-	return ""
-}
+// maxStoryTitle bounds a title in a list reply, so that one story cannot
+// crowd out the others.
+const maxStoryTitle = 200
 
 // storyLine is one story as a line in a list reply.
 func storyLine(s alerts.Story) string {
-	title := truncate(escapeMarkdown(s.Title), 200)
-	if u := safeURL(s.URL); u != "" {
-		title = fmt.Sprintf("[%s](<%s>)", title, u)
-	}
+	title := markdown.Link(truncate(s.Title, maxStoryTitle), s.URL)
 	when := ""
 	if !s.Published.IsZero() {
 		when = fmt.Sprintf(" · <t:%d:R>", s.Published.Unix())
 	}
-	return fmt.Sprintf("• %s — %s%s", title, escapeMarkdown(s.Source), when)
+	return fmt.Sprintf("• %s — %s%s", title, markdown.Text(s.Source), when)
 }

@@ -2,7 +2,6 @@ package brief
 
 import (
 	"fmt"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -10,6 +9,8 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/vigilbot/vigil/alerts/markdown"
 )
 
 // Discord's limits on embeds and messages
@@ -48,12 +49,11 @@ const (
 
 // Display limits of our own, so that one absurd feed cannot crowd a
 // briefing: an outlet's name and a summary sentence are cut at a word
-// boundary beyond them, and a link longer than browsers reliably accept is
-// not linked.
+// boundary beyond them. (A link longer than browsers reliably accept is not
+// linked: see markdown.MaxURLBytes.)
 const (
 	maxSourceRunes  = 80
 	maxSummaryRunes = 400
-	maxURLBytes     = 2000
 )
 
 // Colors of the embeds, as 0xRRGGBB: the header in Discord's blurple, the
@@ -171,7 +171,7 @@ func emptyLine(b Briefing, opt Options, loc *time.Location) string {
 					n = pn
 				}
 			}
-			names = append(names, escapeMarkdown(n))
+			names = append(names, markdown.Text(n))
 		}
 		about = strings.Join(names, ", ")
 	}
@@ -216,7 +216,7 @@ func topBlock(e Entry, places Places) string {
 	if s == "" {
 		return line
 	}
-	quote := "> " + escapeMarkdown(cutWords(s, maxSummaryRunes))
+	quote := "> " + markdown.Text(cutWords(s, maxSummaryRunes))
 	if length(line)+1+length(quote) > descriptionBudget {
 		return line
 	}
@@ -254,7 +254,7 @@ func placesText(e Entry, places Places) string {
 		}
 		text += "also mentions " + strings.Join(others, ", ")
 	}
-	return escapeMarkdown(cutWords(text, maxPlacesRunes))
+	return markdown.Text(cutWords(text, maxPlacesRunes))
 }
 
 // entryLine is one cluster's line:
@@ -266,7 +266,7 @@ func entryLine(e Entry) string {
 	var tail strings.Builder
 	if src := oneLine(e.Source); src != "" {
 		tail.WriteString(" — ")
-		tail.WriteString(escapeMarkdown(cutWords(src, maxSourceRunes)))
+		tail.WriteString(markdown.Text(cutWords(src, maxSourceRunes)))
 	}
 	if others := e.Outlets - 1; others >= 1 {
 		tail.WriteString(" (+" + plural(others, "outlet", "outlets") + ")")
@@ -274,29 +274,22 @@ func entryLine(e Entry) string {
 	if !e.Published.IsZero() {
 		tail.WriteString(" <t:" + strconv.FormatInt(e.Published.Unix(), 10) + ":R>")
 	}
-	link := safeURL(e.URL)
-	wrap := func(h string) string {
-		if link == "" {
-			return h
-		}
-		return "[" + h + "](<" + link + ">)"
-	}
 	headline := oneLine(e.Headline)
 	if headline == "" {
-		headline = "(untitled)"
+		headline = markdown.Untitled
 	}
-	line := wrap(escapeMarkdown(headline)) + tail.String()
+	line := markdown.Link(headline, e.URL) + tail.String()
 	if length(line) <= lineBudget {
 		return line
 	}
 	// Only an absurd headline gets here: cut it at a word boundary so that
-	// the escaped line fits, keeping the link and the tail whole.
-	room := lineBudget - length(wrap("")) - length(tail.String()) - length("…")
-	// The escaped length never shrinks as the cut grows, so the longest
-	// cut that fits is found by bisection: growing it word by word, or rune
-	// by rune, took time quadratic in the budget (0.4 s for one word of
-	// 10,000 letters).
-	fits := func(s string) bool { return length(escapeMarkdown(s)) <= room }
+	// the line fits, keeping the link and the tail whole.
+	room := lineBudget - length(tail.String())
+	// The line's length never shrinks as the cut grows, so the longest cut
+	// that fits is found by bisection: growing it word by word, or rune by
+	// rune, took time quadratic in the budget (0.4 s for one word of 10,000
+	// letters).
+	fits := func(s string) bool { return length(markdown.Link(s+"…", e.URL)) <= room }
 	words := strings.Fields(headline)
 	n := sort.Search(len(words), func(k int) bool { return !fits(strings.Join(words[:k+1], " ")) })
 	kept := strings.Join(words[:n], " ")
@@ -306,74 +299,7 @@ func entryLine(e Entry) string {
 		n := sort.Search(len(runes), func(k int) bool { return !fits(string(runes[:k+1])) })
 		kept = string(runes[:n])
 	}
-	return wrap(escapeMarkdown(kept)+"…") + tail.String()
-}
-
-// safeURL returns the URL if it can be linked as "<url>": absolute http(s),
-// no spaces, angle brackets, backslashes or control characters, and not
-// absurdly long.
-//
-// Discord's markdown, unlike CommonMark, ends a link's target at the first
-// ")" even between "<" and ">", and reads a backslash there as escaping the
-// next character, so a feed's URL such as "https://x/a)[Official](https://evil"
-// would close the headline's link and open one of its own. Parentheses and
-// brackets after the host are therefore percent-encoded, which names the
-// same page, and a URL with a backslash (never valid in a URL) is not
-// linked.
-func safeURL(raw string) string {
-	if raw == "" || len(raw) > maxURLBytes {
-		return ""
-	}
-	if strings.ContainsFunc(raw, func(r rune) bool {
-		return r == '<' || r == '>' || r == '\\' || unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError
-	}) {
-		return ""
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return ""
-	}
-	authority := strings.Index(raw, "//") + 2
-	if end := strings.IndexAny(raw[authority:], "/?#"); end >= 0 {
-		authority += end
-	} else {
-		authority = len(raw)
-	}
-	if strings.ContainsAny(raw[:authority], "()") {
-		return ""
-	}
-	link := raw[:authority] + linkEscaper.Replace(raw[authority:])
-	if len(link) > maxURLBytes {
-		return ""
-	}
-	return link
-}
-
-// linkEscaper percent-encodes what could end a link early in Discord.
-var linkEscaper = strings.NewReplacer("(", "%28", ")", "%29", "[", "%5B", "]", "%5D")
-
-// markdownSpecial are the characters Discord's markdown gives a meaning to.
-const markdownSpecial = "\\*_~`|>#-[]()<"
-
-// escapeMarkdown makes feed text inert: markdown characters are escaped and
-// mass mentions are broken with a zero-width space after the @.
-func escapeMarkdown(s string) string {
-	var sb strings.Builder
-	sb.Grow(len(s) + len(s)/8)
-	for i, r := range s {
-		if strings.ContainsRune(markdownSpecial, r) {
-			sb.WriteByte('\\')
-		}
-		sb.WriteRune(r)
-		if r == '@' && (hasPrefixFold(s[i+1:], "everyone") || hasPrefixFold(s[i+1:], "here")) {
-			sb.WriteString("\u200b")
-		}
-	}
-	return sb.String()
-}
-
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+	return markdown.Link(kept+"…", e.URL) + tail.String()
 }
 
 // oneLine collapses all whitespace, line breaks included, to single spaces.
@@ -448,7 +374,7 @@ type packer struct {
 // headingLine is a group's bold heading, after a blank line unless it is
 // the first group. It is at most headingBudget long.
 func headingLine(g Group, first bool) string {
-	h := "**" + truncate(escapeMarkdown(groupHeading(g)), titleBudget) + "**"
+	h := "**" + truncate(markdown.Text(groupHeading(g)), titleBudget) + "**"
 	if !first {
 		h = "\n" + h
 	}

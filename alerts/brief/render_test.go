@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/markdown"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -265,7 +266,7 @@ func checkOnce(t testing.TB, b Briefing, msgs []Message) {
 		t.Errorf("briefing holds %d entries, want %d", len(entries), b.Stories)
 	}
 	for _, e := range entries {
-		link := safeURL(e.URL)
+		link := markdown.URL(e.URL)
 		if link == "" {
 			continue
 		}
@@ -443,8 +444,19 @@ func TestEntryLineKeepsLinkAndTailWhenCut(t *testing.T) {
 // massMention finds a mention that would ping a whole server.
 var massMention = regexp.MustCompile(`(?i)@(everyone|here)`)
 
+// bareURL matches a URL that Discord links by itself: one whose colon is
+// not escaped.
+var bareURL = regexp.MustCompile(`(^|[^\\])://`)
+
+// numberedItem matches a line that Discord shows as a numbered list.
+var numberedItem = regexp.MustCompile(`^ *[0-9]+\. `)
+
 // ourTail matches what entryLine itself appends after the headline.
 var ourTail = regexp.MustCompile(`( \(\+\d+ outlets?\))?( <t:-?\d+:R>)?$`)
+
+// markdownSpecial are the characters Discord's markdown gives a meaning to
+// wherever they stand.
+const markdownSpecial = "\\*_~`|>#-[]()<"
 
 // unescaped returns the markdown characters of s that no backslash escapes.
 func unescaped(s string) []rune {
@@ -496,6 +508,9 @@ func checkInert(t testing.TB, desc string, links map[string]bool) {
 			if u := unescaped(text); len(u) > 0 {
 				t.Errorf("link text %q has markdown %q", text, string(u))
 			}
+			if bareURL.MatchString(text) {
+				t.Errorf("link text %q holds a URL Discord would link", text)
+			}
 			target, tail, ok := strings.Cut(strings.TrimPrefix(after, "(<"), ">)")
 			if !strings.HasPrefix(after, "(<") || !ok || !links[target] {
 				t.Errorf("line %q links to something other than %q", line, linkTargets(links))
@@ -508,6 +523,12 @@ func checkInert(t testing.TB, desc string, links map[string]bool) {
 		line = ourTail.ReplaceAllString(line, "")
 		if u := unescaped(line); len(u) > 0 {
 			t.Errorf("line %q has markdown %q", line, string(u))
+		}
+		if bareURL.MatchString(line) {
+			t.Errorf("line %q holds a URL Discord would link", line)
+		}
+		if numberedItem.MatchString(line) {
+			t.Errorf("line %q is a numbered list's item", line)
 		}
 	}
 }
@@ -561,8 +582,11 @@ func TestRenderEscapesFeedText(t *testing.T) {
 		{name: "a mass mention in mixed case cannot ping", headline: "@EveryOne and @HERE and @eVeRyOnE", source: "@Here", url: plain, link: plain},
 		{name: "role and user mentions cannot ping", headline: "<@&123456789012345678> and <@123456789012345678> and <@!1>", source: "<@&1>", summary: "<@123> said so.", url: plain, link: plain},
 		{name: "a javascript URL is not linked", headline: "Click me", url: "javascript:alert(1)"},
-		{name: "a URL with an angle bracket is not linked", headline: "Report", url: "https://news.example/a>b"},
-		{name: "a URL with spaces is not linked", headline: "Report", url: "https://news.example/a b"},
+		{name: "a URL with an angle bracket links with it encoded", headline: "Report", url: "https://news.example/a>b", link: "https://news.example/a%3Eb"},
+		{name: "a URL with spaces links with them encoded", headline: "Report", url: "https://news.example/a b", link: "https://news.example/a%20b"},
+		{name: "a URL with a user name is not linked", headline: "Report", url: "https://official.example@phish.example/a"},
+		{name: "a bare URL in a headline stays text", headline: "See https://phish.example now", url: plain, link: plain},
+		{name: "a numbered list in a headline stays text", headline: "1. Strike 2. Response", url: "ftp://files.example/a"},
 		{name: "a relative URL is not linked", headline: "Report", url: "/news/a"},
 		{name: "a masked link in a headline stays text", headline: "[click](http://evil.example) for details", url: plain, link: plain},
 		{name: "a masked link in an unlinked headline stays text", headline: "[click](http://evil.example)", url: "ftp://files.example/a"},
