@@ -106,6 +106,9 @@ type Match struct {
 	ChannelID      string
 	// Terms are the query words that hit, for display.
 	Terms []string
+	// Fold: the story came in a burst, far more than its feed's usual
+	// poll, and is counted in the channel's digest instead of posted.
+	Fold bool
 }
 
 // Delivery is one queued alert: a story for a channel, waiting in the outbox
@@ -130,6 +133,11 @@ type Delivery struct {
 	// AttemptedAt is when the first send whose outcome is unknown left;
 	// zero if there was none.
 	AttemptedAt time.Time
+	// Digest: this is not one story but the channel's "N more stories
+	// matched" message; Story is the first of them.
+	Digest bool
+	// GuildID is the server the alert is for.
+	GuildID string
 }
 
 // Kinds of ChannelHold.

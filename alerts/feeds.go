@@ -6,9 +6,10 @@ import "time"
 type Feed struct {
 	URL   string
 	Title string
-	// GuildID is the server that added the feed with /feeds add; empty for
-	// feeds from the config file.
-	GuildID      string
+	// Owners are the servers that added the feed with /feeds add, and ""
+	// for the operator's config, which shares a feed with every server. A
+	// feed no one owns is not polled.
+	Owners       []string
 	Interval     time.Duration
 	FetchArticle bool
 
@@ -27,6 +28,33 @@ type Feed struct {
 	// later polls alert only on what is new.
 	Primed  bool
 	AddedAt time.Time
+	// NewItemsAvg is how many new items a poll of the feed usually brings
+	// (a moving average): the measure a burst is judged by.
+	NewItemsAvg float64
+}
+
+// Operator is the owner that stands for the operator's config file.
+const Operator = ""
+
+// VisibleTo reports whether a server may see and use the feed: it added
+// the feed, or the operator shares it with everyone.
+func (f Feed) VisibleTo(guildID string) bool {
+	for _, o := range f.Owners {
+		if o == Operator || o == guildID {
+			return true
+		}
+	}
+	return false
+}
+
+// OwnedBy reports whether the owner (a server, or Operator) added the feed.
+func (f Feed) OwnedBy(owner string) bool {
+	for _, o := range f.Owners {
+		if o == owner {
+			return true
+		}
+	}
+	return false
 }
 
 // PollResult is what one poll of a feed learned.
@@ -48,4 +76,7 @@ type SaveResult struct {
 	Stories int
 	// Deliveries is how many alerts were queued for channels.
 	Deliveries int
+	// Folded is how many of those were folded into a channel's digest
+	// rather than posted: past the channel's hourly pace, or from a burst.
+	Folded int
 }

@@ -29,10 +29,11 @@ type Store interface {
 	RemoveSubscription(ctx context.Context, channelID string, id int64) error
 	Subscriptions(ctx context.Context, channelID string) ([]alerts.Subscription, error)
 	SetChannelPaused(ctx context.Context, channelID string, paused bool) error
-	AddFeed(ctx context.Context, f alerts.Feed) (bool, error)
-	RemoveGuildFeed(ctx context.Context, guildID, url string) error
-	Feeds(ctx context.Context) ([]alerts.Feed, error)
-	StoriesSince(ctx context.Context, since time.Time, limit int) ([]alerts.Story, error)
+	GuildSubscriptionCount(ctx context.Context, guildID string) (int, error)
+	AddGuildFeed(ctx context.Context, guildID string, f alerts.Feed) (bool, error)
+	RemoveGuildFeed(ctx context.Context, guildID, url string) ([]alerts.Subscription, error)
+	GuildFeeds(ctx context.Context, guildID string) ([]alerts.Feed, error)
+	GuildFeedCount(ctx context.Context, guildID string) (int, error)
 	RecentDeliveries(ctx context.Context, channelID string, limit int) ([]alerts.Story, error)
 	deliveryStore
 	briefingStore
@@ -111,6 +112,8 @@ type Bot struct {
 	sends        sync.WaitGroup
 
 	brief briefings
+	// searches rate-limits /recent and /watch test per member.
+	searches *memberLimiter
 }
 
 // Defaults for Config's zero values.
@@ -187,15 +190,16 @@ func New(cfg Config) (*Bot, error) {
 	s.Identify.Intents = discordgo.IntentsGuilds
 	s.LogLevel = discordgo.LogError
 	b := &Bot{
-		cfg:     cfg,
-		session: s,
-		log:     cfg.Logger,
-		pacer:   newPacer(cfg.GlobalRate),
-		guard:   g,
-		ready:   make(chan struct{}),
-		appID:   cfg.ApplicationID,
-		busy:    make(map[string]bool),
-		wake:    make(chan struct{}, 1),
+		cfg:      cfg,
+		session:  s,
+		log:      cfg.Logger,
+		pacer:    newPacer(cfg.GlobalRate),
+		guard:    g,
+		ready:    make(chan struct{}),
+		appID:    cfg.ApplicationID,
+		busy:     make(map[string]bool),
+		wake:     make(chan struct{}, 1),
+		searches: newMemberLimiter(cfg.Now),
 	}
 	s.AddHandler(b.onReady)
 	s.AddHandler(b.onInteraction)

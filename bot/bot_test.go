@@ -120,7 +120,7 @@ func (h *harness) open(t *testing.T, dbPath string, opts ...harnessOption) {
 	}
 	// The store keeps the bot's time, so that what it records (when an
 	// alert was queued) agrees with a test's clock.
-	db, err := storage.Open(context.Background(), dbPath, storage.WithClock(cfg.Now))
+	db, err := storage.Open(context.Background(), dbPath, storage.WithClock(cfg.Now), storage.WithLimits(alerts.DefaultLimits))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,10 +191,20 @@ func (h *harness) awaitReply(t *testing.T, id string) *discordtest.InteractionRe
 	err := h.srv.WaitFor(ctx, func() bool {
 		var ok bool
 		rec, ok = h.srv.Interaction(id)
-		return ok && rec.Response != nil
+		if !ok || rec.Response == nil {
+			return false
+		}
+		// A deferred reply is answered when its "thinking" message is
+		// edited into the real one.
+		return rec.Response.Type != discordgo.InteractionResponseDeferredChannelMessageWithSource ||
+			rec.Original != nil && rec.Original.Flags&discordgo.MessageFlagsLoading == 0
 	})
 	if err != nil {
 		t.Fatalf("no reply to interaction %s: %v", id, err)
+	}
+	if rec.Response.Type == discordgo.InteractionResponseDeferredChannelMessageWithSource {
+		return &discordtest.InteractionResponse{Type: rec.Response.Type, Content: rec.Original.Content,
+			Embeds: rec.Original.Embeds, Flags: rec.Original.Flags}
 	}
 	return rec.Response
 }
@@ -344,7 +354,7 @@ func TestFeedsCommandsRefusePrivateAddressesAndNeverFetch(t *testing.T) {
 		t.Errorf("add reply = %q", resp.Content)
 	}
 	feeds, _ := h.db.Feeds(context.Background())
-	if len(feeds) != 1 || feeds[0].GuildID != guildID {
+	if len(feeds) != 1 || !feeds[0].OwnedBy(guildID) || feeds[0].OwnedBy(alerts.Operator) {
 		t.Errorf("feeds = %+v", feeds)
 	}
 	resp = h.command(t, alertsChan, admin, "feeds", discordtest.Subcommand("list"))

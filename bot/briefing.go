@@ -28,7 +28,9 @@ type briefingStore interface {
 	Briefing(ctx context.Context, channelID string) (alerts.BriefingSetting, error)
 	Briefings(ctx context.Context) ([]alerts.BriefingSetting, error)
 	MarkBriefing(ctx context.Context, channelID, period string, sentAt time.Time) (bool, error)
-	ChannelStories(ctx context.Context, channelID string, from, to time.Time, limit int) ([]alerts.Story, error)
+	ChannelStories(ctx context.Context, guildID, channelID string, from, to time.Time, limit int) ([]alerts.Story, error)
+	GuildStories(ctx context.Context, guildID string, from, to time.Time, limit int) ([]alerts.Story, error)
+	GuildBriefingCount(ctx context.Context, guildID string) (int, error)
 	SaveBriefingParts(ctx context.Context, parts []alerts.BriefingPart) ([]alerts.BriefingPart, error)
 	BriefingParts(ctx context.Context, channelID, period string) ([]alerts.BriefingPart, error)
 	MarkBriefingPartAttempted(ctx context.Context, channelID, period string, part int, at time.Time) error
@@ -371,8 +373,8 @@ func previewNonce(interactionID string, part int) string {
 
 // BriefingSource is what a briefing is composed from.
 type BriefingSource interface {
-	ChannelStories(ctx context.Context, channelID string, from, to time.Time, limit int) ([]alerts.Story, error)
-	StoriesSince(ctx context.Context, since time.Time, limit int) ([]alerts.Story, error)
+	ChannelStories(ctx context.Context, guildID, channelID string, from, to time.Time, limit int) ([]alerts.Story, error)
+	GuildStories(ctx context.Context, guildID string, from, to time.Time, limit int) ([]alerts.Story, error)
 	Subscriptions(ctx context.Context, channelID string) ([]alerts.Subscription, error)
 }
 
@@ -386,7 +388,7 @@ func (b *Bot) composeBriefing(ctx context.Context, set alerts.BriefingSetting, f
 // reports, grouped by the briefing's regions or else the regions the
 // channel watches.
 func ComposeBriefing(ctx context.Context, src BriefingSource, places brief.Places, set alerts.BriefingSetting, from, to time.Time, title string) ([]brief.Message, error) {
-	stories, err := src.ChannelStories(ctx, set.ChannelID, from, to, maxBriefingStories)
+	stories, err := src.ChannelStories(ctx, set.GuildID, set.ChannelID, from, to, maxBriefingStories)
 	if err != nil {
 		return nil, err
 	}
@@ -423,19 +425,22 @@ func selectStories(ctx context.Context, src BriefingSource, set alerts.BriefingS
 	if err != nil {
 		return nil, fmt.Errorf("briefing query %q: %w", set.Query, err)
 	}
-	seen, err := src.StoriesSince(ctx, from, maxBriefingStories)
+	// Only the server's own feeds and the operator's: a briefing never
+	// shows another server's feed.
+	seen, err := src.GuildStories(ctx, set.GuildID, from, to, maxBriefingStories)
 	if err != nil {
 		return nil, err
 	}
+	slices.Reverse(seen) // oldest first, as events are grouped in order
 	events := map[string]bool{}
 	for i := range seen {
-		if seen[i].FirstSeen.Before(to) && len(ix.Match(&seen[i])) > 0 {
+		if len(ix.Match(&seen[i])) > 0 {
 			events[seen[i].ClusterID] = true
 		}
 	}
 	var out []alerts.Story
 	for _, s := range seen {
-		if events[s.ClusterID] && s.FirstSeen.Before(to) {
+		if events[s.ClusterID] {
 			out = append(out, s)
 		}
 	}

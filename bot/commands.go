@@ -13,21 +13,21 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/markdown"
 	"github.com/vigilbot/vigil/alerts/match"
 )
 
-// Limits on what one server can set up, so one guild cannot starve others.
 const (
-	maxSubscriptionsPerChannel = 25
-	maxFeedsPerGuild           = 50
 	// Discord: at most 25 autocomplete choices, names and values ≤ 100.
 	maxChoices    = 25
 	maxChoiceName = 100
 	// recentWindow is how far back /watch test and /recent look.
 	recentWindow = 48 * time.Hour
 	recentLimit  = 10
-	// recentScan bounds the stories read for /watch test and /recent.
-	recentScan = 20_000
+	// recentScan bounds the stories read for /watch test and /recent, the
+	// newest first: enough for two busy days of a server's feeds, and
+	// read in well under a second at any database size.
+	recentScan = 2_000
 	// handlerTimeout bounds one command's storage work: Discord wants an
 	// answer within 3 seconds.
 	handlerTimeout = 2500 * time.Millisecond
@@ -186,6 +186,14 @@ func (b *Bot) handleCommand(i *discordgo.InteractionCreate) {
 		b.reply(i, notAllowed)
 		return
 	}
+	switch r.command + " " + r.sub {
+	case "recent ":
+		b.searchCommand(i, r, log, b.recent)
+		return
+	case "watch test":
+		b.searchCommand(i, r, log, b.watchTest)
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), handlerTimeout)
 	defer cancel()
 	var text string
@@ -197,8 +205,6 @@ func (b *Bot) handleCommand(i *discordgo.InteractionCreate) {
 		text, err = b.watchRemove(ctx, r)
 	case "watch list":
 		text, err = b.watchList(ctx, r)
-	case "watch test":
-		text, err = b.watchTest(ctx, r)
 	case "watch resume":
 		text, err = b.watchResume(ctx, r)
 	case "feeds add":
@@ -226,27 +232,83 @@ func (b *Bot) handleCommand(i *discordgo.InteractionCreate) {
 		text = b.answer(log, "", err)
 		b.reply(i, text)
 		return
-	case "recent ":
-		text, err = b.recent(ctx, r)
 	default:
 		err = userErrorf("Vigil does not know that command; it may have been removed. Try /watch list.")
 	}
 	b.reply(i, b.answer(log, text, err))
 }
 
+// searchCommand runs a search (/recent, /watch test): rate-limited per
+// member, and deferred, so that however long the read takes Discord's
+// three seconds are met by the deferral and the answer follows as an edit.
+func (b *Bot) searchCommand(i *discordgo.InteractionCreate, r request, log *slog.Logger, run func(context.Context, request) (string, error)) {
+	if ok, wait := b.searches.allow(i.GuildID, r.userID); !ok {
+		log.Info("search refused: member over the rate limit")
+		b.reply(i, fmt.Sprintf("You're searching faster than Vigil allows (%d searches, then one every %v). Try again in %d s.",
+			searchBurst, searchEvery, int(wait.Round(time.Second)/time.Second)+1))
+		return
+	}
+	err := b.session.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
+	})
+	if err != nil {
+		log.Error("defer reply to a search", "err", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), searchTimeout)
+	defer cancel()
+	text, err := run(ctx, r)
+	if errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("search took too long", "err", err)
+		err = userErrorf("That search took too long and was stopped. Narrow it with a `region` or more words.")
+	}
+	text = truncate(b.answer(log, text, err), maxContent)
+	editCtx, cancelEdit := context.WithTimeout(context.Background(), sendTimeout)
+	defer cancelEdit()
+	if _, err := b.session.InteractionResponseEdit(i.Interaction, &discordgo.WebhookEdit{
+		Content:         &text,
+		AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}},
+	}, discordgo.WithContext(editCtx)); err != nil {
+		log.Error("answer a search", "err", err)
+	}
+}
+
 // answer is what the member is told: the handler's text, or what went
 // wrong in words they can act on.
 func (b *Bot) answer(log *slog.Logger, text string, err error) string {
 	var ue *userError
+	var le *alerts.LimitError
 	switch {
 	case errors.As(err, &ue):
 		return ue.msg
+	case errors.As(err, &le):
+		log.Info("command refused at a limit", "limit", le.Key, "value", le.Limit)
+		return limitMessage(le)
 	case err != nil:
 		log.Error("command failed", "err", err)
 		return "Something went wrong on Vigil's side; nothing was changed. Please try again in a minute."
 	}
 	log.Info("command handled")
 	return text
+}
+
+// limitMessage names the cap that refused a change, what it is set to and
+// where the operator sets it, and what the member can do.
+func limitMessage(le *alerts.LimitError) string {
+	fix := "Remove one first."
+	switch le.Key {
+	case "limits.subscriptions_per_channel":
+		fix = "Remove one with /watch remove, or combine queries with OR."
+	case "limits.subscriptions_per_server":
+		fix = "Remove one with /watch remove in any channel, or combine queries with OR."
+	case "limits.feeds_per_server":
+		fix = "Remove one with /feeds remove."
+	case "limits.briefings_per_server":
+		fix = "Turn one off with /briefing off in its channel."
+	}
+	return fmt.Sprintf("Nothing was changed: this bot allows at most %d %s, and that is reached (the bot's operator sets it as `%s`). %s",
+		le.Limit, le.What, le.Key, fix)
 }
 
 // reply answers an interaction with an ephemeral message no one is pinged by.
@@ -327,21 +389,16 @@ func (b *Bot) watchAdd(ctx context.Context, r request) (string, error) {
 	if q == "" && len(regions) == 0 && feedURL == "" {
 		return "", userErrorf("Give a `query`, a `region` or a `feed` (or several) so the channel isn't sent every story.")
 	}
-	existing, err := b.cfg.Store.Subscriptions(ctx, r.i.ChannelID)
-	if err != nil {
-		return "", err
-	}
-	if len(existing) >= maxSubscriptionsPerChannel {
-		return "", userErrorf("This channel already has %d subscriptions, the most one channel can have. Remove one with /watch remove, or combine queries with OR.", maxSubscriptionsPerChannel)
-	}
 	var feeds []string
 	if feedURL != "" {
-		known, err := b.cfg.Store.Feeds(ctx)
+		// Only this server's feeds and the operator's: a feed another
+		// server added is answered exactly as one nobody added.
+		known, err := b.cfg.Store.GuildFeeds(ctx, r.i.GuildID)
 		if err != nil {
 			return "", err
 		}
 		if !hasFeed(known, feedURL) {
-			return "", userErrorf("Vigil doesn't poll %s. Add it first with /feeds add.", feedURL)
+			return "", userErrorf("This server has no feed <%s>. Add it first with /feeds add; /feeds list shows the feeds this server can use.", markdown.URL(feedURL))
 		}
 		feeds = []string{feedURL}
 	}
@@ -389,7 +446,11 @@ func (b *Bot) describe(s alerts.Subscription) string {
 		}
 	}
 	if len(s.Feeds) > 0 {
-		parts = append(parts, "from <"+strings.Join(s.Feeds, ">, <")+">")
+		urls := make([]string, len(s.Feeds))
+		for k, f := range s.Feeds {
+			urls[k] = "<" + markdown.URL(f) + ">"
+		}
+		parts = append(parts, "from "+strings.Join(urls, ", "))
 	}
 	if s.MentionRoleID != "" {
 		parts = append(parts, "mentioning <@&"+s.MentionRoleID+">")
@@ -489,7 +550,7 @@ func (b *Bot) watchTest(ctx context.Context, r request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	hits, scanned, err := b.search(ctx, alerts.Subscription{Query: q, Regions: regions, Scope: scope})
+	hits, scanned, err := b.search(ctx, alerts.Subscription{GuildID: r.i.GuildID, Query: q, Regions: regions, Scope: scope})
 	if err != nil {
 		return "", err
 	}
@@ -511,7 +572,7 @@ func (b *Bot) search(ctx context.Context, want alerts.Subscription) ([]alerts.St
 	if err != nil {
 		return nil, 0, userErrorf("That query doesn't work: %v", err)
 	}
-	stories, err := b.cfg.Store.StoriesSince(ctx, b.cfg.Now().Add(-recentWindow), recentScan)
+	stories, err := b.cfg.Store.GuildStories(ctx, want.GuildID, b.cfg.Now().Add(-recentWindow), time.Time{}, recentScan)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -544,7 +605,7 @@ func (b *Bot) recent(ctx context.Context, r request) (string, error) {
 			return "Nothing has been posted here yet. Give a `region` or `query` to search recent stories.", nil
 		}
 	} else {
-		stories, _, err = b.search(ctx, alerts.Subscription{Query: q, Regions: regions})
+		stories, _, err = b.search(ctx, alerts.Subscription{GuildID: r.i.GuildID, Query: q, Regions: regions})
 		if err != nil {
 			return "", err
 		}
@@ -564,53 +625,81 @@ func (b *Bot) feedsAdd(ctx context.Context, r request) (string, error) {
 	if err := b.cfg.ValidateFeedURL(url); err != nil {
 		return "", userErrorf("Vigil can't poll that address: %v", err)
 	}
-	feeds, err := b.cfg.Store.Feeds(ctx)
+	// Whether another server has the URL is never told: the answer is the
+	// same either way, and the feed is fetched once for all who added it.
+	added, err := b.cfg.Store.AddGuildFeed(ctx, r.i.GuildID, alerts.Feed{URL: url})
 	if err != nil {
 		return "", err
 	}
-	if hasFeed(feeds, url) {
-		return fmt.Sprintf("Vigil already polls <%s>.", url), nil
-	}
-	n := 0
-	for _, f := range feeds {
-		if f.GuildID == r.i.GuildID {
-			n++
-		}
-	}
-	if n >= maxFeedsPerGuild {
-		return "", userErrorf("This server has added %d feeds, the most one server can add. Remove one with /feeds remove.", maxFeedsPerGuild)
-	}
-	if _, err := b.cfg.Store.AddFeed(ctx, alerts.Feed{URL: url, GuildID: r.i.GuildID}); err != nil {
-		return "", err
+	if !added {
+		return fmt.Sprintf("This server already has <%s>. /feeds list shows its health.", markdown.URL(url)), nil
 	}
 	b.cfg.Changed()
 	// The slash command never waits on the feed: the poller fetches it
 	// within its jitter, and /feeds list shows how that went.
-	return fmt.Sprintf("Added <%s>. Vigil polls it within a minute; its current stories are recorded without alerting, and new ones are matched from then on. /feeds list shows its health.", url), nil
+	return fmt.Sprintf("Added <%s>. Vigil polls it within a minute; its current stories are recorded without alerting, and new ones are matched from then on. /feeds list shows its health.", markdown.URL(url)), nil
 }
 
 func (b *Bot) feedsRemove(ctx context.Context, r request) (string, error) {
 	url := r.str("url")
-	if err := b.cfg.Store.RemoveGuildFeed(ctx, r.i.GuildID, url); err != nil {
+	ended, err := b.cfg.Store.RemoveGuildFeed(ctx, r.i.GuildID, url)
+	if err != nil {
 		if errors.Is(err, alerts.ErrNotFound) {
-			return "", userErrorf("This server didn't add <%s>; feeds from the bot's config can only be changed by its operator.", url)
+			return "", userErrorf("This server didn't add <%s>; feeds from the bot's config can only be changed by its operator.", markdown.URL(url))
 		}
 		return "", err
 	}
 	b.cfg.Changed()
-	return fmt.Sprintf("Removed <%s>. Stories already seen stay in briefings.", url), nil
+	b.noticeEnded(r, url, ended)
+	text := fmt.Sprintf("Removed <%s>. Stories already seen stay in briefings.", markdown.URL(url))
+	if len(ended) > 0 {
+		text += fmt.Sprintf(" %d subscription(s) that named it changed or ended; their channels were told.", len(ended))
+	}
+	return text, nil
+}
+
+// noticeEnded tells each channel whose subscriptions named a removed feed
+// what became of them, in the background: the command's answer does not
+// wait on other channels.
+func (b *Bot) noticeEnded(r request, url string, ended []alerts.Subscription) {
+	byChannel := map[string][]string{}
+	var order []string
+	for _, s := range ended {
+		if _, ok := byChannel[s.ChannelID]; !ok {
+			order = append(order, s.ChannelID)
+		}
+		what := "ended"
+		if len(s.Feeds) > 1 {
+			what = "now covers its other feeds only"
+		}
+		byChannel[s.ChannelID] = append(byChannel[s.ChannelID], fmt.Sprintf("• subscription %d (%s) %s", s.ID, b.describe(s), what))
+	}
+	if len(order) == 0 {
+		return
+	}
+	b.sends.Add(1)
+	go func() {
+		defer b.sends.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
+		defer cancel()
+		for _, ch := range order {
+			text := fmt.Sprintf("The feed <%s> was removed from this server (/feeds remove by <@%s>):\n%s",
+				markdown.URL(url), r.userID, strings.Join(byChannel[ch], "\n"))
+			m := messageCreate{Content: truncate(text, maxContent), AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}}
+			if _, err := b.post(ctx, ch, m); err != nil {
+				b.log.Warn("tell a channel its subscriptions to a removed feed ended", "channel", ch, "err", err)
+			}
+		}
+	}()
 }
 
 func (b *Bot) feedsList(ctx context.Context, r request) (string, error) {
-	feeds, err := b.cfg.Store.Feeds(ctx)
+	feeds, err := b.cfg.Store.GuildFeeds(ctx, r.i.GuildID)
 	if err != nil {
 		return "", err
 	}
 	var lines []string
 	for _, f := range feeds {
-		if f.GuildID != "" && f.GuildID != r.i.GuildID {
-			continue
-		}
 		name := f.Title
 		if name == "" {
 			name = f.URL
@@ -625,10 +714,10 @@ func (b *Bot) feedsList(ctx context.Context, r request) (string, error) {
 			detail += fmt.Sprintf(", failing %d× — %s", f.ConsecutiveFailures, escapeMarkdown(truncate(f.LastError, 200)))
 		}
 		owner := "config"
-		if f.GuildID != "" {
+		if f.OwnedBy(r.i.GuildID) {
 			owner = "added here"
 		}
-		lines = append(lines, fmt.Sprintf("%s **%s** (%s) · <%s> · %s", status, escapeMarkdown(name), owner, f.URL, detail))
+		lines = append(lines, fmt.Sprintf("%s **%s** (%s) · <%s> · %s", status, escapeMarkdown(name), owner, markdown.URL(f.URL), detail))
 	}
 	if len(lines) == 0 {
 		return "No feeds yet. Add one with /feeds add.", nil
@@ -691,13 +780,13 @@ func (b *Bot) choices(ctx context.Context, i *discordgo.InteractionCreate, o *di
 			}
 		}
 	case "feed", "url":
-		feeds, err := b.cfg.Store.Feeds(ctx)
+		feeds, err := b.cfg.Store.GuildFeeds(ctx, i.GuildID)
 		if err != nil {
 			b.log.Error("autocomplete feeds", "err", err)
 			return nil
 		}
 		for _, f := range feeds {
-			if f.GuildID != "" && f.GuildID != i.GuildID || len(f.URL) > maxChoiceName {
+			if len(f.URL) > maxChoiceName || o.Name == "url" && !f.OwnedBy(i.GuildID) {
 				continue
 			}
 			label := f.URL

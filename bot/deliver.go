@@ -17,7 +17,8 @@ import (
 // deliveryStore is the outbox as the delivery worker sees it.
 type deliveryStore interface {
 	DueChannels(ctx context.Context, now time.Time, limit int) ([]string, error)
-	ChannelQueue(ctx context.Context, channelID string, limit int) ([]alerts.Delivery, error)
+	ChannelQueue(ctx context.Context, channelID string, now time.Time, limit int) ([]alerts.Delivery, error)
+	DigestContents(ctx context.Context, id int64, sample int) (int, []alerts.Story, error)
 	MarkAttempted(ctx context.Context, id int64, at time.Time) error
 	ClearAttempted(ctx context.Context, id int64) error
 	MarkDelivered(ctx context.Context, id int64, messageID string, at time.Time) error
@@ -193,7 +194,7 @@ func (b *Bot) sendChannel(ctx context.Context, channelID string) {
 		return
 	}
 	for ctx.Err() == nil {
-		ds, err := b.cfg.Store.ChannelQueue(ctx, channelID, channelBatch)
+		ds, err := b.cfg.Store.ChannelQueue(ctx, channelID, b.cfg.Now(), channelBatch)
 		if err != nil {
 			if ctx.Err() == nil {
 				b.log.Error("read channel's alerts", "channel", channelID, "err", err)
@@ -271,8 +272,20 @@ func (b *Bot) sendOne(ctx context.Context, d alerts.Delivery) bool {
 		b.log.Error("record send", "delivery", d.ID, "err", err)
 		return false
 	}
+	m := b.alertMessage(d)
+	if d.Digest {
+		// Read only now that the send is recorded: from here on, what is
+		// folded opens the channel's next digest, so nothing folded is
+		// left out of every message.
+		n, sample, err := b.cfg.Store.DigestContents(rec, d.ID, digestSample)
+		if err != nil {
+			b.log.Error("read digest", "delivery", d.ID, "err", err)
+			return false
+		}
+		m = b.digestMessage(d, n, sample)
+	}
 	sendCtx, cancel := context.WithTimeout(rec, sendTimeout)
-	msg, err := b.post(sendCtx, d.ChannelID, b.alertMessage(d))
+	msg, err := b.post(sendCtx, d.ChannelID, m)
 	cancel()
 	if err != nil {
 		return b.sendFailed(rec, d, err, fresh)

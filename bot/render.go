@@ -88,6 +88,55 @@ func (b *Bot) alertMessage(d alerts.Delivery) messageCreate {
 	return msg
 }
 
+// digestSample is how many of a digest's stories it names.
+const digestSample = 5
+
+// digestMessage is the one message that stands for n alerts folded because
+// the channel was past its hourly pace or a feed burst: the newest few by
+// title, and the count, never a backlog of posts.
+func (b *Bot) digestMessage(d alerts.Delivery, n int, sample []alerts.Story) messageCreate {
+	lines := make([]string, 0, len(sample)+1)
+	for _, s := range sample {
+		lines = append(lines, storyLine(s))
+	}
+	if rest := n - len(sample); rest > 0 {
+		lines = append(lines, fmt.Sprintf("…and %d more. `/recent` searches them.", rest))
+	}
+	title := "1 more story matched"
+	if n != 1 {
+		title = fmt.Sprintf("%d more stories matched", n)
+	}
+	embed := &discordgo.MessageEmbed{
+		Type:        discordgo.EmbedTypeRich,
+		Title:       title,
+		Description: truncateLines(lines, maxEmbedDescription),
+		Color:       defaultColour,
+		Footer:      &discordgo.MessageEmbedFooter{Text: "Folded to keep this channel readable: past its hourly pace, or a feed that suddenly served far more than usual · " + alertMarker(d)},
+	}
+	return messageCreate{
+		Embeds:          []*discordgo.MessageEmbed{embed},
+		AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}},
+		Nonce:           d.Nonce,
+		EnforceNonce:    true,
+	}
+}
+
+// truncateLines joins whole lines while they fit in n characters, so no
+// link is cut in half.
+func truncateLines(lines []string, n int) string {
+	var out []string
+	size := 0
+	for _, l := range lines {
+		k := utf8.RuneCountInString(l) + 1
+		if size+k > n {
+			break
+		}
+		out = append(out, l)
+		size += k
+	}
+	return strings.Join(out, "\n")
+}
+
 // alertFooter is the outlet and the alert's reference, which is what finds
 // the alert in the channel if Discord's answer to its send was lost.
 func alertFooter(source, marker string) string {

@@ -12,13 +12,23 @@ import (
 
 // SetBriefing creates or changes a channel's briefing, keeping its record of
 // the last period handled so that changing the time cannot send a day twice.
+// A server at its cap of briefings gets an *alerts.LimitError for a new
+// one; changing an existing briefing is always allowed.
 func (d *DB) SetBriefing(ctx context.Context, b alerts.BriefingSetting, createdBy string) error {
-	_, err := d.db.ExecContext(ctx, `
-		INSERT INTO briefings (channel_id, guild_id, at, timezone, regions, query, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (channel_id) DO UPDATE SET
-			at = excluded.at, timezone = excluded.timezone, regions = excluded.regions, query = excluded.query`,
-		b.ChannelID, b.GuildID, b.At, b.Timezone, joinList(b.Regions), b.Query, createdBy, toMillis(d.now()))
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		if err := checkCap(ctx, tx, d.limits.BriefingsPerServer, "briefings in one server", "limits.briefings_per_server",
+			`SELECT CASE WHEN EXISTS (SELECT 1 FROM briefings WHERE channel_id = ?) THEN 0 ELSE count(*) END FROM briefings WHERE guild_id = ?`,
+			b.ChannelID, b.GuildID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO briefings (channel_id, guild_id, at, timezone, regions, query, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (channel_id) DO UPDATE SET
+				at = excluded.at, timezone = excluded.timezone, regions = excluded.regions, query = excluded.query`,
+			b.ChannelID, b.GuildID, b.At, b.Timezone, joinList(b.Regions), b.Query, createdBy, toMillis(d.now()))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("save briefing of channel %s: %w", b.ChannelID, err)
 	}
@@ -87,11 +97,13 @@ func (d *DB) MarkBriefing(ctx context.Context, channelID, period string, sentAt 
 // ChannelStories returns every report of the events queued for a channel in
 // [from, to), at most limit reports, grouped by event: what the channel was
 // alerted about, with the other outlets that reported the same events, for
-// its briefing.
-func (d *DB) ChannelStories(ctx context.Context, channelID string, from, to time.Time, limit int) ([]alerts.Story, error) {
+// its briefing. Other outlets' reports come only from feeds the channel's
+// server may see.
+func (d *DB) ChannelStories(ctx context.Context, guildID, channelID string, from, to time.Time, limit int) ([]alerts.Story, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT `+storyColumns+` FROM stories s
-		WHERE cluster_id IN (SELECT cluster_id FROM outbox WHERE channel_id = ? AND created_at >= ? AND created_at < ?)
-		ORDER BY cluster_id, published, feed_url, id LIMIT ?`, channelID, toMillis(from), toMillis(to), limit)
+		WHERE cluster_id IN (SELECT cluster_id FROM outbox WHERE channel_id = ? AND created_at >= ? AND created_at < ? AND is_digest = 0)
+			AND (`+visibleToGuild+` OR EXISTS (SELECT 1 FROM outbox q WHERE q.channel_id = ? AND q.feed_url = s.feed_url AND q.story_id = s.id))
+		ORDER BY cluster_id, published, feed_url, id LIMIT ?`, channelID, toMillis(from), toMillis(to), guildID, channelID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list stories of channel %s: %w", channelID, err)
 	}
@@ -115,4 +127,13 @@ func scanBriefing(s scanner) (alerts.BriefingSetting, error) {
 	b.Regions = splitList(regions)
 	b.LastSentAt = fromMillis(sent)
 	return b, err
+}
+
+// GuildBriefingCount is how many channels of a server have a briefing.
+func (d *DB) GuildBriefingCount(ctx context.Context, guildID string) (int, error) {
+	var n int
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM briefings WHERE guild_id = ?`, guildID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count briefings of server %s: %w", guildID, err)
+	}
+	return n, nil
 }

@@ -15,9 +15,9 @@ import (
 func (d *DB) DueChannels(ctx context.Context, now time.Time, limit int) ([]string, error) {
 	rows, err := d.db.QueryContext(ctx, `
 		SELECT o.channel_id FROM outbox o
-		WHERE o.state = 'pending'
+		WHERE o.state = 'pending' AND o.next_attempt_at <= ?
 			AND NOT EXISTS (SELECT 1 FROM channel_holds h WHERE h.channel_id = o.channel_id AND h.until > ?)
-		GROUP BY o.channel_id ORDER BY min(o.id) LIMIT ?`, toMillis(now), limit)
+		GROUP BY o.channel_id ORDER BY min(o.id) LIMIT ?`, toMillis(now), toMillis(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("list channels with due alerts: %w", err)
 	}
@@ -33,10 +33,11 @@ func (d *DB) DueChannels(ctx context.Context, now time.Time, limit int) ([]strin
 	return out, rows.Err()
 }
 
-// ChannelQueue returns a channel's first limit pending deliveries, in the
-// order their stories were queued.
-func (d *DB) ChannelQueue(ctx context.Context, channelID string, limit int) ([]alerts.Delivery, error) {
-	out, err := d.deliveries(ctx, `o.state = 'pending' AND o.channel_id = ?`, channelID, limit)
+// ChannelQueue returns a channel's first limit pending deliveries due by
+// now, in the order their stories were queued. Only a digest waits for a
+// time (its spacing), and alerts do not wait behind it.
+func (d *DB) ChannelQueue(ctx context.Context, channelID string, now time.Time, limit int) ([]alerts.Delivery, error) {
+	out, err := d.deliveries(ctx, `o.state = 'pending' AND o.channel_id = ? AND o.next_attempt_at <= ?`, channelID, toMillis(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("list pending alerts of channel %s: %w", channelID, err)
 	}

@@ -42,7 +42,7 @@ func (d *DB) MarkEdited(ctx context.Context, id int64) error {
 func (d *DB) deliveries(ctx context.Context, where string, args ...any) ([]alerts.Delivery, error) {
 	rows, err := d.db.QueryContext(ctx, `
 		SELECT o.id, o.channel_id, o.cluster_id, o.subscription_id, o.terms, o.mention_role_id, o.nonce, o.attempts, o.created_at, o.message_id, o.attempted_at,
-			`+storyColumns+`
+			o.is_digest, o.guild_id, `+storyColumns+`
 		FROM outbox o JOIN stories s ON s.feed_url = o.feed_url AND s.id = o.story_id
 		WHERE `+where+`
 		ORDER BY o.id LIMIT ?`, args...)
@@ -54,7 +54,8 @@ func (d *DB) deliveries(ctx context.Context, where string, args ...any) ([]alert
 		var dl alerts.Delivery
 		var terms string
 		var created, attempted int64
-		s, err := scanStory(rows, &dl.ID, &dl.ChannelID, &dl.ClusterID, &dl.SubscriptionID, &terms, &dl.MentionRoleID, &dl.Nonce, &dl.Attempts, &created, &dl.MessageID, &attempted)
+		s, err := scanStory(rows, &dl.ID, &dl.ChannelID, &dl.ClusterID, &dl.SubscriptionID, &terms, &dl.MentionRoleID, &dl.Nonce, &dl.Attempts, &created, &dl.MessageID, &attempted,
+			&dl.Digest, &dl.GuildID)
 		if err != nil {
 			rows.Close()
 			return nil, err
@@ -70,7 +71,10 @@ func (d *DB) deliveries(ctx context.Context, where string, args ...any) ([]alert
 		return nil, err
 	}
 	for i := range out {
-		if out[i].AlsoReportedBy, err = d.otherOutlets(ctx, out[i].Story); err != nil {
+		if out[i].Digest {
+			continue
+		}
+		if out[i].AlsoReportedBy, err = d.otherOutlets(ctx, out[i].GuildID, out[i].Story); err != nil {
 			return nil, err
 		}
 	}
@@ -78,10 +82,12 @@ func (d *DB) deliveries(ctx context.Context, where string, args ...any) ([]alert
 }
 
 // otherOutlets are the sources, other than s's own, of the stories in s's
-// event, in the order they reported it.
-func (d *DB) otherOutlets(ctx context.Context, s alerts.Story) ([]string, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT source FROM stories WHERE cluster_id = ? AND source != ? AND source != ''
-		GROUP BY source ORDER BY min(first_seen), source`, s.ClusterID, s.Source)
+// event, in the order they reported it: only from feeds the alert's server
+// may see, or naming an outlet would tell it of another server's feed.
+func (d *DB) otherOutlets(ctx context.Context, guildID string, s alerts.Story) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT s.source FROM stories s WHERE s.cluster_id = ? AND s.source != ? AND s.source != ''
+			AND `+visibleToGuild+`
+		GROUP BY s.source ORDER BY min(s.first_seen), s.source`, s.ClusterID, s.Source, guildID)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +150,7 @@ func (d *DB) RecentDeliveries(ctx context.Context, channelID string, limit int) 
 	rows, err := d.db.QueryContext(ctx, `
 		SELECT `+storyColumns+`
 		FROM outbox o JOIN stories s ON s.feed_url = o.feed_url AND s.id = o.story_id
-		WHERE o.channel_id = ? AND o.state = 'sent'
+		WHERE o.channel_id = ? AND o.state = 'sent' AND o.is_digest = 0
 		ORDER BY o.sent_at DESC, o.id DESC LIMIT ?`, channelID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list recent alerts of channel %s: %w", channelID, err)

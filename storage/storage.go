@@ -45,6 +45,9 @@ var ErrNotFound = alerts.ErrNotFound
 type DB struct {
 	db  *sql.DB
 	now func() time.Time
+	// limits are the per-server caps, enforced inside the transaction that
+	// adds, so that commands racing each other cannot pass them.
+	limits alerts.Limits
 }
 
 // Option changes how Open sets up the DB.
@@ -52,6 +55,11 @@ type Option func(*DB)
 
 // WithClock makes the DB stamp rows with now instead of the wall clock.
 func WithClock(now func() time.Time) Option { return func(d *DB) { d.now = now } }
+
+// WithLimits enforces per-server caps and a channel's hourly pace (alerts
+// past it are folded into one digest message). Without it nothing is
+// capped; vigil run passes the config's [limits].
+func WithLimits(l alerts.Limits) Option { return func(d *DB) { d.limits = l } }
 
 // Open opens (creating if needed) the SQLite file at path and brings its
 // schema up to date.

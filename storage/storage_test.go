@@ -275,6 +275,11 @@ func TestAnotherOutletsReportFlagsARecentAlertForAnEdit(t *testing.T) {
 	ctx := context.Background()
 	d := openTemp(t, "")
 	sub, _ := d.AddSubscription(ctx, alerts.Subscription{GuildID: "g", ChannelID: "c1", Query: "NATO"}, "admin")
+	for _, u := range []string{"https://a.example/rss", "https://b.example/rss", "https://c.example/rss"} {
+		if err := d.UpsertFeed(ctx, alerts.Feed{URL: u}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	save := func(feed, id, source string) {
 		t.Helper()
 		s := alerts.Story{ID: id, FeedURL: feed, Source: source, Title: "NATO moves troops", Published: t0, FirstSeen: t0, ClusterID: "c-event"}
@@ -360,7 +365,7 @@ func TestChannelStoriesAreTheChannelsEventsWithEveryReport(t *testing.T) {
 	clock = t0.Add(3 * time.Hour)
 	save(feedB, "after", "e3", true) // queued after the period
 
-	got, err := d.ChannelStories(ctx, "c1", t0.Add(30*time.Minute), t0.Add(2*time.Hour), 100)
+	got, err := d.ChannelStories(ctx, "g", "c1", t0.Add(30*time.Minute), t0.Add(2*time.Hour), 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,10 +376,10 @@ func TestChannelStoriesAreTheChannelsEventsWithEveryReport(t *testing.T) {
 	if strings.Join(ids, ",") != "nato-a,nato-b,unclustered" {
 		t.Errorf("channel stories = %v; want both reports of e1 and the unclustered story", ids)
 	}
-	if other, _ := d.ChannelStories(ctx, "c2", t0, t0.Add(4*time.Hour), 100); len(other) != 0 {
+	if other, _ := d.ChannelStories(ctx, "g", "c2", t0, t0.Add(4*time.Hour), 100); len(other) != 0 {
 		t.Errorf("another channel sees %d stories", len(other))
 	}
-	if capped, _ := d.ChannelStories(ctx, "c1", t0, t0.Add(4*time.Hour), 2); len(capped) != 2 {
+	if capped, _ := d.ChannelStories(ctx, "g", "c1", t0, t0.Add(4*time.Hour), 2); len(capped) != 2 {
 		t.Errorf("limit 2 returned %d stories", len(capped))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/base32"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -81,9 +82,13 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 				res.Stories++
 			}
 		}
+		// The owner check is the wall between servers: a subscription is
+		// only ever queued a story from its own server's feed or the
+		// operator's, whatever the index matched.
 		outStmt, err := tx.PrepareContext(ctx, `
-			INSERT INTO outbox (channel_id, cluster_id, subscription_id, feed_url, story_id, terms, mention_role_id, nonce, created_at)
-			SELECT ?, ?, id, ?, ?, ?, mention_role_id, ?, ? FROM subscriptions WHERE id = ?
+			INSERT INTO outbox (channel_id, cluster_id, subscription_id, feed_url, story_id, terms, mention_role_id, nonce, created_at, guild_id)
+			SELECT ?, ?, s.id, ?, ?, ?, s.mention_role_id, ?, ?, s.guild_id FROM subscriptions s
+			WHERE s.id = ? AND EXISTS (SELECT 1 FROM feed_owners fo WHERE fo.url = ? AND fo.guild_id IN ('', s.guild_id))
 			ON CONFLICT DO NOTHING`)
 		if err != nil {
 			return err
@@ -97,6 +102,7 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 		}
 		defer editStmt.Close()
 		now := toMillis(d.now())
+		digests := digester{tx: tx, now: now, feedURL: feedURL, perHour: d.limits.ChannelAlertsPerHour, paces: map[string]*channelPace{}}
 		for _, m := range matches {
 			cluster, ok := inserted[m.StoryID]
 			if !ok {
@@ -105,12 +111,23 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 			// A subscription removed since the index was built selects no
 			// row, so nothing is queued for it.
 			r, err := outStmt.ExecContext(ctx, m.ChannelID, cluster, feedURL, m.StoryID,
-				joinList(m.Terms), deliveryNonce(m.ChannelID, cluster), now, m.SubscriptionID)
+				joinList(m.Terms), deliveryNonce(m.ChannelID, cluster), now, m.SubscriptionID, feedURL)
 			if err != nil {
 				return fmt.Errorf("queue story %s for channel %s: %w", m.StoryID, m.ChannelID, err)
 			}
 			if n, _ := r.RowsAffected(); n == 1 {
 				res.Deliveries++
+				id, err := r.LastInsertId()
+				if err != nil {
+					return err
+				}
+				folded, err := digests.maybeFold(ctx, m, id)
+				if err != nil {
+					return fmt.Errorf("fold story %s into the digest of channel %s: %w", m.StoryID, m.ChannelID, err)
+				}
+				if folded {
+					res.Folded++
+				}
 				continue
 			}
 			// The channel already has this event: another outlet's report
@@ -119,7 +136,12 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 				return fmt.Errorf("flag alert of channel %s for an edit: %w", m.ChannelID, err)
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE feeds SET primed = 1 WHERE url = ?`, feedURL)
+		// The first poll brings the whole feed, not a poll's worth of
+		// news, so the usual rate starts counting after it.
+		_, err = tx.ExecContext(ctx, `UPDATE feeds SET
+				new_items_avg = CASE WHEN primed = 0 THEN 0 ELSE new_items_avg * (1 - ?) + ? * ? END,
+				primed = 1
+			WHERE url = ?`, newItemsWeight, newItemsWeight, len(stories), feedURL)
 		return err
 	})
 	if err != nil {
@@ -148,6 +170,37 @@ func deliveryNonce(channelID, clusterID string) string {
 
 // storyColumns are the columns scanStory reads, from stories aliased s.
 const storyColumns = `s.feed_url, s.id, s.source, s.title, s.body, s.url, s.published, s.first_seen, s.countries, s.regions, s.summary, s.cluster_id, s.mentions, s.mention_regions`
+
+// visibleToGuild is true for a story of s whose feed the server ? may
+// see: its own or the operator's. One parameter: the server's ID.
+const visibleToGuild = `EXISTS (SELECT 1 FROM feed_owners fo WHERE fo.url = s.feed_url AND fo.guild_id IN ('', ?))`
+
+// GuildStories returns, newest first, at most limit stories first seen in
+// [from, to) from the feeds a server may see; a zero to is no bound. It is
+// what /recent, /watch test and briefings search: bounded, so that they
+// answer in time at any size, and never another server's feed.
+func (d *DB) GuildStories(ctx context.Context, guildID string, from, to time.Time, limit int) ([]alerts.Story, error) {
+	until := int64(math.MaxInt64)
+	if !to.IsZero() {
+		until = toMillis(to)
+	}
+	rows, err := d.db.QueryContext(ctx, `SELECT `+storyColumns+` FROM stories s
+		WHERE s.first_seen >= ? AND s.first_seen < ? AND `+visibleToGuild+`
+		ORDER BY s.first_seen DESC, s.feed_url, s.id LIMIT ?`, toMillis(from), until, guildID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list stories of server %s: %w", guildID, err)
+	}
+	defer rows.Close()
+	var out []alerts.Story
+	for rows.Next() {
+		s, err := scanStory(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list stories of server %s: %w", guildID, err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
 
 // StoriesSince returns stories first seen at or after since, oldest first, at
 // most limit of them. The clusterer is re-seeded from these after a restart.

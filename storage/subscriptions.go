@@ -8,17 +8,48 @@ import (
 	"github.com/vigilbot/vigil/alerts"
 )
 
-// AddSubscription stores a subscription and returns it with its new ID.
+// AddSubscription stores a subscription and returns it with its new ID. A
+// channel or server at its cap gets an *alerts.LimitError.
 func (d *DB) AddSubscription(ctx context.Context, s alerts.Subscription, createdBy string) (alerts.Subscription, error) {
-	res, err := d.db.ExecContext(ctx, `
-		INSERT INTO subscriptions (guild_id, channel_id, query, regions, feeds, mention_role_id, paused, created_by, created_at, scope)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		s.GuildID, s.ChannelID, s.Query, joinList(s.Regions), joinList(s.Feeds), s.MentionRoleID, s.Paused, createdBy, toMillis(d.now()), scopeOf(s))
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		if err := checkCap(ctx, tx, d.limits.SubscriptionsPerChannel, "subscriptions in one channel", "limits.subscriptions_per_channel",
+			`SELECT count(*) FROM subscriptions WHERE channel_id = ?`, s.ChannelID); err != nil {
+			return err
+		}
+		if err := checkCap(ctx, tx, d.limits.SubscriptionsPerServer, "subscriptions in one server", "limits.subscriptions_per_server",
+			`SELECT count(*) FROM subscriptions WHERE guild_id = ?`, s.GuildID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO subscriptions (guild_id, channel_id, query, regions, feeds, mention_role_id, paused, created_by, created_at, scope)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			s.GuildID, s.ChannelID, s.Query, joinList(s.Regions), joinList(s.Feeds), s.MentionRoleID, s.Paused, createdBy, toMillis(d.now()), scopeOf(s))
+		if err != nil {
+			return err
+		}
+		s.ID, err = res.LastInsertId()
+		return err
+	})
 	if err != nil {
 		return alerts.Subscription{}, fmt.Errorf("add subscription for channel %s: %w", s.ChannelID, err)
 	}
-	s.ID, err = res.LastInsertId()
-	return s, err
+	return s, nil
+}
+
+// checkCap counts with query and refuses when the count has reached limit
+// (0 is no limit).
+func checkCap(ctx context.Context, tx *sql.Tx, limit int, what, key, query string, args ...any) error {
+	if limit <= 0 {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return err
+	}
+	if n >= limit {
+		return &alerts.LimitError{What: what, Key: key, Limit: limit}
+	}
+	return nil
 }
 
 // scopeOf is the scope stored for s: focus unless it asks for mentions.
@@ -50,22 +81,34 @@ func (d *DB) SetChannelPaused(ctx context.Context, channelID string, paused bool
 	return nil
 }
 
+// subscriptionColumns are the columns scanSubscriptions reads, from
+// subscriptions aliased s.
+const subscriptionColumns = `s.id, s.guild_id, s.channel_id, s.query, s.regions, s.feeds, s.mention_role_id, s.paused, s.scope`
+
 // Subscriptions returns every subscription, by ID; with a non-empty
 // channelID, only that channel's.
 func (d *DB) Subscriptions(ctx context.Context, channelID string) ([]alerts.Subscription, error) {
-	rows, err := d.db.QueryContext(ctx, `
-		SELECT id, guild_id, channel_id, query, regions, feeds, mention_role_id, paused, scope
-		FROM subscriptions WHERE ? = '' OR channel_id = ? ORDER BY id`, channelID, channelID)
+	rows, err := d.db.QueryContext(ctx, `SELECT `+subscriptionColumns+`
+		FROM subscriptions s WHERE ? = '' OR s.channel_id = ? ORDER BY s.id`, channelID, channelID)
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
+	out, err := scanSubscriptions(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list subscriptions: %w", err)
+	}
+	return out, nil
+}
+
+// scanSubscriptions reads and closes rows of subscriptionColumns.
+func scanSubscriptions(rows *sql.Rows) ([]alerts.Subscription, error) {
 	defer rows.Close()
 	var out []alerts.Subscription
 	for rows.Next() {
 		var s alerts.Subscription
 		var regions, feeds string
 		if err := rows.Scan(&s.ID, &s.GuildID, &s.ChannelID, &s.Query, &regions, &feeds, &s.MentionRoleID, &s.Paused, &s.Scope); err != nil {
-			return nil, fmt.Errorf("list subscriptions: %w", err)
+			return nil, err
 		}
 		s.Regions, s.Feeds = splitList(regions), splitList(feeds)
 		out = append(out, s)
@@ -73,16 +116,29 @@ func (d *DB) Subscriptions(ctx context.Context, channelID string) ([]alerts.Subs
 	return out, rows.Err()
 }
 
+// GuildSubscriptionCount is how many subscriptions a server has, over all
+// its channels.
+func (d *DB) GuildSubscriptionCount(ctx context.Context, guildID string) (int, error) {
+	var n int
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM subscriptions WHERE guild_id = ?`, guildID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count subscriptions of server %s: %w", guildID, err)
+	}
+	return n, nil
+}
+
 // SubscriptionsFingerprint changes whenever a subscription is added, removed,
 // paused or resumed, so a process can tell cheaply when to rebuild its index.
 func (d *DB) SubscriptionsFingerprint(ctx context.Context) (string, error) {
-	var n, maxID, paused, sumID int64
-	err := d.db.QueryRowContext(ctx, `SELECT count(*), coalesce(max(id), 0), coalesce(sum(paused), 0), coalesce(sum(id), 0) FROM subscriptions`).
-		Scan(&n, &maxID, &paused, &sumID)
+	// The feed lists' length catches a feed pruned from a subscription;
+	// the owners' count, a server gaining or losing a feed.
+	var n, maxID, paused, sumID, feedsLen, owners int64
+	err := d.db.QueryRowContext(ctx, `SELECT count(*), coalesce(max(id), 0), coalesce(sum(paused), 0), coalesce(sum(id), 0),
+			coalesce(sum(length(feeds)), 0), (SELECT count(*) FROM feed_owners) FROM subscriptions`).
+		Scan(&n, &maxID, &paused, &sumID, &feedsLen, &owners)
 	if err != nil {
 		return "", fmt.Errorf("fingerprint subscriptions: %w", err)
 	}
-	return fmt.Sprintf("%d/%d/%d/%d", n, maxID, paused, sumID), nil
+	return fmt.Sprintf("%d/%d/%d/%d/%d/%d", n, maxID, paused, sumID, feedsLen, owners), nil
 }
 
 // PauseChannel pauses a channel's subscriptions and returns the members who

@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -93,6 +95,47 @@ type Result struct {
 	// Quiet counts new stories on a feed's first poll that were recorded
 	// without alerting because they are older than the first-poll window.
 	Quiet int
+	// Folded counts the matches folded because the poll was a burst.
+	Folded int
+}
+
+// Bursts: a feed that suddenly serves far more new stories than it usually
+// does (a CMS re-publishing its archive, a hijacked feed, a spammer's
+// feed) must not bury the channels that watch it under a backlog.
+const (
+	// burstFloor: up to this many new stories in a poll is never a burst,
+	// whatever the feed's usual rate; a quiet feed's busy morning passes.
+	burstFloor = 20
+	// burstFactor: more than this many times the feed's usual new stories
+	// per poll is a burst.
+	burstFactor = 10
+	// burstAlerts is how many of a burst's stories still alert, the newest.
+	burstAlerts = 5
+)
+
+// burstThreshold is the most new stories a poll of f may bring before it
+// is taken as a burst.
+func burstThreshold(f alerts.Feed) int {
+	return max(burstFloor, int(math.Ceil(burstFactor*f.NewItemsAvg)))
+}
+
+// foldBurst marks the matches of every alerting story but the newest
+// burstAlerts to be folded, and returns how many it marked.
+func foldBurst(stories []alerts.Story, alerting []int, matches []alerts.Match) int {
+	newest := slices.Clone(alerting)
+	slices.SortStableFunc(newest, func(a, b int) int { return stories[b].Published.Compare(stories[a].Published) })
+	keep := make(map[string]bool, burstAlerts)
+	for _, i := range newest[:min(burstAlerts, len(newest))] {
+		keep[stories[i].ID] = true
+	}
+	n := 0
+	for k := range matches {
+		if !keep[matches[k].StoryID] {
+			matches[k].Fold = true
+			n++
+		}
+	}
+	return n
 }
 
 // Process runs a poll's stories through the pipeline and stores them.
@@ -103,6 +146,7 @@ func (p *Pipeline) Process(ctx context.Context, f alerts.Feed, stories []alerts.
 	}
 	now := p.cfg.Now()
 	var res Result
+	var alerting []int // indices into fresh of the stories that alert
 	for i := range fresh {
 		s := &fresh[i]
 		// A date in the future is a feed's mistake (or a trick to look
@@ -118,9 +162,16 @@ func (p *Pipeline) Process(ctx context.Context, f alerts.Feed, stories []alerts.
 			res.Quiet++
 			continue
 		}
+		alerting = append(alerting, i)
 		if p.cfg.Stages.Match != nil {
 			res.Matches = p.cfg.Stages.Match(res.Matches, s)
 		}
+	}
+	if limit := burstThreshold(f); len(alerting) > limit {
+		res.Folded = foldBurst(fresh, alerting, res.Matches)
+		p.cfg.Logger.Warn("a feed served far more new stories than usual: alerting the newest few, folding the rest into each channel's digest",
+			"feed", f.URL, "new_stories", len(alerting), "usual_per_poll", math.Round(f.NewItemsAvg*10)/10,
+			"burst_above", limit, "alerted", burstAlerts, "folded_stories", len(alerting)-burstAlerts)
 	}
 	res.Stories = fresh
 	if p.cfg.Store != nil {

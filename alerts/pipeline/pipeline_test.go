@@ -3,6 +3,8 @@ package pipeline_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -161,5 +163,61 @@ func TestFutureDatesAreNotTrustedOnAFirstPoll(t *testing.T) {
 	}
 	if got := res.Stories[0].Published; !got.Equal(now) {
 		t.Errorf("published = %v, want the time it was seen (%v)", got, now)
+	}
+}
+
+func TestABurstAlertsTheNewestFewAndFoldsTheRest(t *testing.T) {
+	tests := []struct {
+		name       string
+		usual      float64 // the feed's usual new stories per poll
+		newStories int
+		wantFolded int
+	}{
+		{"a quiet feed's busy poll is no burst", 0.5, 20, 0},
+		{"a quiet feed serving its archive", 0.5, 10_000, 10_000 - 5},
+		{"a busy wire's normal poll", 40, 300, 0},
+		{"a busy wire at eleven times its rate", 40, 440, 440 - 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := openStore(t)
+			f := alerts.Feed{URL: "https://a.example/rss", Primed: true, NewItemsAvg: tt.usual}
+			db.UpsertFeed(ctx, f)
+			var logs strings.Builder
+			p := pipeline.New(pipeline.Config{Stages: pipeline.Stages{Match: matchEverything}, Store: db,
+				Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			var stories []alerts.Story
+			for i := range tt.newStories {
+				stories = append(stories, story(fmt.Sprintf("s%05d", i), time.Duration(tt.newStories-i)*time.Second, "Drone"))
+			}
+			res, err := p.Process(ctx, f, stories)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Folded != tt.wantFolded || res.Saved.Folded != tt.wantFolded {
+				t.Fatalf("folded %d (stored %d); want %d", res.Folded, res.Saved.Folded, tt.wantFolded)
+			}
+			if tt.wantFolded == 0 {
+				return
+			}
+			var alerted []string
+			for _, m := range res.Matches {
+				if !m.Fold {
+					alerted = append(alerted, m.StoryID)
+				}
+			}
+			last := tt.newStories - 1
+			want := []string{}
+			for i := last - 4; i <= last; i++ {
+				want = append(want, fmt.Sprintf("s%05d", i))
+			}
+			if strings.Join(alerted, ",") != strings.Join(want, ",") {
+				t.Errorf("alerted %v; want the newest five %v", alerted, want)
+			}
+			if !strings.Contains(logs.String(), "far more new stories than usual") {
+				t.Errorf("the burst was not logged: %s", logs.String())
+			}
+		})
 	}
 }

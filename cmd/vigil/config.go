@@ -29,6 +29,7 @@ type Config struct {
 	Briefing BriefingConfig `toml:"briefing"`
 	Log      LogConfig      `toml:"log"`
 	Metrics  MetricsConfig  `toml:"metrics"`
+	Limits   LimitsConfig   `toml:"limits"`
 	Feeds    []FeedConfig   `toml:"feeds"`
 	Regions  []RegionConfig `toml:"regions"`
 	fileName string
@@ -171,6 +172,7 @@ func DefaultConfig() Config {
 		Briefing: BriefingConfig{Grace: Duration{brief.DefaultGrace}},
 		Log:      LogConfig{Level: "info", Format: "text"},
 		Metrics:  MetricsConfig{Address: "127.0.0.1:9464"},
+		Limits:   defaultLimits(),
 	}
 }
 
@@ -265,6 +267,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Storage.Path == "" {
 		return fail("storage.path", "is required: the SQLite file vigil keeps its state in")
+	}
+	if key, msg := c.Limits.check(); key != "" {
+		return fail(key, "%s", msg)
 	}
 	if g := c.Briefing.Grace.Duration; g <= 0 || g > maxBriefingGrace {
 		return fail("briefing.grace", "must be more than 0 and at most %v (a briefing later than that is news of another day), got %v", maxBriefingGrace, g)

@@ -105,7 +105,7 @@ type service struct {
 }
 
 func startService(ctx context.Context, cfg Config, log *slog.Logger, opts ...func(*service)) (*service, error) {
-	db, err := storage.Open(ctx, cfg.Storage.Path)
+	db, err := storage.Open(ctx, cfg.Storage.Path, storage.WithLimits(cfg.Limits.limits()))
 	if err != nil {
 		return nil, err
 	}
@@ -121,10 +121,20 @@ func startService(ctx context.Context, cfg Config, log *slog.Logger, opts ...fun
 }
 
 func (s *service) start(ctx context.Context, cfg Config) error {
+	operator := make([]alerts.Feed, 0, len(cfg.Feeds))
 	for _, f := range cfg.Feeds {
-		if err := s.db.UpsertFeed(ctx, alerts.Feed{URL: f.URL, Title: f.Name, Interval: cfg.FeedInterval(f), FetchArticle: f.FetchArticle}); err != nil {
-			return err
-		}
+		operator = append(operator, alerts.Feed{URL: f.URL, Title: f.Name, Interval: cfg.FeedInterval(f), FetchArticle: f.FetchArticle})
+	}
+	// The config's feeds are shared with every server; one taken out of
+	// the config stops being shared, and subscriptions that relied on it
+	// end.
+	ended, err := s.db.SyncOperatorFeeds(ctx, operator)
+	if err != nil {
+		return err
+	}
+	for _, sub := range ended {
+		s.log.Warn("a feed left the config: a subscription to it changed or ended", "guild", sub.GuildID, "channel", sub.ChannelID,
+			"subscription", sub.ID, "feeds", redactAll(sub.Feeds))
 	}
 	feeds, err := s.db.Feeds(ctx)
 	if err != nil {
@@ -463,4 +473,16 @@ func feedURLValidator(cfg Config) func(string) error {
 		}
 		return nil
 	}
+}
+
+// redactAll is urls with any password hidden, for logs.
+func redactAll(urls []string) []string {
+	out := make([]string, len(urls))
+	for i, u := range urls {
+		out[i] = u
+		if p, err := url.Parse(u); err == nil {
+			out[i] = p.Redacted()
+		}
+	}
+	return out
 }
