@@ -77,11 +77,18 @@ func (e *StatusError) Is(target error) bool { return target == ErrHTTPStatus }
 type TooLargeError struct {
 	// Limit is the configured maximum in bytes.
 	Limit int64
+	// Decoded says the body fitted as sent and grew past the limit when
+	// converted to UTF-8, so the admin does not look for a large file.
+	Decoded bool
 }
 
 // Error implements error as "response larger than 10 MiB limit".
 func (e *TooLargeError) Error() string {
-	return "response larger than " + formatBytes(e.Limit) + " limit"
+	msg := "response larger than " + formatBytes(e.Limit) + " limit"
+	if e.Decoded {
+		msg += " once converted to UTF-8"
+	}
+	return msg
 }
 
 // Is reports that a TooLargeError is an ErrTooLarge.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -47,8 +48,12 @@ const (
 	idleConnTimeout     = 90 * time.Second
 	maxIdleConnsPerHost = 2
 	// drainBytes is how much of an unread body is discarded to keep the
-	// connection; error pages are small, and larger ones are not worth it.
-	drainBytes = 4 << 10
+	// connection; error pages fit, and larger leftovers are not worth it.
+	drainBytes = 64 << 10
+	// drainTimeout bounds that discarding: a connection is worth a moment,
+	// not the rest of the request timeout, which a server that stalls its
+	// body would otherwise make every refusal wait for.
+	drainTimeout = 200 * time.Millisecond
 )
 
 // acceptHeader prefers the feed formats Parse understands and still accepts
@@ -234,8 +239,14 @@ func (f *Fetcher) fetch(ctx context.Context, rawURL string, v Validators) (*Resp
 	}
 	defer func() {
 		// Reading a little of what is left lets the connection be reused
-		// after a 304 or an error page, without reading a huge one.
-		io.CopyN(io.Discard, resp.Body, drainBytes)
+		// after a 304 or an error page, without reading a huge one; a body
+		// declared larger than the drain will not fit it, so it is not
+		// tried. Cancelling the request ends a drain that stalls.
+		if resp.ContentLength <= drainBytes {
+			stop := time.AfterFunc(drainTimeout, cancel)
+			io.CopyN(io.Discard, resp.Body, drainBytes)
+			stop.Stop()
+		}
 		resp.Body.Close()
 	}()
 
@@ -253,7 +264,13 @@ func (f *Fetcher) fetch(ctx context.Context, rawURL string, v Validators) (*Resp
 		return nil, &TooLargeError{Limit: f.maxBody}
 	}
 
-	body, err := io.ReadAll(io.LimitReader(resp.Body, f.maxBody+1))
+	// One byte past the limit tells a body at the limit from one over it;
+	// at the largest int64 no body can be over, and +1 would overflow.
+	readLimit := f.maxBody
+	if readLimit < math.MaxInt64 {
+		readLimit++
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, readLimit))
 	if err != nil {
 		err = f.explain(ctx, err)
 		if errors.Is(err, ErrTimeout) {
@@ -268,6 +285,12 @@ func (f *Fetcher) fetch(ctx context.Context, rawURL string, v Validators) (*Resp
 	body, err = toUTF8(body, contentType)
 	if err != nil {
 		return nil, err
+	}
+	if int64(len(body)) > f.maxBody {
+		// Decoding can triple a body (a Windows-1252 byte becomes up to
+		// three bytes of UTF-8); the limit protects the parser and every
+		// story field, so it holds for what they receive.
+		return nil, &TooLargeError{Limit: f.maxBody, Decoded: true}
 	}
 
 	f.logger.DebugContext(ctx, "feed fetched",

@@ -49,6 +49,12 @@ func checkStory(t *testing.T, s alerts.Story, markupFree bool) {
 	if len(s.Text) > maxTextBytes {
 		t.Errorf("Text is %d bytes, over the %d limit", len(s.Text), maxTextBytes)
 	}
+	if n := utf8.RuneCountInString(s.Title); n > maxTitleRunes+1 {
+		t.Errorf("Title is %d runes, over the %d limit and its ellipsis", n, maxTitleRunes)
+	}
+	if len(s.URL) > maxURLLength {
+		t.Errorf("URL is %d bytes, over the %d limit", len(s.URL), maxURLLength)
+	}
 	if s.URL != "" {
 		u, err := url.Parse(s.URL)
 		if err != nil || !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -27,6 +27,11 @@ const (
 	// maxFallbackTitleRunes is how much of the text stands in for a missing
 	// title, about the length of a headline.
 	maxFallbackTitleRunes = 120
+	// maxTitleRunes bounds a title (a story's, or a feed's, which becomes
+	// every story's source). Discord: an embed title holds at most 256
+	// characters; twice that keeps every real headline whole for matching,
+	// and a feed can no longer make one title as large as its body.
+	maxTitleRunes = 512
 )
 
 // hashIDPrefix marks IDs that are hashes rather than GUIDs or links.
@@ -63,8 +68,8 @@ func normalise(feedURL string, parsed *gofeed.Feed, now time.Time) *Feed {
 		feedBase = nil
 	}
 	out := &Feed{
-		Title:  plainText(parsed.Title),
-		Link:   canonicalURL(feedBase, parsed.Link),
+		Title:  shorten(plainText(parsed.Title), maxTitleRunes),
+		Link:   boundedURL(canonicalURL(feedBase, parsed.Link)),
 		Format: parsed.FeedType,
 	}
 
@@ -101,7 +106,7 @@ func normalise(feedURL string, parsed *gofeed.Feed, now time.Time) *Feed {
 // that come from the feed.
 func normaliseItem(item *gofeed.Item, base *url.URL, now time.Time) alerts.Story {
 	s := alerts.Story{
-		Title:     plainText(item.Title),
+		Title:     shorten(plainText(item.Title), maxTitleRunes),
 		Text:      truncateUTF8(plainTextBlocks(firstNonEmpty(item.Content, item.Description)), maxTextBytes),
 		URL:       canonicalURL(base, itemLink(item)),
 		Published: now,
@@ -116,7 +121,10 @@ func normaliseItem(item *gofeed.Item, base *url.URL, now time.Time) alerts.Story
 	if s.Title == "" {
 		s.Title = headline(s.Text)
 	}
+	// The ID is taken from the whole link, so that items whose overlong
+	// links differ stay apart once the links are dropped.
 	s.ID = storyID(item, s)
+	s.URL = boundedURL(s.URL)
 	return s
 }
 
@@ -162,22 +170,35 @@ func itemLink(item *gofeed.Item) string {
 }
 
 // headline cuts text to a title's length at a word boundary.
-func headline(text string) string {
-	if utf8.RuneCountInString(text) <= maxFallbackTitleRunes {
+func headline(text string) string { return shorten(text, maxFallbackTitleRunes) }
+
+// shorten cuts text to at most n runes followed by "…", at the last space
+// when there is one in the second half so that no word is split.
+func shorten(text string, n int) string {
+	if len(text) <= n || utf8.RuneCountInString(text) <= n {
 		return text
 	}
-	cut, n := 0, 0
+	cut, count := 0, 0
 	for i := range text {
-		if n == maxFallbackTitleRunes {
+		if count == n {
 			cut = i
 			break
 		}
-		n++
+		count++
 	}
 	if sp := strings.LastIndexByte(text[:cut], ' '); sp > cut/2 {
 		cut = sp
 	}
 	return text[:cut] + "…"
+}
+
+// boundedURL drops a link longer than browsers and CDNs accept: cutting it
+// would only make a broken link, and such lengths are mistakes or abuse.
+func boundedURL(link string) string {
+	if len(link) > maxURLLength {
+		return ""
+	}
+	return link
 }
 
 // truncateUTF8 cuts s to at most n bytes without splitting a character.

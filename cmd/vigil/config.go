@@ -142,15 +142,43 @@ func (d *Duration) UnmarshalText(text []byte) error {
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 // Limits on what the operator may configure, to keep one bad value from
-// hammering an outlet or starving the poller.
+// hammering an outlet, starving the poller or exhausting memory. Every
+// number in the file has a range; past it a typo is likelier than intent.
 const (
 	minFeedInterval = 30 * time.Second
 	maxFeedInterval = 24 * time.Hour
 	// Discord: an embed description holds at most 4096 characters.
 	maxSummaryChars = 4096
 	// maxBriefingGrace keeps a late briefing from overlapping the next
-	// day's.
+	// day's; with no grace at all, any restart at briefing time skips it.
+	minBriefingGrace = time.Second
 	maxBriefingGrace = 23 * time.Hour
+	// minBodyBytes fits the smallest real feed; maxBodyBytes is far above
+	// the largest (a few MiB), and a body is held two or three times over
+	// while it is decoded and parsed, once per concurrent poll, so a larger
+	// limit no longer protects memory. It also keeps the limit far from
+	// the int64 overflow that once broke every fetch.
+	minBodyBytes = 1 << 10
+	maxBodyBytes = 256 << 20
+	// minHTTPTimeout is a round trip to a distant outlet; maxHTTPTimeout
+	// is as long as one fetch may hold a polling slot before it is better
+	// to fail and retry.
+	minHTTPTimeout = time.Second
+	maxHTTPTimeout = 5 * time.Minute
+	// maxBackoff: a feed failing for a week needs the admin, and a longer
+	// rest would leave one that has recovered unpolled for longer still.
+	maxBackoff = 7 * 24 * time.Hour
+	// maxFirstPollWindow: past a week, adding a feed would alert its
+	// archive as if it were news.
+	maxFirstPollWindow = 7 * 24 * time.Hour
+	// Reports of one event arrive over hours, so a cluster window shorter
+	// than one splits them; the clusterer holds every story of the window
+	// in memory, and two weeks on a story is about another event.
+	minClusterWindow = time.Hour
+	maxClusterWindow = 14 * 24 * time.Hour
+	maxConcurrency   = 256
+	maxSentences     = 10
+	minSummaryChars  = 50
 )
 
 // DefaultConfig is what vigil runs with when the file leaves a key out.
@@ -268,40 +296,13 @@ func (c *Config) Validate() error {
 	if c.Storage.Path == "" {
 		return fail("storage.path", "is required: the SQLite file vigil keeps its state in")
 	}
-	if key, msg := c.Limits.check(); key != "" {
+	if key, msg := c.checkRanges(); key != "" {
 		return fail(key, "%s", msg)
-	}
-	if g := c.Briefing.Grace.Duration; g <= 0 || g > maxBriefingGrace {
-		return fail("briefing.grace", "must be more than 0 and at most %v (a briefing later than that is news of another day), got %v", maxBriefingGrace, g)
-	}
-	if c.HTTP.Timeout.Duration <= 0 {
-		return fail("http.timeout", "must be more than 0")
-	}
-	if c.HTTP.MaxBodyBytes < 1024 {
-		return fail("http.max_body_bytes", "must be at least 1024, got %d", c.HTTP.MaxBodyBytes)
 	}
 	for i, n := range c.HTTP.AllowedNetworks {
 		if _, err := netip.ParsePrefix(n); err != nil {
 			return fail(fmt.Sprintf("http.allowed_networks[%d]", i), "%q is not a network in CIDR form such as \"10.1.0.0/16\"", n)
 		}
-	}
-	if d := c.Polling.DefaultInterval.Duration; d < minFeedInterval || d > maxFeedInterval {
-		return fail("polling.default_interval", "must be between %v and %v, got %v", minFeedInterval, maxFeedInterval, d)
-	}
-	if c.Polling.MaxBackoff.Duration < c.Polling.DefaultInterval.Duration {
-		return fail("polling.max_backoff", "must be at least polling.default_interval (%v)", c.Polling.DefaultInterval.Duration)
-	}
-	if c.Polling.Concurrency < 1 || c.Polling.Concurrency > 256 {
-		return fail("polling.concurrency", "must be between 1 and 256, got %d", c.Polling.Concurrency)
-	}
-	if c.Summary.Sentences < 1 || c.Summary.Sentences > 10 {
-		return fail("summary.sentences", "must be between 1 and 10, got %d", c.Summary.Sentences)
-	}
-	if c.Summary.MaxChars < 50 || c.Summary.MaxChars > maxSummaryChars {
-		return fail("summary.max_chars", "must be between 50 and %d (Discord's embed limit), got %d", maxSummaryChars, c.Summary.MaxChars)
-	}
-	if c.Cluster.Window.Duration <= 0 {
-		return fail("cluster.window", "must be more than 0")
 	}
 	if _, err := parseLogLevel(c.Log.Level); err != nil {
 		return fail("log.level", "%v", err)
@@ -323,8 +324,11 @@ func (c *Config) Validate() error {
 			return fail(key+".url", "%q is listed twice", f.URL)
 		}
 		seen[f.URL] = true
-		if d := f.Interval.Duration; d != 0 && (d < minFeedInterval || d > maxFeedInterval) {
-			return fail(key+".interval", "must be between %v and %v, got %v", minFeedInterval, maxFeedInterval, d)
+		if d := f.Interval.Duration; d != 0 {
+			r := durationRange{key: key + ".interval", v: d, lo: minFeedInterval, hi: maxFeedInterval}
+			if msg := r.check(); msg != "" {
+				return fail(r.key, "%s", msg)
+			}
 		}
 	}
 	slugs := map[string]bool{}
@@ -342,6 +346,120 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// checkRanges returns the first number out of its range and why; "" when
+// all are fine.
+func (c *Config) checkRanges() (key, msg string) {
+	interval := c.Polling.DefaultInterval.Duration
+	for _, r := range []durationRange{
+		{key: "http.timeout", v: c.HTTP.Timeout.Duration, lo: minHTTPTimeout, hi: maxHTTPTimeout},
+		{key: "polling.default_interval", v: interval, lo: minFeedInterval, hi: maxFeedInterval},
+		// Jitter only sets where in its cycle a feed is first polled.
+		// Phases repeat every interval, so more jitter than that spreads
+		// feeds no further and only delays their first poll; unbounded,
+		// "100000h" meant a feed was never polled at all.
+		{key: "polling.jitter", v: c.Polling.Jitter.Duration, lo: 0, hi: interval, hiKey: "polling.default_interval"},
+		{key: "polling.max_backoff", v: c.Polling.MaxBackoff.Duration, lo: interval, loKey: "polling.default_interval", hi: maxBackoff},
+		{key: "polling.first_poll_window", v: c.Polling.FirstPollWindow.Duration, lo: 0, hi: maxFirstPollWindow},
+		{key: "cluster.window", v: c.Cluster.Window.Duration, lo: minClusterWindow, hi: maxClusterWindow},
+		{key: "briefing.grace", v: c.Briefing.Grace.Duration, lo: minBriefingGrace, hi: maxBriefingGrace},
+	} {
+		if msg := r.check(); msg != "" {
+			return r.key, msg
+		}
+	}
+	for _, r := range []intRange{
+		{key: "http.max_body_bytes", v: c.HTTP.MaxBodyBytes, lo: minBodyBytes, hi: maxBodyBytes, bytes: true},
+		{key: "polling.concurrency", v: int64(c.Polling.Concurrency), lo: 1, hi: maxConcurrency},
+		{key: "summary.sentences", v: int64(c.Summary.Sentences), lo: 1, hi: maxSentences},
+		{key: "summary.max_chars", v: int64(c.Summary.MaxChars), lo: minSummaryChars, hi: maxSummaryChars,
+			why: "Discord's embed limit is 4096"},
+	} {
+		if msg := r.check(); msg != "" {
+			return r.key, msg
+		}
+	}
+	return c.Limits.check()
+}
+
+// durationRange is a duration setting and the values it may take. A bound
+// that is another setting names it, so the operator knows which to change.
+type durationRange struct {
+	key          string
+	v, lo, hi    time.Duration
+	loKey, hiKey string
+	why          string
+}
+
+// check returns why v is out of range, or "".
+func (r durationRange) check() string {
+	if r.v >= r.lo && r.v <= r.hi {
+		return ""
+	}
+	bound := func(d time.Duration, key string) string {
+		if key != "" {
+			return shortDuration(d) + " (" + key + ")"
+		}
+		return shortDuration(d)
+	}
+	msg := fmt.Sprintf("must be from %s to %s, got %s", bound(r.lo, r.loKey), bound(r.hi, r.hiKey), shortDuration(r.v))
+	if r.why != "" {
+		msg += "; " + r.why
+	}
+	return msg
+}
+
+// intRange is a whole-number setting and the values it may take.
+type intRange struct {
+	key       string
+	v, lo, hi int64
+	// bytes shows the bounds in KiB or MiB too, as an operator reckons
+	// sizes.
+	bytes bool
+	why   string
+}
+
+// check returns why v is out of range, or "".
+func (r intRange) check() string {
+	if r.v >= r.lo && r.v <= r.hi {
+		return ""
+	}
+	bound := func(n int64) string {
+		if r.bytes {
+			return fmt.Sprintf("%d (%s)", n, formatSize(n))
+		}
+		return fmt.Sprint(n)
+	}
+	msg := fmt.Sprintf("must be from %s to %s, got %d", bound(r.lo), bound(r.hi), r.v)
+	if r.why != "" {
+		msg += "; " + r.why
+	}
+	return msg
+}
+
+// shortDuration writes d as an operator would: "24h" rather than
+// time.Duration's "24h0m0s".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// formatSize writes a whole number of KiB or MiB in those units.
+func formatSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // FeedInterval is how often a configured feed is polled.

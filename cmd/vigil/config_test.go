@@ -39,7 +39,7 @@ func TestConfigErrorsNameTheKeyAndReason(t *testing.T) {
 	}{
 		{"unknown key", "[polling]\nintervall = \"5m\"\n", []string{"polling.intervall", "unknown key"}},
 		{"bad duration", "[polling]\ndefault_interval = \"5 minutes\"\n", []string{"line 2", "polling.default_interval", `"5 minutes" is not a duration`}},
-		{"interval too short", "[[feeds]]\nurl = \"https://a.example/rss\"\ninterval = \"1s\"\n", []string{"feeds[0].interval", "between 30s and 24h0m0s"}},
+		{"interval too short", "[[feeds]]\nurl = \"https://a.example/rss\"\ninterval = \"1s\"\n", []string{"feeds[0].interval", "from 30s to 24h", "got 1s"}},
 		{"feed without url", "[[feeds]]\nname = \"x\"\n", []string{"feeds[0].url", "required"}},
 		{"feed url not http", "[[feeds]]\nurl = \"ftp://a.example/rss\"\n", []string{"feeds[0].url", "not an http or https URL"}},
 		{"same feed twice", "[[feeds]]\nurl = \"https://a.example/rss\"\n[[feeds]]\nurl = \"https://a.example/rss\"\n", []string{"feeds[1].url", "listed twice"}},
@@ -47,7 +47,7 @@ func TestConfigErrorsNameTheKeyAndReason(t *testing.T) {
 		{"bad network", "[http]\nallowed_networks = [\"10.0.0.0\"]\n", []string{"http.allowed_networks[0]", "CIDR"}},
 		{"bad application id", "[discord]\napplication_id = \"my-bot\"\n", []string{"discord.application_id", "not a Discord ID"}},
 		{"summary over Discord's limit", "[summary]\nmax_chars = 5000\n", []string{"summary.max_chars", "4096"}},
-		{"briefing grace over a day", "[briefing]\ngrace = \"30h\"\n", []string{"briefing.grace", "at most 23h0m0s"}},
+		{"briefing grace over a day", "[briefing]\ngrace = \"30h\"\n", []string{"briefing.grace", "to 23h", "got 30h"}},
 		{"region slug", "[[regions]]\nslug = \"North Sea\"\ncountries = [\"NO\"]\n", []string{"regions[0].slug", "hyphens"}},
 		{"empty region", "[[regions]]\nslug = \"north-sea\"\n", []string{"regions[0]", "needs countries or places"}},
 		{"wrong type", "[storage]\npath = 42\n", []string{"storage.path"}},
@@ -90,4 +90,76 @@ func TestTokenFromEnvironmentOverridesTheFile(t *testing.T) {
 	if got := cfg.FeedInterval(cfg.Feeds[0]); got != 10*time.Minute {
 		t.Errorf("feed interval = %v", got)
 	}
+}
+
+func TestEveryNumberIsRangeChecked(t *testing.T) {
+	tests := []struct {
+		name string
+		toml string
+		want []string
+	}{
+		{"a body limit of the largest int64 is refused", "[http]\nmax_body_bytes = 9223372036854775807\n",
+			[]string{"http.max_body_bytes", "from 1024 (1 KiB) to 268435456 (256 MiB)", "got 9223372036854775807"}},
+		{"a body limit under 1 KiB is refused", "[http]\nmax_body_bytes = 1000\n",
+			[]string{"http.max_body_bytes", "from 1024 (1 KiB)", "got 1000"}},
+		{"a negative body limit is refused", "[http]\nmax_body_bytes = -1\n",
+			[]string{"http.max_body_bytes", "got -1"}},
+		{"a zero timeout is refused", "[http]\ntimeout = \"0s\"\n",
+			[]string{"http.timeout", "from 1s to 5m", "got 0s"}},
+		{"an hour-long timeout is refused", "[http]\ntimeout = \"1h\"\n",
+			[]string{"http.timeout", "from 1s to 5m", "got 1h"}},
+		{"a jitter that would keep feeds from being polled is refused", "[polling]\njitter = \"100000h\"\n",
+			[]string{"polling.jitter", "from 0s to 5m (polling.default_interval)", "got 100000h"}},
+		{"a jitter longer than the default interval is refused", "[polling]\ndefault_interval = \"1m\"\njitter = \"2m\"\n",
+			[]string{"polling.jitter", "to 1m (polling.default_interval)", "got 2m"}},
+		{"a default interval under 30s is refused", "[polling]\ndefault_interval = \"10s\"\n",
+			[]string{"polling.default_interval", "from 30s to 24h", "got 10s"}},
+		{"a backoff shorter than the interval is refused", "[polling]\nmax_backoff = \"1m\"\n",
+			[]string{"polling.max_backoff", "from 5m (polling.default_interval) to 168h", "got 1m"}},
+		{"a backoff over a week is refused", "[polling]\nmax_backoff = \"1000h\"\n",
+			[]string{"polling.max_backoff", "to 168h", "got 1000h"}},
+		{"a first-poll window over a week is refused", "[polling]\nfirst_poll_window = \"8760h\"\n",
+			[]string{"polling.first_poll_window", "from 0s to 168h", "got 8760h"}},
+		{"no concurrency is refused", "[polling]\nconcurrency = 0\n",
+			[]string{"polling.concurrency", "from 1 to 256", "got 0"}},
+		{"a huge concurrency is refused", "[polling]\nconcurrency = 100000\n",
+			[]string{"polling.concurrency", "from 1 to 256", "got 100000"}},
+		{"no summary sentences are refused", "[summary]\nsentences = 0\n",
+			[]string{"summary.sentences", "from 1 to 10", "got 0"}},
+		{"a tiny summary is refused", "[summary]\nmax_chars = 10\n",
+			[]string{"summary.max_chars", "from 50 to 4096", "got 10"}},
+		{"a cluster window of a second is refused", "[cluster]\nwindow = \"1s\"\n",
+			[]string{"cluster.window", "from 1h to 336h", "got 1s"}},
+		{"a cluster window of a year is refused", "[cluster]\nwindow = \"8760h\"\n",
+			[]string{"cluster.window", "from 1h to 336h", "got 8760h"}},
+		{"no briefing grace is refused", "[briefing]\ngrace = \"0s\"\n",
+			[]string{"briefing.grace", "to 23h", "got 0s"}},
+		{"a feed interval over a day is refused", "[[feeds]]\nurl = \"https://a.example/rss\"\ninterval = \"48h\"\n",
+			[]string{"feeds[0].interval", "from 30s to 24h", "got 48h"}},
+		{"a per-server cap of zero is refused", "[limits]\nfeeds_per_server = 0\n",
+			[]string{"limits.feeds_per_server", "from 1 to"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeConfig(t, tt.toml)
+			_, err := LoadConfig(path, noEnv)
+			if err == nil {
+				t.Fatal("loaded without error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+		})
+	}
+
+	t.Run("values at the edges of their ranges load", func(t *testing.T) {
+		path := writeConfig(t, "[http]\ntimeout = \"5m\"\nmax_body_bytes = 268435456\n"+
+			"[polling]\ndefault_interval = \"24h\"\njitter = \"24h\"\nmax_backoff = \"168h\"\nfirst_poll_window = \"168h\"\nconcurrency = 256\n"+
+			"[cluster]\nwindow = \"336h\"\n[briefing]\ngrace = \"23h\"\n")
+		if _, err := LoadConfig(path, noEnv); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
