@@ -37,14 +37,17 @@ var (
 // Error is the error Fetch and Parse return: which feed failed, and why, in
 // words a server admin can act on.
 type Error struct {
-	// URL is the feed URL as the caller gave it.
+	// URL is the feed URL as the caller gave it, secrets and all; show
+	// it through RedactURL.
 	URL string
 	// Err is the reason.
 	Err error
 }
 
-// Error implements error as "feed <url>: <reason>".
-func (e *Error) Error() string { return "feed " + e.URL + ": " + e.Err.Error() }
+// Error implements error as "feed <url>: <reason>", the URL's credentials
+// hidden by RedactURL: the message goes to logs, the feed's last_error and
+// channels.
+func (e *Error) Error() string { return "feed " + RedactURL(e.URL) + ": " + e.Err.Error() }
 
 // Unwrap exposes the reason to errors.Is and errors.As.
 func (e *Error) Unwrap() error { return e.Err }

@@ -252,7 +252,7 @@ func (f *Fetcher) fetch(ctx context.Context, rawURL string, v Validators) (*Resp
 
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
-		f.logger.DebugContext(ctx, "feed not modified", "feed", rawURL)
+		f.logger.DebugContext(ctx, "feed not modified", "feed", RedactURL(rawURL))
 		return nil, ErrNotModified
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		return nil, &StatusError{
@@ -294,8 +294,8 @@ func (f *Fetcher) fetch(ctx context.Context, rawURL string, v Validators) (*Resp
 	}
 
 	f.logger.DebugContext(ctx, "feed fetched",
-		"feed", rawURL,
-		"url", resp.Request.URL.String(),
+		"feed", RedactURL(rawURL),
+		"url", RedactURL(resp.Request.URL.String()),
 		"status", resp.StatusCode,
 		"bytes", len(body),
 		"duration", f.now().Sub(start))
@@ -346,7 +346,7 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 		return fmt.Errorf("%w: stopped after %d", ErrTooManyRedirects, maxRedirects)
 	}
 	if err := ValidateURL(req.URL.String()); err != nil {
-		return fmt.Errorf("redirect to %s: %w", req.URL.Redacted(), err)
+		return fmt.Errorf("redirect to %s: %w", RedactURL(req.URL.String()), err)
 	}
 	return nil
 }

@@ -230,6 +230,9 @@ func (s *feedSchedule) Next(t time.Time) time.Time {
 	return t.Add(s.every)
 }
 
+// pollScheduled is one tick of a feed's schedule. Its log lines show the
+// URL through feed.RedactURL: feed URLs may carry credentials, and a
+// failing feed is logged on every tick.
 func (p *Poller) pollScheduled(url string) {
 	p.mu.Lock()
 	ctx := p.ctx
@@ -242,15 +245,15 @@ func (p *Poller) pollScheduled(url string) {
 	defer func() { <-p.sem }()
 	f, err := p.cfg.Store.Feed(ctx, url)
 	if err != nil {
-		p.cfg.Logger.Error("poll: cannot read feed state", "feed", url, "err", err)
+		p.cfg.Logger.Error("poll: cannot read feed state", "feed", feed.RedactURL(url), "err", err)
 		return
 	}
 	if wait := p.backoffLeft(f); wait > 0 {
-		p.cfg.Logger.Debug("poll: feed is backing off", "feed", url, "failures", f.ConsecutiveFailures, "retry_in", wait)
+		p.cfg.Logger.Debug("poll: feed is backing off", "feed", feed.RedactURL(url), "failures", f.ConsecutiveFailures, "retry_in", wait)
 		return
 	}
 	if _, err := p.Poll(ctx, f); err != nil && ctx.Err() == nil {
-		p.cfg.Logger.Warn("poll failed", "feed", url, "failures", f.ConsecutiveFailures+1, "err", err)
+		p.cfg.Logger.Warn("poll failed", "feed", feed.RedactURL(url), "failures", f.ConsecutiveFailures+1, "err", err)
 	}
 }
 
@@ -331,14 +334,14 @@ func (p *Poller) poll(ctx context.Context, f alerts.Feed) (pollOutcome, error) {
 	suspicious := f.LastItemCount >= suspiciousMinItems && float64(n) < float64(f.LastItemCount)*suspiciousDropRatio
 	if suspicious {
 		p.cfg.Logger.Warn("feed suddenly holds far fewer items than last time; treating it as suspicious, nothing is removed",
-			"feed", f.URL, "items", n, "previous", f.LastItemCount)
+			"feed", feed.RedactURL(f.URL), "items", n, "previous", f.LastItemCount)
 	}
 	res, err := p.cfg.Processor.Process(ctx, f, parsed.Stories)
 	if err != nil {
 		return pollOutcome{}, err
 	}
 	if res.Saved.Stories > 0 {
-		p.cfg.Logger.Info("new stories", "feed", f.URL, "stories", res.Saved.Stories, "alerts", res.Saved.Deliveries, "quiet", res.Quiet)
+		p.cfg.Logger.Info("new stories", "feed", feed.RedactURL(f.URL), "stories", res.Saved.Stories, "alerts", res.Saved.Deliveries, "quiet", res.Quiet)
 	}
 	return pollOutcome{
 		Outcome:    Outcome{Items: n, Result: res},

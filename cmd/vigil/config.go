@@ -3,18 +3,22 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
+	"runtime"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/vigilbot/vigil/alerts/brief"
+	"github.com/vigilbot/vigil/alerts/feed"
 )
 
 // Config is vigil's whole configuration, read from TOML. config.example.toml
@@ -32,6 +36,9 @@ type Config struct {
 	Limits   LimitsConfig   `toml:"limits"`
 	Feeds    []FeedConfig   `toml:"feeds"`
 	Regions  []RegionConfig `toml:"regions"`
+	// Warnings are problems LoadConfig found that do not stop vigil but
+	// that the operator should fix; LogWarnings reports them.
+	Warnings []string `toml:"-"`
 	fileName string
 }
 
@@ -230,17 +237,21 @@ func (e *ConfigError) Error() string {
 }
 
 // LoadConfig reads path (when not empty) over the defaults, applies the
-// environment and validates the result.
+// environment and validates the result. Problems that do not stop vigil are
+// in the result's Warnings.
 func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	cfg := DefaultConfig()
 	if path != "" {
-		data, err := os.ReadFile(path)
+		data, info, err := readConfigFile(path)
 		if err != nil {
-			return Config{}, fmt.Errorf("config: %w", err)
+			return Config{}, err
 		}
 		if err := cfg.decode(path, string(data)); err != nil {
 			return Config{}, err
 		}
+		// Judged before the environment applies: a token in the file is
+		// exposed whether or not VIGIL_DISCORD_TOKEN overrides it.
+		cfg.Warnings = configWarnings(path, info, cfg)
 	}
 	if tok := getenv("VIGIL_DISCORD_TOKEN"); tok != "" {
 		cfg.Discord.Token = tok
@@ -249,6 +260,50 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	return cfg, nil
+}
+
+// readConfigFile reads the file and its mode from one open file, so that
+// the mode judged is the mode of the bytes read.
+func readConfigFile(path string) ([]byte, fs.FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("config: %w", err)
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("config: reading %s: %w", path, err)
+	}
+	return data, info, nil
+}
+
+// configWarnings are the problems of a loaded file that an operator should
+// fix but that need not stop vigil. cfg is the file's content, before the
+// environment applies.
+func configWarnings(path string, info fs.FileInfo, cfg Config) []string {
+	var warnings []string
+	// Windows keeps permissions in ACLs; its mode bits say nothing about
+	// who may read the file.
+	if cfg.Discord.Token != "" && runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
+		// The token is the bot: whoever reads it can post in every
+		// server the bot is in.
+		warnings = append(warnings, fmt.Sprintf(
+			"config %s holds discord.token and other users may read it (mode %04o); run chmod 600 %s, or remove the token from the file and set VIGIL_DISCORD_TOKEN instead",
+			path, uint32(info.Mode().Perm()), path))
+	}
+	return warnings
+}
+
+// LogWarnings logs the Warnings LoadConfig found, once the logger the
+// config describes exists.
+func (c *Config) LogWarnings(log *slog.Logger) {
+	for _, w := range c.Warnings {
+		log.Warn(w)
+	}
 }
 
 func (c *Config) decode(file, data string) error {
@@ -316,12 +371,15 @@ func (c *Config) Validate() error {
 		if f.URL == "" {
 			return fail(key+".url", "is required")
 		}
+		// Errors end up in logs and channels; the URL's credentials
+		// must not.
+		shown := feed.RedactURL(f.URL)
 		u, err := url.Parse(f.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fail(key+".url", "%q is not an http or https URL", f.URL)
+			return fail(key+".url", "%q is not an http or https URL", shown)
 		}
 		if seen[f.URL] {
-			return fail(key+".url", "%q is listed twice", f.URL)
+			return fail(key+".url", "%q is listed twice", shown)
 		}
 		seen[f.URL] = true
 		if d := f.Interval.Duration; d != 0 {

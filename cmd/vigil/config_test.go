@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -162,4 +166,98 @@ func TestEveryNumberIsRangeChecked(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func TestConfigErrorsDoNotRevealFeedURLSecrets(t *testing.T) {
+	tests := []struct {
+		name string
+		toml string
+	}{
+		{"a URL listed twice", "[[feeds]]\nurl = \"https://u:hunter2@a.example/rss?token=s3cret\"\n[[feeds]]\nurl = \"https://u:hunter2@a.example/rss?token=s3cret\"\n"},
+		{"a URL that is not http", "[[feeds]]\nurl = \"ftp://u:hunter2@a.example/rss?token=s3cret\"\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadConfig(writeConfig(t, tt.toml), noEnv)
+			if err == nil {
+				t.Fatal("loaded without error")
+			}
+			for _, secret := range []string{"hunter2", "s3cret"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("error %q reveals %q", err, secret)
+				}
+			}
+			if !strings.Contains(err.Error(), "a.example") {
+				t.Errorf("error %q no longer says which feed", err)
+			}
+		})
+	}
+}
+
+func TestTokenInAFileOthersCanReadIsWarnedAbout(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows keeps file permissions in ACLs, not mode bits")
+	}
+	const withToken = "[discord]\ntoken = \"from-file\"\n"
+	const withoutToken = "[storage]\npath = \"vigil.db\"\n"
+	tokenEnv := func(k string) string {
+		if k == "VIGIL_DISCORD_TOKEN" {
+			return "from-env"
+		}
+		return ""
+	}
+	tests := []struct {
+		name   string
+		toml   string
+		mode   os.FileMode
+		getenv func(string) string
+		warn   bool
+	}{
+		{"a token in a world-readable file is warned about", withToken, 0o644, noEnv, true},
+		{"a token in a world-writable file is warned about", withToken, 0o666, noEnv, true},
+		{"a token in a group-readable file is warned about", withToken, 0o640, noEnv, true},
+		{"a token in a file only its owner reads is fine", withToken, 0o600, noEnv, false},
+		{"a token in the environment is fine whatever the file's mode", withoutToken, 0o644, tokenEnv, false},
+		{"a readable file without a token is fine", withoutToken, 0o644, noEnv, false},
+		{"a token the environment overrides is still exposed in the file", withToken, 0o644, tokenEnv, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "vigil.toml")
+			if err := os.WriteFile(path, []byte(tt.toml), tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			// WriteFile's mode passes through the umask; set it exactly.
+			if err := os.Chmod(path, tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := LoadConfig(path, tt.getenv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.warn {
+				if len(cfg.Warnings) != 0 {
+					t.Errorf("unexpected warnings: %q", cfg.Warnings)
+				}
+				return
+			}
+			if len(cfg.Warnings) != 1 {
+				t.Fatalf("warnings = %q, want one", cfg.Warnings)
+			}
+			w := cfg.Warnings[0]
+			for _, want := range []string{path, fmt.Sprintf("mode %04o", uint32(tt.mode)), "chmod 600 " + path, "VIGIL_DISCORD_TOKEN"} {
+				if !strings.Contains(w, want) {
+					t.Errorf("warning %q does not say %q", w, want)
+				}
+			}
+			if strings.Contains(w, "from-file") {
+				t.Errorf("warning %q reveals the token", w)
+			}
+			var logs bytes.Buffer
+			cfg.LogWarnings(slog.New(slog.NewTextHandler(&logs, nil)))
+			if out := logs.String(); !strings.Contains(out, "level=WARN") || !strings.Contains(out, "chmod 600") {
+				t.Errorf("LogWarnings logged %q, want the warning at WARN", out)
+			}
+		})
+	}
 }
