@@ -29,7 +29,7 @@ type briefingStore interface {
 	Briefings(ctx context.Context) ([]alerts.BriefingSetting, error)
 	MarkBriefing(ctx context.Context, channelID, period string, sentAt time.Time) (bool, error)
 	ChannelStories(ctx context.Context, guildID, channelID string, from, to time.Time, limit int) ([]alerts.Story, error)
-	GuildStories(ctx context.Context, guildID string, from, to time.Time, limit int) ([]alerts.Story, error)
+	GuildStories(ctx context.Context, guildID string, from, to time.Time, offset, limit int) ([]alerts.Story, error)
 	GuildBriefingCount(ctx context.Context, guildID string) (int, error)
 	SaveBriefingParts(ctx context.Context, parts []alerts.BriefingPart) ([]alerts.BriefingPart, error)
 	BriefingParts(ctx context.Context, channelID, period string) ([]alerts.BriefingPart, error)
@@ -374,7 +374,7 @@ func previewNonce(interactionID string, part int) string {
 // BriefingSource is what a briefing is composed from.
 type BriefingSource interface {
 	ChannelStories(ctx context.Context, guildID, channelID string, from, to time.Time, limit int) ([]alerts.Story, error)
-	GuildStories(ctx context.Context, guildID string, from, to time.Time, limit int) ([]alerts.Story, error)
+	GuildStories(ctx context.Context, guildID string, from, to time.Time, offset, limit int) ([]alerts.Story, error)
 	Subscriptions(ctx context.Context, channelID string) ([]alerts.Subscription, error)
 }
 
@@ -427,7 +427,7 @@ func selectStories(ctx context.Context, src BriefingSource, set alerts.BriefingS
 	}
 	// Only the server's own feeds and the operator's: a briefing never
 	// shows another server's feed.
-	seen, err := src.GuildStories(ctx, set.GuildID, from, to, maxBriefingStories)
+	seen, err := src.GuildStories(ctx, set.GuildID, from, to, 0, maxBriefingStories)
 	if err != nil {
 		return nil, err
 	}

@@ -264,13 +264,40 @@ func (b *Bot) searchCommand(i *discordgo.InteractionCreate, r request, log *slog
 		err = userErrorf("That search took too long and was stopped. Narrow it with a `region` or more words.")
 	}
 	text = truncate(b.answer(log, text, err), maxContent)
-	editCtx, cancelEdit := context.WithTimeout(context.Background(), sendTimeout)
+	editCtx, cancelEdit := context.WithTimeout(context.Background(), answerTimeout)
 	defer cancelEdit()
-	if _, err := b.session.InteractionResponseEdit(i.Interaction, &discordgo.WebhookEdit{
-		Content:         &text,
-		AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}},
-	}, discordgo.WithContext(editCtx)); err != nil {
+	if err := b.editAnswer(editCtx, i, text); err != nil {
 		log.Error("answer a search", "err", err)
+	}
+}
+
+// answerTimeout bounds answering a deferred command; Discord keeps the
+// interaction's token for 15 minutes.
+const answerTimeout = time.Minute
+
+// editAnswer replaces a deferred reply's "thinking" message with text.
+// The edit is an ordinary request under Discord's global limit, shared with
+// delivery, so it waits its turn at the pacer and, refused with a 429,
+// waits Discord's retry_after and tries again: a member's answer is never
+// dropped for a busy moment.
+func (b *Bot) editAnswer(ctx context.Context, i *discordgo.InteractionCreate, text string) error {
+	for {
+		if err := b.pacer.wait(ctx); err != nil {
+			return err
+		}
+		_, err := b.session.InteractionResponseEdit(i.Interaction, &discordgo.WebhookEdit{
+			Content:         &text,
+			AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}},
+		}, discordgo.WithContext(ctx))
+		f, wait := classify(err)
+		if err == nil || f != failRateLimited {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (waiting out a rate limit: %v)", ctx.Err(), err)
+		case <-time.After(max(wait, 50*time.Millisecond)):
+		}
 	}
 }
 
@@ -550,7 +577,7 @@ func (b *Bot) watchTest(ctx context.Context, r request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	hits, scanned, err := b.search(ctx, alerts.Subscription{GuildID: r.i.GuildID, Query: q, Regions: regions, Scope: scope})
+	hits, scanned, err := b.search(ctx, alerts.Subscription{GuildID: r.i.GuildID, Query: q, Regions: regions, Scope: scope}, 0)
 	if err != nil {
 		return "", err
 	}
@@ -565,26 +592,38 @@ func (b *Bot) watchTest(ctx context.Context, r request) (string, error) {
 }
 
 // search matches recent stories against an ad-hoc subscription, newest
-// first.
-func (b *Bot) search(ctx context.Context, want alerts.Subscription) ([]alerts.Story, int, error) {
+// first, reading a page at a time: it stops once it has enough hits (0:
+// read every story in reach, to count them) or has read recentScan.
+func (b *Bot) search(ctx context.Context, want alerts.Subscription, enough int) ([]alerts.Story, int, error) {
 	want.ID = 1
 	ix, err := match.NewIndex([]alerts.Subscription{want})
 	if err != nil {
 		return nil, 0, userErrorf("That query doesn't work: %v", err)
 	}
-	stories, err := b.cfg.Store.GuildStories(ctx, want.GuildID, b.cfg.Now().Add(-recentWindow), time.Time{}, recentScan)
-	if err != nil {
-		return nil, 0, err
-	}
+	from := b.cfg.Now().Add(-recentWindow)
 	var hits []alerts.Story
-	for i := range stories {
-		if len(ix.Match(&stories[i])) > 0 {
-			hits = append(hits, stories[i])
+	scanned := 0
+	for scanned < recentScan && (enough == 0 || len(hits) < enough) {
+		page, err := b.cfg.Store.GuildStories(ctx, want.GuildID, from, time.Time{}, scanned, min(searchPage, recentScan-scanned))
+		if err != nil {
+			return nil, 0, err
+		}
+		for i := range page {
+			if len(ix.Match(&page[i])) > 0 {
+				hits = append(hits, page[i])
+			}
+		}
+		scanned += len(page)
+		if len(page) < searchPage {
+			break
 		}
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Published.After(hits[j].Published) })
-	return hits, len(stories), nil
+	return hits, scanned, nil
 }
+
+// searchPage is how many stories a search reads at a time.
+const searchPage = 250
 
 func (b *Bot) recent(ctx context.Context, r request) (string, error) {
 	q := r.str("query")
@@ -605,7 +644,7 @@ func (b *Bot) recent(ctx context.Context, r request) (string, error) {
 			return "Nothing has been posted here yet. Give a `region` or `query` to search recent stories.", nil
 		}
 	} else {
-		stories, _, err = b.search(ctx, alerts.Subscription{GuildID: r.i.GuildID, Query: q, Regions: regions})
+		stories, _, err = b.search(ctx, alerts.Subscription{GuildID: r.i.GuildID, Query: q, Regions: regions}, recentLimit)
 		if err != nil {
 			return "", err
 		}

@@ -101,11 +101,20 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 			return err
 		}
 		defer editStmt.Close()
+		// Matches for servers that cannot see the feed are dropped here, in
+		// memory: a feed of one server matches every server's query-only
+		// subscriptions in the index, and a burst of it would otherwise
+		// cost a statement per server per story. The insert below checks
+		// again, whatever a caller left GuildID as.
+		visible, err := feedViewers(ctx, tx, feedURL)
+		if err != nil {
+			return err
+		}
 		now := toMillis(d.now())
 		digests := digester{tx: tx, now: now, feedURL: feedURL, perHour: d.limits.ChannelAlertsPerHour, paces: map[string]*channelPace{}}
 		for _, m := range matches {
 			cluster, ok := inserted[m.StoryID]
-			if !ok {
+			if !ok || m.GuildID != "" && !visible(m.GuildID) {
 				continue
 			}
 			// A subscription removed since the index was built selects no
@@ -150,6 +159,23 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 	return res, nil
 }
 
+// feedViewers returns whether a server may see the feed: it owns it, or
+// the operator does.
+func feedViewers(ctx context.Context, tx *sql.Tx, feedURL string) (func(guildID string) bool, error) {
+	owners, err := queryStrings(ctx, tx, `SELECT guild_id FROM feed_owners WHERE url = ?`, feedURL)
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[string]bool, len(owners))
+	for _, o := range owners {
+		set[o] = true
+	}
+	if set[alerts.Operator] {
+		return func(string) bool { return true }, nil
+	}
+	return func(g string) bool { return set[g] }, nil
+}
+
 // clusterKey is the event a story belongs to; a story the clusterer did not
 // see is its own event.
 func clusterKey(s alerts.Story) string {
@@ -176,17 +202,18 @@ const storyColumns = `s.feed_url, s.id, s.source, s.title, s.body, s.url, s.publ
 const visibleToGuild = `EXISTS (SELECT 1 FROM feed_owners fo WHERE fo.url = s.feed_url AND fo.guild_id IN ('', ?))`
 
 // GuildStories returns, newest first, at most limit stories first seen in
-// [from, to) from the feeds a server may see; a zero to is no bound. It is
+// [from, to) from the feeds a server may see, skipping the first offset;
+// a zero to is no bound. It is
 // what /recent, /watch test and briefings search: bounded, so that they
 // answer in time at any size, and never another server's feed.
-func (d *DB) GuildStories(ctx context.Context, guildID string, from, to time.Time, limit int) ([]alerts.Story, error) {
+func (d *DB) GuildStories(ctx context.Context, guildID string, from, to time.Time, offset, limit int) ([]alerts.Story, error) {
 	until := int64(math.MaxInt64)
 	if !to.IsZero() {
 		until = toMillis(to)
 	}
 	rows, err := d.db.QueryContext(ctx, `SELECT `+storyColumns+` FROM stories s
 		WHERE s.first_seen >= ? AND s.first_seen < ? AND `+visibleToGuild+`
-		ORDER BY s.first_seen DESC, s.feed_url, s.id LIMIT ?`, toMillis(from), until, guildID, limit)
+		ORDER BY s.first_seen DESC, s.feed_url, s.id LIMIT ? OFFSET ?`, toMillis(from), until, guildID, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("list stories of server %s: %w", guildID, err)
 	}

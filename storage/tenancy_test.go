@@ -81,7 +81,7 @@ func TestAServersFeedIsItsOwn(t *testing.T) {
 		t.Errorf("queued = %v; want the operator's story in both channels", got)
 	}
 	// B's searches never see A's stories.
-	stories, err := d.GuildStories(ctx, "B", t0.Add(-time.Hour), time.Time{}, 100)
+	stories, err := d.GuildStories(ctx, "B", t0.Add(-time.Hour), time.Time{}, 0, 100)
 	if err != nil || len(stories) != 1 || stories[0].ID != "s2" {
 		t.Errorf("B's stories = %+v, %v; want only the operator's", stories, err)
 	}
