@@ -185,7 +185,9 @@ func (h *harness) command(t *testing.T, channel string, m discordtest.Member, na
 
 func (h *harness) awaitReply(t *testing.T, id string) *discordtest.InteractionResponse {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Deferred answers may take a search's time after the deferral,
+	// which -race slows.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var rec discordtest.InteractionRecord
 	err := h.srv.WaitFor(ctx, func() bool {

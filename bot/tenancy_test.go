@@ -215,6 +215,10 @@ func TestRecentAnswersInTimeOverManyStories(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	// /watch test counts, so it reads all it may: the newest 2,000.
+	if r := h.command(t, alertsChan, admin, "watch", discordtest.Subcommand("test", discordtest.StringOption("query", "drones"))); !strings.Contains(r.Content, "of the 2000 stories") {
+		t.Errorf("/watch test = %q", r.Content)
+	}
 
 	// One member hammering the command is slowed down, in words.
 	var last string
