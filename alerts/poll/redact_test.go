@@ -94,7 +94,11 @@ func TestFailedPollLogsDoNotRevealURLSecrets(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Fatal("the feed was not polled")
 			}
-			// Stop waits for the running poll, which logs its failure.
+			// The failure is logged by the poll's own goroutine, which
+			// may still be on its way there.
+			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), "poll failed") && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+			}
 			if err := p.Stop(t.Context()); err != nil {
 				t.Fatal(err)
 			}

@@ -52,6 +52,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	log := newLogger(cfg.Log, env.stderr)
+	cfg.LogWarnings(log)
 	svc, err := startService(ctx, cfg, log)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -475,14 +476,11 @@ func feedURLValidator(cfg Config) func(string) error {
 	}
 }
 
-// redactAll is urls with any password hidden, for logs.
+// redactAll is urls with their secrets hidden, for logs.
 func redactAll(urls []string) []string {
 	out := make([]string, len(urls))
 	for i, u := range urls {
-		out[i] = u
-		if p, err := url.Parse(u); err == nil {
-			out[i] = p.Redacted()
-		}
+		out[i] = feed.RedactURL(u)
 	}
 	return out
 }
