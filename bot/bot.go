@@ -29,11 +29,9 @@ type Store interface {
 	RemoveSubscription(ctx context.Context, channelID string, id int64) error
 	Subscriptions(ctx context.Context, channelID string) ([]alerts.Subscription, error)
 	SetChannelPaused(ctx context.Context, channelID string, paused bool) error
-	GuildSubscriptionCount(ctx context.Context, guildID string) (int, error)
 	AddGuildFeed(ctx context.Context, guildID string, f alerts.Feed) (bool, error)
 	RemoveGuildFeed(ctx context.Context, guildID, url string) ([]alerts.Subscription, error)
 	GuildFeeds(ctx context.Context, guildID string) ([]alerts.Feed, error)
-	GuildFeedCount(ctx context.Context, guildID string) (int, error)
 	RecentDeliveries(ctx context.Context, channelID string, limit int) ([]alerts.Story, error)
 	deliveryStore
 	briefingStore

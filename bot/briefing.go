@@ -30,7 +30,6 @@ type briefingStore interface {
 	MarkBriefing(ctx context.Context, channelID, period string, sentAt time.Time) (bool, error)
 	ChannelStories(ctx context.Context, guildID, channelID string, from, to time.Time, limit int) ([]alerts.Story, error)
 	GuildStories(ctx context.Context, guildID string, from, to time.Time, offset, limit int) ([]alerts.Story, error)
-	GuildBriefingCount(ctx context.Context, guildID string) (int, error)
 	SaveBriefingParts(ctx context.Context, parts []alerts.BriefingPart) ([]alerts.BriefingPart, error)
 	BriefingParts(ctx context.Context, channelID, period string) ([]alerts.BriefingPart, error)
 	MarkBriefingPartAttempted(ctx context.Context, channelID, period string, part int, at time.Time) error

@@ -725,6 +725,9 @@ func (b *Bot) noticeEnded(r request, url string, ended []alerts.Subscription) {
 			text := fmt.Sprintf("The feed <%s> was removed from this server (/feeds remove by <@%s>):\n%s",
 				markdown.URL(url), r.userID, strings.Join(byChannel[ch], "\n"))
 			m := messageCreate{Content: truncate(text, maxContent), AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}}
+			if err := b.pacer.wait(ctx); err != nil {
+				return
+			}
 			if _, err := b.post(ctx, ch, m); err != nil {
 				b.log.Warn("tell a channel its subscriptions to a removed feed ended", "channel", ch, "err", err)
 			}

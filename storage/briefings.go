@@ -128,12 +128,3 @@ func scanBriefing(s scanner) (alerts.BriefingSetting, error) {
 	b.LastSentAt = fromMillis(sent)
 	return b, err
 }
-
-// GuildBriefingCount is how many channels of a server have a briefing.
-func (d *DB) GuildBriefingCount(ctx context.Context, guildID string) (int, error) {
-	var n int
-	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM briefings WHERE guild_id = ?`, guildID).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count briefings of server %s: %w", guildID, err)
-	}
-	return n, nil
-}

@@ -227,7 +227,7 @@ func (d *DB) Feed(ctx context.Context, url string) (alerts.Feed, error) {
 // Feeds returns every feed someone owns (the operator or a server), by URL:
 // the feeds to poll.
 func (d *DB) Feeds(ctx context.Context) ([]alerts.Feed, error) {
-	out, err := d.listFeeds(ctx, `SELECT `+feedColumns+` FROM feeds f
+	out, err := d.listFeeds(ctx, false, `SELECT `+feedColumns+` FROM feeds f
 		WHERE EXISTS (SELECT 1 FROM feed_owners o WHERE o.url = f.url) ORDER BY f.url`)
 	if err != nil {
 		return nil, fmt.Errorf("list feeds: %w", err)
@@ -240,7 +240,7 @@ func (d *DB) Feeds(ctx context.Context) ([]alerts.Feed, error) {
 // state from before the server added a feed is not shown: it would tell
 // the server the URL was known elsewhere.
 func (d *DB) GuildFeeds(ctx context.Context, guildID string) ([]alerts.Feed, error) {
-	out, err := d.listFeeds(ctx, `SELECT `+feedColumns+`,
+	out, err := d.listFeeds(ctx, true, `SELECT `+feedColumns+`,
 			(SELECT min(o.added_at) FROM feed_owners o WHERE o.url = f.url AND o.guild_id IN ('', ?))
 		FROM feeds f
 		WHERE EXISTS (SELECT 1 FROM feed_owners o WHERE o.url = f.url AND o.guild_id IN ('', ?)) ORDER BY f.url`, guildID, guildID)
@@ -260,17 +260,10 @@ func (d *DB) GuildFeeds(ctx context.Context, guildID string) ([]alerts.Feed, err
 	return out, nil
 }
 
-// GuildFeedCount is how many feeds a server has added itself.
-func (d *DB) GuildFeedCount(ctx context.Context, guildID string) (int, error) {
-	var n int
-	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM feed_owners WHERE guild_id = ?`, guildID).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count feeds of server %s: %w", guildID, err)
-	}
-	return n, nil
-}
-
-func (d *DB) listFeeds(ctx context.Context, query string, args ...any) ([]alerts.Feed, error) {
-	guildView := strings.Contains(query, "min(o.added_at)")
+// listFeeds reads feeds; a guildView query selects one more column, when
+// the server could first see the feed, and poll state from before it is
+// hidden.
+func (d *DB) listFeeds(ctx context.Context, guildView bool, query string, args ...any) ([]alerts.Feed, error) {
 	rows, err := d.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
