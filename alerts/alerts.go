@@ -104,9 +104,6 @@ type Match struct {
 	FeedURL        string
 	SubscriptionID int64
 	ChannelID      string
-	// GuildID is the subscription's server: a story reaches it only from
-	// that server's feeds or the operator's.
-	GuildID string
 	// Terms are the query words that hit, for display.
 	Terms []string
 	// Fold: the story came in a burst, far more than its feed's usual

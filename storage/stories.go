@@ -105,16 +105,18 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 		// memory: a feed of one server matches every server's query-only
 		// subscriptions in the index, and a burst of it would otherwise
 		// cost a statement per server per story. The insert below checks
-		// again, whatever a caller left GuildID as.
-		visible, err := feedViewers(ctx, tx, feedURL)
-		if err != nil {
-			return err
+		// again.
+		visible := func(int64) bool { return true }
+		if len(matches) > 0 {
+			if visible, err = feedSubscribers(ctx, tx, feedURL); err != nil {
+				return err
+			}
 		}
 		now := toMillis(d.now())
 		digests := digester{tx: tx, now: now, feedURL: feedURL, perHour: d.limits.ChannelAlertsPerHour, paces: map[string]*channelPace{}}
 		for _, m := range matches {
 			cluster, ok := inserted[m.StoryID]
-			if !ok || m.GuildID != "" && !visible(m.GuildID) {
+			if !ok || !visible(m.SubscriptionID) {
 				continue
 			}
 			// A subscription removed since the index was built selects no
@@ -159,21 +161,31 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 	return res, nil
 }
 
-// feedViewers returns whether a server may see the feed: it owns it, or
-// the operator does.
-func feedViewers(ctx context.Context, tx *sql.Tx, feedURL string) (func(guildID string) bool, error) {
-	owners, err := queryStrings(ctx, tx, `SELECT guild_id FROM feed_owners WHERE url = ?`, feedURL)
+// feedSubscribers returns whether a subscription's server may see the
+// feed: every subscription when the operator shares it, else those of the
+// servers that added it (at most their caps' worth).
+func feedSubscribers(ctx context.Context, tx *sql.Tx, feedURL string) (func(subID int64) bool, error) {
+	var shared bool
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) > 0 FROM feed_owners WHERE url = ? AND guild_id = ''`, feedURL).Scan(&shared); err != nil {
+		return nil, err
+	}
+	if shared {
+		return func(int64) bool { return true }, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT s.id FROM subscriptions s JOIN feed_owners o ON o.guild_id = s.guild_id WHERE o.url = ?`, feedURL)
 	if err != nil {
 		return nil, err
 	}
-	set := make(map[string]bool, len(owners))
-	for _, o := range owners {
-		set[o] = true
+	defer rows.Close()
+	ids := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids[id] = true
 	}
-	if set[alerts.Operator] {
-		return func(string) bool { return true }, nil
-	}
-	return func(g string) bool { return set[g] }, nil
+	return func(id int64) bool { return ids[id] }, rows.Err()
 }
 
 // clusterKey is the event a story belongs to; a story the clusterer did not

@@ -360,7 +360,6 @@ func (ix *Index) AppendMatches(dst []alerts.Match, s *alerts.Story) []alerts.Mat
 			FeedURL:        s.FeedURL,
 			SubscriptionID: h.arg,
 			ChannelID:      h.text,
-			GuildID:        ix.sub(h.arg).sub.GuildID,
 		}
 		if h.flags&headQuery != 0 {
 			all := ix.termText[h.end : h.end+int32(h.n)]
