@@ -147,21 +147,10 @@ func (d *DB) SubscriptionsFingerprint(ctx context.Context) (string, error) {
 func (d *DB) PauseChannel(ctx context.Context, channelID string) ([]string, error) {
 	var creators []string
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT created_by FROM subscriptions
+		var err error
+		creators, err = queryStrings(ctx, tx, `SELECT DISTINCT created_by FROM subscriptions
 			WHERE channel_id = ? AND paused = 0 AND created_by != '' ORDER BY created_by`, channelID)
 		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var c string
-			if err := rows.Scan(&c); err != nil {
-				rows.Close()
-				return err
-			}
-			creators = append(creators, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET paused = 1 WHERE channel_id = ?`, channelID)
