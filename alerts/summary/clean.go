@@ -68,11 +68,19 @@ var datelineRE = regexp.MustCompile(
 var dateStampRE = regexp.MustCompile(
 	`^(?i:date|dated|published|posted|updated|last updated)\s*:?\s*(?:\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?|\d{1,2}\s+[A-Za-z]{3,9}\.?\s+\d{4})\s*(?:[-–—|:]\s*)?`)
 
+// agencyLeadRE matches an outlet's tag glued to the first word, as CNN and
+// the wires print it: "(CNN)On Monday", "Madison, Wisconsin (CNN)Friends".
+var agencyLeadRE = regexp.MustCompile(
+	`^(?:[A-Z][\w.'’\-]*(?:,?\s+[A-Z][\w.'’\-]*){0,4}\s*)?\((?:CNN|Reuters|AP|AFP|UPI|dpa|Bloomberg|EW\.com)[^)]{0,20}\)\s*(?:-{1,2}\s*|–\s*|—\s*)?`)
+
 // stripLead removes a date stamp and a dateline from the start of a story's
 // first sentence. The dateline only counts when what follows still reads as
 // a sentence, so a text that is all capitals is left alone.
 func stripLead(s string) string {
 	s = strings.TrimSpace(s)
+	if loc := agencyLeadRE.FindStringIndex(s); loc != nil && loc[1] < len(s) {
+		return s[loc[1]:]
+	}
 	if loc := dateStampRE.FindStringIndex(s); loc != nil && loc[1] < len(s) {
 		s = s[loc[1]:]
 	}
@@ -112,4 +120,58 @@ func containsAny(s string, subs []string) bool {
 		}
 	}
 	return false
+}
+
+// furnitureRE matches a sentence that is page furniture rather than story:
+// a byline, a publishing stamp, a caption, a call to action.
+var furnitureRE = regexp.MustCompile(`(?i)^(?:by\s+\S+(?:\s+\S+){0,4}\s*\.?$|by\s*\.|published:|updated:|last updated\b|\|\s*\.|scroll down\b|click here\b|read more\b|follow\s+@|share this\b|sign up\b|subscribe\b|advertisement$|(?:photo|picture|pictured|image|video|caption|credit|watch)\s*:)`)
+
+// furnitureAnywhere are phrases that mark furniture wherever they stand.
+var furnitureAnywhere = []string{"all rights reserved", "copyright ©", "copyright 19", "copyright 20"}
+
+// captionRE matches a photo caption's label: one or two words and a colon
+// opening a sentence ("Retread: David Cameron with Samantha yesterday.").
+var captionRE = regexp.MustCompile(`^[A-Z][\w'’\-]*(?:\s+[\w'’\-]+)?:\s+\S`)
+
+// timeStampRE matches a clock time with a zone, as publishing stamps print
+// it: "14:11 EST, 25 October 2013".
+var timeStampRE = regexp.MustCompile(`\b\d{1,2}:\d{2}\s*(?:[AaPp]\.?[Mm]\.?\s*)?(?:EST|EDT|GMT|BST|UTC|CET|CEST|PST|PDT)\b`)
+
+// captionMarkRE matches the marks a caption leaves inside a sentence of
+// text: "Bishop John Folda (pictured) of…", "Smith (left) and Jones".
+var captionMarkRE = regexp.MustCompile(`\s*\((?:pictured|left|right|centre|center|above|below|top|bottom|inset|file photo|second (?:left|right))\b[^)]{0,40}\)`)
+
+// isFurniture reports whether a candidate sentence is a byline, a stamp, a
+// caption or a call to action, none of which belongs in a summary.
+func isFurniture(s string) bool {
+	if furnitureRE.MatchString(s) || containsAny(strings.ToLower(s), furnitureAnywhere) {
+		return true
+	}
+	colon := strings.IndexByte(s, ':')
+	if colon < 0 {
+		return false
+	}
+	return timeStampRE.MatchString(s) || captionRE.MatchString(s) && !strings.Contains(s[:colon], " said")
+}
+
+// headerRE matches a byline or a publishing stamp at the start of a text, as
+// pages and scrapers leave them: "By . Associated Press . ", "By Jane Smith
+// | ", "PUBLISHED: . 14:11 EST, 25 October 2013 . | . ", "Last updated at
+// 5:07 PM on 16th November 2011 . ".
+var headerRE = regexp.MustCompile(`^\s*(?:` +
+	`By\s*\.?\s+[^.|\n]{1,80}?\s*(?:\.|\|)\s+` +
+	`|(?i:published|updated|last updated)(?:\s+at)?\s*:?\s*\.?\s*[^|.\n]{0,60}?\d{4}\s*\.?\s*(?:\|\s*\.?\s*)?` +
+	`|\|\s*\.?\s+` +
+	`)`)
+
+// stripHeader removes bylines and publishing stamps from the start of text.
+func stripHeader(text string) string {
+	for i := 0; i < 8; i++ {
+		loc := headerRE.FindStringIndex(text)
+		if loc == nil || loc[1] == 0 || loc[1] >= len(text) {
+			break
+		}
+		text = text[loc[1]:]
+	}
+	return text
 }

@@ -1,6 +1,9 @@
-// Package summary turns a story's text into the two or three sentences an
-// alert shows: a sentence splitter that survives news prose and an
-// extractive, deterministic TextRank summariser with a lead prior.
+// Package summary turns a story into the two or three sentences an alert
+// shows: a sentence splitter that survives news prose, the choice between a
+// feed's own description and the text, and a deterministic extractive
+// summariser that opens with the lead and fills a word budget with the
+// sentences covering most of the story's key terms, never one that leans on
+// a sentence left out.
 package summary
 
 import (
