@@ -25,6 +25,11 @@ type Story struct {
 	// whitespace collapsed.
 	Title string
 	Text  string
+	// Description is the feed's own short summary of the item, plain text,
+	// kept when the feed gives the full text besides it (RSS description
+	// beside content:encoded, Atom summary beside content). Summarising
+	// reads it; it is not stored.
+	Description string
 	// URL is the absolute link to the article, tracking parameters removed.
 	URL string
 	// Published is when the outlet says it published the story; when the feed

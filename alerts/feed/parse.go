@@ -106,11 +106,14 @@ func normalise(feedURL string, parsed *gofeed.Feed, now time.Time) *Feed {
 // that come from the feed.
 func normaliseItem(item *gofeed.Item, base *url.URL, now time.Time) alerts.Story {
 	s := alerts.Story{
-		Title:     shorten(plainText(item.Title), maxTitleRunes),
-		Text:      truncateUTF8(plainTextBlocks(firstNonEmpty(item.Content, item.Description)), maxTextBytes),
-		URL:       canonicalURL(base, itemLink(item)),
-		Published: now,
-		FirstSeen: now,
+		Title: shorten(plainText(item.Title), maxTitleRunes),
+		Text:  truncateUTF8(plainTextBlocks(firstNonEmpty(item.Content, item.Description)), maxTextBytes),
+		// With full content the description is the publisher's own summary,
+		// or a cut copy of the lead: summarising decides which.
+		Description: descriptionBesideContent(item),
+		URL:         canonicalURL(base, itemLink(item)),
+		Published:   now,
+		FirstSeen:   now,
 	}
 	switch {
 	case item.PublishedParsed != nil && !item.PublishedParsed.IsZero():
@@ -219,4 +222,17 @@ func firstNonEmpty(values ...string) string {
 		}
 	}
 	return ""
+}
+
+// maxDescriptionBytes bounds a description kept beside the content; a real
+// summary is a sentence or two.
+const maxDescriptionBytes = 2 << 10
+
+// descriptionBesideContent is the item's description as plain text when the
+// item also has content; "" otherwise (then the description is the text).
+func descriptionBesideContent(item *gofeed.Item) string {
+	if strings.TrimSpace(item.Content) == "" || strings.TrimSpace(item.Description) == "" {
+		return ""
+	}
+	return truncateUTF8(plainText(item.Description), maxDescriptionBytes)
 }

@@ -22,8 +22,9 @@ type Stages struct {
 	// Tag returns the countries (ISO alpha-2) and region slugs a story is
 	// about and those it names.
 	Tag func(title, text string) alerts.Places
-	// Summarize turns a story's text into a short summary.
-	Summarize func(text string) string
+	// Summarize turns a story into a short summary, from its title, the
+	// feed's description (may be empty) and its text.
+	Summarize func(title, description, text string) string
 	// Cluster assigns the story to an event, setting its ClusterID.
 	Cluster func(s *alerts.Story)
 	// Match appends to dst the subscriptions that want the story and
@@ -235,7 +236,7 @@ func (p *Pipeline) enrich(ctx context.Context, f alerts.Feed, s *alerts.Story, a
 		s.SetPlaces(st.Tag(s.Title, text))
 	}
 	if st.Summarize != nil {
-		s.Summary = st.Summarize(text)
+		s.Summary = st.Summarize(s.Title, s.Description, text)
 	}
 	if st.Cluster != nil {
 		st.Cluster(s)

@@ -106,9 +106,12 @@ func TestStagesRunInOrderAndArticleFailureFallsBackToFeedText(t *testing.T) {
 				}
 				return alerts.Places{}
 			},
-			Summarize: func(text string) string { summarised = append(summarised, text); return "summary of " + text[:10] },
-			Cluster:   func(s *alerts.Story) { s.ClusterID = "c-" + s.ID },
-			Match:     matchEverything,
+			Summarize: func(title, description, text string) string {
+				summarised = append(summarised, text)
+				return "summary of " + text[:10]
+			},
+			Cluster: func(s *alerts.Story) { s.ClusterID = "c-" + s.ID },
+			Match:   matchEverything,
 			Article: func(ctx context.Context, url string) (string, error) {
 				if strings.HasSuffix(url, "/broken") {
 					return "", errors.New("server answered 500")

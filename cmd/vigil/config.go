@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/vigilbot/vigil/alerts/summary"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -80,6 +81,7 @@ type PollingConfig struct {
 // SummaryConfig sets the length of alert summaries.
 type SummaryConfig struct {
 	Sentences int `toml:"sentences"`
+	MaxWords  int `toml:"max_words"`
 	MaxChars  int `toml:"max_chars"`
 }
 
@@ -186,6 +188,8 @@ const (
 	maxConcurrency   = 256
 	maxSentences     = 10
 	minSummaryChars  = 50
+	minSummaryWords  = 10
+	maxSummaryWords  = 600
 )
 
 // DefaultConfig is what vigil runs with when the file leaves a key out.
@@ -202,7 +206,7 @@ func DefaultConfig() Config {
 			MaxBackoff:      Duration{6 * time.Hour},
 			Concurrency:     8,
 		},
-		Summary:  SummaryConfig{Sentences: 3, MaxChars: 600},
+		Summary:  SummaryConfig{Sentences: summary.DefaultSentences, MaxWords: summary.DefaultMaxWords, MaxChars: summary.DefaultMaxChars},
 		Cluster:  ClusterConfig{Window: Duration{48 * time.Hour}},
 		Briefing: BriefingConfig{Grace: Duration{brief.DefaultGrace}},
 		Log:      LogConfig{Level: "info", Format: "text"},
@@ -431,6 +435,7 @@ func (c *Config) checkRanges() (key, msg string) {
 		{key: "http.max_body_bytes", v: c.HTTP.MaxBodyBytes, lo: minBodyBytes, hi: maxBodyBytes, bytes: true},
 		{key: "polling.concurrency", v: int64(c.Polling.Concurrency), lo: 1, hi: maxConcurrency},
 		{key: "summary.sentences", v: int64(c.Summary.Sentences), lo: 1, hi: maxSentences},
+		{key: "summary.max_words", v: int64(c.Summary.MaxWords), lo: minSummaryWords, hi: maxSummaryWords},
 		{key: "summary.max_chars", v: int64(c.Summary.MaxChars), lo: minSummaryChars, hi: maxSummaryChars,
 			why: "Discord's embed limit is 4096"},
 	} {

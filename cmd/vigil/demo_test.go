@@ -2,9 +2,14 @@ package main
 
 import (
 	"context"
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/vigilbot/vigil/alerts/feed"
+	"github.com/vigilbot/vigil/alerts/summary"
 )
 
 func TestDemoRunsThePipelineAndEndsWithABriefing(t *testing.T) {
@@ -100,5 +105,49 @@ func TestDemoRoutesRegionStoriesByWhatTheyAreAbout(t *testing.T) {
 				t.Errorf("%s got %q, a story its regions are not about", tt.channel, h)
 			}
 		}
+	}
+}
+
+// TestDemoSummariesStandAlone summarises every embedded demo story as the
+// pipeline does and counts the summary sentences that lean on one left
+// out; a feed's real description is used as it is.
+func TestDemoSummariesStandAlone(t *testing.T) {
+	entries, err := fs.ReadDir(demoFeeds, "demodata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	opt := summary.Options{Sentences: cfg.Summary.Sentences, MaxWords: cfg.Summary.MaxWords, MaxChars: cfg.Summary.MaxChars}
+	stories := 0
+	for _, e := range entries {
+		body, err := fs.ReadFile(demoFeeds, "demodata/"+e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := feed.Parse("https://demo.example/"+e.Name(), body, time.Now())
+		if err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+		for _, s := range f.Stories {
+			stories++
+			got := summary.ForStory(summary.Story{Title: s.Title, Description: s.Description, Text: s.Text}, opt)
+			if got == "" {
+				t.Errorf("%q: empty summary", s.Title)
+			}
+			if bad := summary.Unresolved(got, s.Title, s.Text); len(bad) > 0 && got != summary.Clean(s.Description) {
+				t.Errorf("%q: unresolved sentences %q in summary:\n%s", s.Title, bad, got)
+			}
+			if n := len(strings.Fields(got)); n > opt.MaxWords {
+				t.Errorf("%q: summary has %d words, budget %d", s.Title, n, opt.MaxWords)
+			}
+			if strings.HasPrefix(s.Title, "NATO moves troops") {
+				if want := "The U.S. envoy to NATO said extra American troops and artillery will reinforce the alliance's eastern flank."; got != want {
+					t.Errorf("NATO story's summary = %q, want the feed's own description %q", got, want)
+				}
+			}
+		}
+	}
+	if stories < 5 {
+		t.Fatalf("only %d demo stories summarised", stories)
 	}
 }

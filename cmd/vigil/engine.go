@@ -77,11 +77,13 @@ func newFetcher(cfg Config, log *slog.Logger) *feed.Fetcher {
 // stages are the pipeline steps, reading the current subscription index on
 // every story so a reload takes effect at once.
 func (e *engine) stages() pipeline.Stages {
-	opt := summary.Options{Sentences: e.cfg.Summary.Sentences, MaxChars: e.cfg.Summary.MaxChars}
+	opt := summary.Options{Sentences: e.cfg.Summary.Sentences, MaxWords: e.cfg.Summary.MaxWords, MaxChars: e.cfg.Summary.MaxChars}
 	return pipeline.Stages{
-		Tag:       func(title, text string) alerts.Places { return places(e.tagger.Tag(title, text)) },
-		Summarize: func(text string) string { return summary.Summarize(text, opt) },
-		Cluster:   func(s *alerts.Story) { e.clusterer.Assign(s) },
+		Tag: func(title, text string) alerts.Places { return places(e.tagger.Tag(title, text)) },
+		Summarize: func(title, description, text string) string {
+			return summary.ForStory(summary.Story{Title: title, Description: description, Text: text}, opt)
+		},
+		Cluster: func(s *alerts.Story) { e.clusterer.Assign(s) },
 		Match: func(dst []alerts.Match, s *alerts.Story) []alerts.Match {
 			return e.index.Load().AppendMatches(dst, s)
 		},

@@ -45,8 +45,13 @@ func TestSummarizePrintsTheSummary(t *testing.T) {
 		maxChars  int
 		sentences int
 	}{
-		{"the seed story in three sentences names NATO, the Baltic states and the troops", seed, nil,
-			[]string{"NATO", "Baltic states", "additional U.S. troops"}, 600, 3},
+		{"the seed story in three sentences names NATO, the Baltic states and the envoy", seed, nil,
+			[]string{"NATO", "Baltic states", "Julianne Smith"}, 600, 3},
+		{"a real description is the summary", seed, []string{"--title", "NATO reinforces the Baltic states",
+			"--description", "The U.S. envoy to NATO said extra American troops will reinforce the Baltic states."},
+			[]string{"The U.S. envoy to NATO said extra American troops will reinforce the Baltic states."}, 600, 1},
+		{"a description cut short is not", seed, []string{"--description", "As tensions simmer on the Eastern European border, the international…"},
+			[]string{"Julianne Smith"}, 600, 0},
 		{"one sentence on request", seed, []string{"--sentences", "1"}, nil, 600, 1},
 		{"a tight budget is respected", seed, []string{"--chars=200"}, nil, 200, 0},
 		{"a short feed text comes back cleaned", "KYIV (Reuters) - Drones hit a power plant overnight.  Read more…", nil,
@@ -94,7 +99,8 @@ func TestSummarizeRejectsBadInvocations(t *testing.T) {
 		{"a budget below 50", "Text.", []string{"--chars", "49"}, "--chars must be between 50 and 4096, got 49"},
 		{"a budget above Discord's limit", "Text.", []string{"--chars", "4097"}, "--chars must be between 50 and 4096, got 4097"},
 		{"a budget that is not a number", "Text.", []string{"--chars", "lots"}, "invalid value \"lots\""},
-		{"an unknown flag", "Text.", []string{"--words", "3"}, "flag provided but not defined: -words"},
+		{"an unknown flag", "Text.", []string{"--paragraphs", "3"}, "flag provided but not defined: -paragraphs"},
+		{"a word budget too small", "Text.", []string{"--words", "3"}, "--words must be between 10 and 600, got 3"},
 		{"a stray argument", "Text.", []string{"article.txt"}, "takes no arguments (got \"article.txt\")"},
 		{"empty stdin", " \n ", nil, "no text on stdin"},
 	}
@@ -122,7 +128,7 @@ func TestSummarizeHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("error = %v, want flag.ErrHelp", err)
 	}
-	for _, want := range []string{"Usage: vigil summarize [--sentences N] [--chars C]", "-sentences", "-chars", "4096"} {
+	for _, want := range []string{"Usage: vigil summarize [--sentences N] [--words W] [--chars C]", "-sentences", "-words", "-chars", "-description", "4096"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("help lacks %q:\n%s", want, stderr)
 		}
