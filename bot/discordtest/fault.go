@@ -163,3 +163,34 @@ func matchRequest(method, pattern, reqMethod, reqPath string) bool {
 	ok, err := path.Match(pattern, apiPrefix.ReplaceAllString(reqPath, ""))
 	return err == nil && ok
 }
+
+// SetOutage takes the whole fake down or brings it back, as an outage of
+// Discord looks to a client: while down, every gateway connection is cut
+// and every request, REST or gateway, has its connection closed without an
+// answer. What the fake holds (messages, sessions, rate limits) survives.
+func (s *Server) SetOutage(down bool) {
+	s.outage.Store(down)
+	if !down {
+		return
+	}
+	s.mu.Lock()
+	conns := make([]*gatewayConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.kill()
+	}
+}
+
+// refuse closes a request's connection without an answer.
+func (s *Server) refuse(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			conn.Close()
+			return
+		}
+	}
+	http.Error(w, "Discord is down", http.StatusServiceUnavailable)
+}

@@ -134,16 +134,14 @@ func (s *Server) routes() *http.ServeMux {
 // serveHTTP is the fake's front door: the gateway websocket, or a REST
 // request that is recorded and then routed.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.outage.Load() {
+		s.refuse(w)
+		return
+	}
 	select {
 	case <-s.closing:
 		// Going down: answer nothing, like a server that is gone.
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-				return
-			}
-		}
-		http.Error(w, "server closing", http.StatusServiceUnavailable)
+		s.refuse(w)
 		return
 	default:
 	}

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -81,6 +82,8 @@ type Server struct {
 	invalid     []time.Time
 	bannedUntil time.Time
 	revoked     bool
+	// outage, while set, answers nothing (SetOutage).
+	outage atomic.Bool
 }
 
 // TB is what the fake needs of its owner: a *testing.T, or a small
