@@ -109,6 +109,16 @@ type Bot struct {
 	wake         chan struct{}
 	sends        sync.WaitGroup
 
+	// outage holds delivery while Discord does not answer.
+	outage outage
+	// conn is the gateway's state; watch sees its close codes.
+	conn  connState
+	watch *gatewayWatch
+	// abort cuts sends still in flight when shutdown cannot wait longer
+	// (Abort); their outcome is settled on the next start.
+	abort       context.Context
+	cancelAbort context.CancelFunc
+
 	brief briefings
 	// searches rate-limits /recent and /watch test per member.
 	searches *memberLimiter
@@ -199,6 +209,10 @@ func New(cfg Config) (*Bot, error) {
 		wake:     make(chan struct{}, 1),
 		searches: newMemberLimiter(cfg.Now),
 	}
+	b.watch = watch
+	b.abort, b.cancelAbort = context.WithCancel(context.Background())
+	s.AddHandler(b.onConnect)
+	s.AddHandler(b.onDisconnect)
 	s.AddHandler(b.onReady)
 	s.AddHandler(b.onInteraction)
 	s.AddHandler(b.onChannelDelete)
@@ -239,7 +253,16 @@ func (b *Bot) InvalidRequests() int { return b.guard.invalid() }
 func (b *Bot) TokenRejected() bool { return b.guard.rejected.Load() }
 
 // Close disconnects from the gateway. Stop the delivery worker first.
-func (b *Bot) Close() error { return b.session.Close() }
+func (b *Bot) Close() error {
+	b.cancelAbort()
+	return b.session.Close()
+}
+
+// Abort cuts the sends still waiting for Discord's answer, for a shutdown
+// that cannot wait for them. Each was recorded as attempted before it left,
+// so the next start finds out whether it arrived (nonce, or a search of the
+// channel) before sending it again: nothing is lost or doubled.
+func (b *Bot) Abort() { b.cancelAbort() }
 
 func (b *Bot) onReady(s *discordgo.Session, r *discordgo.Ready) {
 	b.readyOnce.Do(func() { close(b.ready) })

@@ -27,6 +27,7 @@ type deliveryStore interface {
 	HoldChannel(ctx context.Context, h alerts.ChannelHold) (alerts.ChannelHold, error)
 	ChannelHold(ctx context.Context, channelID string) (alerts.ChannelHold, bool, error)
 	ReleaseChannel(ctx context.Context, channelID string) (bool, error)
+	ReleaseHolds(ctx context.Context, kind string) (int, error)
 	DropChannelDeliveries(ctx context.Context, channelID string, cause error) (int, error)
 	SetChannelPaused(ctx context.Context, channelID string, paused bool) error
 	PauseChannel(ctx context.Context, channelID string) ([]string, error)
@@ -92,6 +93,9 @@ func (b *Bot) Deliver(ctx context.Context) {
 	defer b.sends.Wait()
 	sem := make(chan struct{}, maxChannelWorkers)
 	for {
+		if b.outage.probeDue(time.Now()) {
+			b.probe(ctx)
+		}
 		if b.mayDeliver() {
 			b.dispatch(ctx, sem)
 			b.editAlerts(ctx)
@@ -109,7 +113,7 @@ func (b *Bot) Deliver(ctx context.Context) {
 // accepted, no global rate limit or ban is running, and Discord's count of
 // refused requests is far from its ban.
 func (b *Bot) mayDeliver() bool {
-	if b.guard.rejected.Load() {
+	if b.guard.rejected.Load() || b.outage.isDown() {
 		return false
 	}
 	now := time.Now()
@@ -284,7 +288,8 @@ func (b *Bot) sendOne(ctx context.Context, d alerts.Delivery) bool {
 		}
 		m = b.digestMessage(d, n, sample)
 	}
-	sendCtx, cancel := context.WithTimeout(rec, sendTimeout)
+	// The send ignores shutdown's first request (ctx) but not Abort.
+	sendCtx, cancel := context.WithTimeout(b.abort, sendTimeout)
 	msg, err := b.post(sendCtx, d.ChannelID, m)
 	cancel()
 	if err != nil {
@@ -400,10 +405,15 @@ func (b *Bot) sendFailed(ctx context.Context, d alerts.Delivery, err error, fres
 		b.cfg.OnDelivered("refused", 0)
 		return true
 	default:
+		// No answer or a 5xx: Discord itself may be down. Nothing more
+		// is sent until a probe finds it answering (see outage); the
+		// channel's own back-off only matters if Discord answers and
+		// this channel still fails.
 		h, _, _ := b.cfg.Store.ChannelHold(ctx, d.ChannelID)
 		wait := min(retryBase<<min(h.Failures, 8), retryMax)
 		b.log.Warn("delivery failed; the channel's alerts wait", "channel", d.ChannelID, "story", d.Story.ID, "retry_in", wait, "err", err)
 		hold(alerts.HoldRetry, now.Add(wait), err.Error())
+		b.outage.fail(time.Now(), err)
 		b.cfg.OnDelivered("retry", 0)
 	}
 	return false

@@ -518,3 +518,34 @@ func TestSetupRefusesChannelsVigilCannotPostIn(t *testing.T) {
 		}
 	}
 }
+
+func TestAfterAnOutageEveryChannelDrainsAtOnce(t *testing.T) {
+	t.Parallel()
+	// The bot's clock stands still: a channel waiting out its own back-off
+	// would wait for ever; only the end of the outage releases it.
+	c := &clock{now: time.Now()}
+	h, channels := manyChannels(t, 3, c)
+	queueMany(t, h.db, channels, 4)
+	h.srv.SetOutage(true)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); h.bot.Deliver(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitUntil(t, "delivery to notice the outage", func() bool { return h.bot.Connection().DeliveryHeld })
+	time.Sleep(2 * time.Second)
+	if n := h.pending(t); n != 12 {
+		t.Fatalf("%d alerts pending during the outage, want all 12", n)
+	}
+	h.srv.SetOutage(false)
+	back := time.Now()
+	waitUntil(t, "every channel's alerts after Discord came back", func() bool { return h.pending(t) == 0 })
+	t.Logf("12 alerts in 3 channels sent %v after Discord came back", time.Since(back).Round(time.Millisecond))
+	if h.bot.Connection().DeliveryHeld {
+		t.Error("delivery still held after Discord answered")
+	}
+	for _, ch := range channels {
+		if n := len(h.srv.Messages(ch)); n != 4 {
+			t.Errorf("channel %s got %d messages, want 4", ch, n)
+		}
+	}
+}

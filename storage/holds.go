@@ -134,6 +134,18 @@ func (d *DB) ReleaseChannel(ctx context.Context, channelID string) (bool, error)
 	return n > 0, nil
 }
 
+// ReleaseHolds ends every channel hold of kind; it returns how many there
+// were. Delivery calls it when Discord answers again after an outage, so
+// that no channel waits out a back-off the outage made.
+func (d *DB) ReleaseHolds(ctx context.Context, kind string) (int, error) {
+	res, err := d.db.ExecContext(ctx, `DELETE FROM channel_holds WHERE kind = ?`, kind)
+	if err != nil {
+		return 0, fmt.Errorf("release channels held for %s: %w", kind, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
 func scanHold(s scanner) (alerts.ChannelHold, error) {
 	var h alerts.ChannelHold
 	var until, since int64

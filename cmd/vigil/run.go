@@ -33,6 +33,10 @@ const (
 	reloadEvery = 30 * time.Second
 	// shutdownGrace bounds how long SIGTERM waits for in-flight polls.
 	shutdownGrace = 30 * time.Second
+	// drainWait is how long shutdown lets sends in flight finish before
+	// cutting them; with polling's own stop it keeps SIGTERM to exit
+	// within a few seconds whatever Discord does.
+	drainWait = 2 * time.Second
 )
 
 // defaultConfigFile is read when it exists and no --config is given.
@@ -96,8 +100,15 @@ type service struct {
 	done    chan struct{}
 	cancel  context.CancelFunc
 
-	// bot and its delivery worker, when a token is configured.
+	// bot and its delivery worker, when a token is configured. The
+	// connection is made in the background (connectDone closes when it is
+	// made or given up); the worker starts once it is made, unless
+	// shutdown began (deliveryMu guards that hand-over).
 	bot          *bot.Bot
+	stopConnect  context.CancelFunc
+	connectDone  chan struct{}
+	deliveryMu   sync.Mutex
+	stopping     bool
 	stopDelivery context.CancelFunc
 	deliveryDone chan struct{}
 	metrics      *metrics
@@ -189,6 +200,8 @@ func (s *service) start(ctx context.Context, cfg Config) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	s.cancel = cancel
 	if cfg.Discord.Token != "" {
+		// Before polling starts, so that its first stories wake delivery;
+		// the connection itself is made in the background.
 		if err := s.startBot(ctx, cfg, e, m); err != nil {
 			cancel()
 			return err
@@ -201,9 +214,12 @@ func (s *service) start(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-// startBot connects to Discord and starts the delivery worker. Delivery has
-// its own context so that shutdown can stop polling first, then let the
-// worker finish the messages it is sending.
+// startBot makes the bot and connects it to Discord in the background:
+// polling, storage and the outbox do not wait for Discord, which may be
+// down when Vigil starts. Once connected, the slash commands are registered
+// and the delivery worker starts. Delivery has its own context so that
+// shutdown can stop polling first, then let the worker finish the messages
+// it is sending.
 func (s *service) startBot(ctx context.Context, cfg Config, e *engine, m *metrics) error {
 	b, err := bot.New(bot.Config{
 		Token:           cfg.Discord.Token,
@@ -223,11 +239,35 @@ func (s *service) startBot(ctx context.Context, cfg Config, e *engine, m *metric
 	if err != nil {
 		return err
 	}
-	if err := b.Open(ctx); err != nil {
-		return err
-	}
 	s.bot = b
 	m.discord.Store(b)
+	cctx, stopConnect := context.WithCancel(ctx)
+	s.stopConnect = stopConnect
+	s.connectDone = make(chan struct{})
+	go func() {
+		defer close(s.connectDone)
+		err := b.Connect(cctx)
+		switch {
+		case err == nil:
+			s.startDelivery(ctx, b)
+		case cctx.Err() != nil:
+		case errors.Is(err, bot.ErrTokenRejected):
+			s.log.Error("Discord refused the bot token, so slash commands and delivery stay off until Vigil restarts with a working one (discord.token or VIGIL_DISCORD_TOKEN); feeds are still polled and alerts queue")
+		default:
+			s.log.Error("Vigil cannot connect to Discord and will not retry; feeds are still polled and alerts queue", "err", err)
+		}
+	}()
+	return nil
+}
+
+// startDelivery runs the delivery worker and the briefings once the bot is
+// connected.
+func (s *service) startDelivery(ctx context.Context, b *bot.Bot) {
+	s.deliveryMu.Lock()
+	defer s.deliveryMu.Unlock()
+	if s.stopping {
+		return
+	}
 	dctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stopDelivery = stop
 	s.deliveryDone = make(chan struct{})
@@ -238,7 +278,6 @@ func (s *service) startBot(ctx context.Context, cfg Config, e *engine, m *metric
 		b.Deliver(dctx)
 		wg.Wait()
 	}()
-	return nil
 }
 
 // reload applies changed feeds and subscriptions at once (the bot calls it
@@ -298,11 +337,28 @@ func (s *service) serveOps(addr string, m *metrics) error {
 			http.Error(w, "database unavailable: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		if b := m.discord.Load(); b != nil && b.TokenRejected() {
+		b := m.discord.Load()
+		if b != nil && b.TokenRejected() {
 			http.Error(w, bot.ErrTokenRejected.Error(), http.StatusServiceUnavailable)
 			return
 		}
+		// Polling and storage work while Discord is away, so this is
+		// still "ok" (a supervisor must not restart Vigil for Discord's
+		// outage); the second line says what waits.
 		fmt.Fprintln(w, "ok")
+		if b == nil {
+			return
+		}
+		switch c := b.Connection(); {
+		case !c.Connected && c.Attempts > 0:
+			fmt.Fprintf(w, "discord: not connected: %d attempts failed, the latest with %q; next attempt in %s; feeds are polled and alerts queue\n",
+				c.Attempts, c.LastError, humanDuration(time.Until(c.NextAttempt)))
+		case !c.Connected:
+			fmt.Fprintln(w, "discord: not connected yet; feeds are polled and alerts queue")
+		case c.DeliveryHeld:
+			fmt.Fprintf(w, "discord: not answering sends for %s (%s); alerts queue and go out when it answers\n",
+				humanDuration(time.Since(c.HeldSince)), c.HeldBecause)
+		}
 	})
 	s.ops = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
@@ -323,14 +379,37 @@ func (s *service) stop(ctx context.Context) error {
 	s.cancel()
 	<-s.done
 	if s.bot != nil {
-		// Finish the messages being sent, so none is left accepted by
-		// Discord but unmarked here, then disconnect.
+		// A connection attempt ends with its context, but a dial that
+		// hangs on an unanswering network does not; shutdown does not
+		// wait for it.
+		s.stopConnect()
+		select {
+		case <-s.connectDone:
+		case <-time.After(drainWait):
+		}
+	}
+	s.deliveryMu.Lock()
+	s.stopping = true
+	s.deliveryMu.Unlock()
+	if s.stopDelivery != nil {
+		// Let the messages being sent finish, so none is left accepted
+		// by Discord but unmarked here; one Discord leaves unanswered is
+		// cut after drainWait. It was recorded as attempted, so the next
+		// start settles whether it arrived before sending it again.
 		s.stopDelivery()
 		select {
 		case <-s.deliveryDone:
-		case <-ctx.Done():
-			errs = append(errs, fmt.Errorf("stop delivery: %w", ctx.Err()))
+		case <-time.After(drainWait):
+			s.log.Warn("a send is still waiting for Discord's answer; cutting it: the next start checks whether it arrived before sending it again")
+			s.bot.Abort()
+			select {
+			case <-s.deliveryDone:
+			case <-ctx.Done():
+				errs = append(errs, fmt.Errorf("stop delivery: %w", ctx.Err()))
+			}
 		}
+	}
+	if s.bot != nil {
 		if err := s.bot.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("disconnect from Discord: %w", err))
 		}
@@ -357,6 +436,9 @@ type metrics struct {
 	briefings       *prometheus.CounterVec
 	invalidRequests prometheus.GaugeFunc
 	tokenRejected   prometheus.GaugeFunc
+	connected       prometheus.GaugeFunc
+	connectFailures prometheus.GaugeFunc
+	deliveryHeld    prometheus.GaugeFunc
 	// discord is the connected bot, once there is one.
 	discord atomic.Pointer[bot.Bot]
 }
@@ -412,11 +494,36 @@ func newMetrics(db *storage.DB) *metrics {
 		}
 		return 0
 	})
+	connection := func(f func(bot.Connection) float64) func() float64 {
+		return func() float64 {
+			if b := m.discord.Load(); b != nil {
+				return f(b.Connection())
+			}
+			return 0
+		}
+	}
+	m.connected = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "vigil_discord_connected", Help: "1 while the Discord gateway is connected.",
+	}, connection(func(c bot.Connection) float64 { return boolGauge(c.Connected) }))
+	m.connectFailures = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "vigil_discord_connect_failures", Help: "Attempts to connect to Discord that failed since the last success; Vigil keeps trying with back-off.",
+	}, connection(func(c bot.Connection) float64 { return float64(c.Attempts) }))
+	m.deliveryHeld = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "vigil_discord_delivery_held", Help: "1 while Discord does not answer sends and alerts wait for it.",
+	}, connection(func(c bot.Connection) float64 { return boolGauge(c.DeliveryHeld) }))
 	return m
 }
 
+func boolGauge(v bool) float64 {
+	if v {
+		return 1
+	}
+	return 0
+}
+
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.polls, m.stories, m.queued, m.outboxDepth, m.sent, m.deliveryLatency, m.briefings, m.invalidRequests, m.tokenRejected}
+	return []prometheus.Collector{m.polls, m.stories, m.queued, m.outboxDepth, m.sent, m.deliveryLatency, m.briefings,
+		m.invalidRequests, m.tokenRejected, m.connected, m.connectFailures, m.deliveryHeld}
 }
 
 func (m *metrics) observePoll(url string, out poll.Outcome, err error) {
@@ -483,4 +590,16 @@ func redactAll(urls []string) []string {
 		out[i] = feed.RedactURL(u)
 	}
 	return out
+}
+
+// humanDuration is d as people say it: "4s", "2m10s", "now".
+func humanDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "now"
+	case d < time.Minute:
+		return d.Round(time.Second).String()
+	default:
+		return strings.TrimSuffix(d.Round(time.Second).String(), "0s")
+	}
 }

@@ -218,9 +218,7 @@ url = %q
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(discord.Commands(guildID)); got != 4 {
-		t.Errorf("%d commands registered, want 4", got)
-	}
+	waitFor(t, "the slash commands to be registered", func() bool { return len(discord.Commands(guildID)) == 4 })
 	waitFor(t, "the alert and the briefing to be posted and marked", func() bool {
 		n, _ := svc.db.PendingCount(context.Background())
 		b, _ := svc.db.Briefing(context.Background(), channelID)
