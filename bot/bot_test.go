@@ -154,7 +154,7 @@ func (h *harness) deliver(t *testing.T, what string, cond func() bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); h.bot.Deliver(ctx) }()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			cancel()
