@@ -601,10 +601,16 @@ func (b *Bot) search(ctx context.Context, want alerts.Subscription, enough int) 
 		return nil, 0, userErrorf("That query doesn't work: %v", err)
 	}
 	from := b.cfg.Now().Add(-recentWindow)
+	// A count reads everything in reach, so it reads it at once: each
+	// further page would make the database skip every row before it again.
+	pageSize := searchPage
+	if enough == 0 {
+		pageSize = recentScan
+	}
 	var hits []alerts.Story
 	scanned := 0
 	for scanned < recentScan && (enough == 0 || len(hits) < enough) {
-		page, err := b.cfg.Store.GuildStories(ctx, want.GuildID, from, time.Time{}, scanned, min(searchPage, recentScan-scanned))
+		page, err := b.cfg.Store.GuildStories(ctx, want.GuildID, from, time.Time{}, scanned, min(pageSize, recentScan-scanned))
 		if err != nil {
 			return nil, 0, err
 		}
@@ -614,7 +620,7 @@ func (b *Bot) search(ctx context.Context, want alerts.Subscription, enough int) 
 			}
 		}
 		scanned += len(page)
-		if len(page) < searchPage {
+		if len(page) < pageSize {
 			break
 		}
 	}
