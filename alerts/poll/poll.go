@@ -165,10 +165,23 @@ func (p *Poller) Sync(feeds []alerts.Feed) {
 			continue
 		}
 		every := p.interval(f)
-		sched := &feedSchedule{first: p.firstDelay(f, every, now), every: every}
+		first := p.firstDelay(f, every, now)
+		sched := &feedSchedule{first: first, every: every}
 		id := p.cron.Schedule(sched, cron.FuncJob(func() { p.pollScheduled(url) }))
 		p.entries[url] = scheduled{id: id, interval: every}
+		p.cfg.Logger.Info(fmt.Sprintf("next poll of %s at %s (in %s), then every %s",
+			feed.RedactURL(url), clock(now.Add(first), now), alerts.FormatDuration(first), alerts.FormatDuration(every)))
 	}
+}
+
+// clock is a poll time as a log reader wants it: the time of day in UTC,
+// with the date only when it is not today.
+func clock(t, now time.Time) string {
+	t, now = t.UTC(), now.UTC()
+	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
+		return t.Format("15:04:05 UTC")
+	}
+	return t.Format("Mon 2 Jan 15:04:05 UTC")
 }
 
 // Scheduled returns the URLs being polled.
@@ -189,19 +202,23 @@ func (p *Poller) interval(f alerts.Feed) time.Duration {
 	return p.cfg.DefaultInterval
 }
 
-// firstDelay is when a newly scheduled feed is first polled: soon (within
-// its jitter) if it is due, else when its interval since the last poll ends.
-// That way a restart neither skips a poll nor polls everything at once.
+// promptSpread bounds how long a feed that is due (never polled, or overdue
+// after downtime) waits for its first poll. A new admin expects to see the
+// feed polled at once; a few seconds' spread is enough to keep a restart of
+// many feeds from fetching them all in the same instant, and the poller's
+// concurrency limit does the rest.
+const promptSpread = 3 * time.Second
+
+// firstDelay is when a newly scheduled feed is first polled: within
+// promptSpread if it is due, else when its interval since the last poll ends
+// plus its jitter, so that a restart neither skips a poll nor polls
+// everything at once, and a feed keeps its phase.
 func (p *Poller) firstDelay(f alerts.Feed, every time.Duration, now time.Time) time.Duration {
-	offset := jitterOffset(f.URL, p.cfg.Jitter)
-	if f.LastPollAt.IsZero() {
-		return offset
-	}
 	due := f.LastPollAt.Add(every).Sub(now)
-	if due < 0 {
-		due = 0
+	if f.LastPollAt.IsZero() || due <= 0 {
+		return jitterOffset(f.URL, min(p.cfg.Jitter, promptSpread))
 	}
-	return due + offset
+	return due + jitterOffset(f.URL, p.cfg.Jitter)
 }
 
 // jitterOffset spreads feeds deterministically over [0, jitter): the same
@@ -249,11 +266,13 @@ func (p *Poller) pollScheduled(url string) {
 		return
 	}
 	if wait := p.backoffLeft(f); wait > 0 {
-		p.cfg.Logger.Debug("poll: feed is backing off", "feed", feed.RedactURL(url), "failures", f.ConsecutiveFailures, "retry_in", wait)
+		p.cfg.Logger.Debug(fmt.Sprintf("not polling %s yet: it failed %s in a row, so it rests %s more",
+			feed.RedactURL(url), plural(f.ConsecutiveFailures, "time", "times"), alerts.FormatDuration(wait)))
 		return
 	}
 	if _, err := p.Poll(ctx, f); err != nil && ctx.Err() == nil {
-		p.cfg.Logger.Warn("poll failed", "feed", feed.RedactURL(url), "failures", f.ConsecutiveFailures+1, "err", err)
+		p.cfg.Logger.Warn(fmt.Sprintf("could not poll %s (%s in a row); it is tried again less often until it answers",
+			feed.RedactURL(url), plural(f.ConsecutiveFailures+1, "failure", "failures")), "err", err)
 	}
 }
 
@@ -341,7 +360,12 @@ func (p *Poller) poll(ctx context.Context, f alerts.Feed) (pollOutcome, error) {
 		return pollOutcome{}, err
 	}
 	if res.Saved.Stories > 0 {
-		p.cfg.Logger.Info("new stories", "feed", feed.RedactURL(f.URL), "stories", res.Saved.Stories, "alerts", res.Saved.Deliveries, "quiet", res.Quiet)
+		msg := fmt.Sprintf("%s brought %s and queued %s", feed.RedactURL(f.URL), plural(res.Saved.Stories, "new story", "new stories"), plural(res.Saved.Deliveries, "alert", "alerts"))
+		if res.Quiet > 0 {
+			// Quiet stories are the ones the first poll of a feed only records.
+			msg += fmt.Sprintf("; %s on the feed before Vigil watched it recorded without alerts", plural(res.Quiet, "story", "stories"))
+		}
+		p.cfg.Logger.Info(msg)
 	}
 	return pollOutcome{
 		Outcome:    Outcome{Items: n, Result: res},
@@ -358,4 +382,11 @@ type cronLogger struct{ l *slog.Logger }
 func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
 func (c cronLogger) Error(err error, msg string, kv ...any) {
 	c.l.Error("cron: "+msg, append(kv, "err", err)...)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -299,3 +299,68 @@ func TestRestartPollsOverdueFeedsSoonAndOthersOnTime(t *testing.T) {
 		p.Stop(ctx)
 	})
 }
+
+// A feed that is due is polled within a few seconds of start, however wide
+// the jitter, and the log says when each feed is polled next; a feed polled
+// recently keeps its interval. (The first poll used to wait up to the whole
+// 30 s jitter, with nothing logged about when.)
+func TestDueFeedsArePolledPromptlyAndTheLogSaysWhen(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "v.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var logs syncBuffer
+		fetch := &scripted{calls: map[string][]time.Time{}}
+		p := poll.New(poll.Config{Fetcher: fetch, Store: db, Processor: &nopProcessor{}, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+			DefaultInterval: 10 * time.Minute, Jitter: 30 * time.Second, MaxBackoff: time.Hour})
+		start := time.Now()
+		feeds := []alerts.Feed{
+			{URL: "https://new.example/rss"},
+			{URL: "https://overdue.example/rss", LastPollAt: start.Add(-2 * time.Hour)},
+			{URL: "https://recent.example/rss", LastPollAt: start.Add(-2 * time.Minute)},
+		}
+		for _, f := range feeds {
+			if err := db.UpsertFeed(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p.Start(ctx)
+		p.Sync(feeds)
+		time.Sleep(9 * time.Minute)
+		synctest.Wait()
+
+		tests := []struct {
+			url            string
+			earliest, last time.Duration
+		}{
+			{"https://new.example/rss", 0, 3 * time.Second},
+			{"https://overdue.example/rss", 0, 3 * time.Second},
+			{"https://recent.example/rss", 8 * time.Minute, 8*time.Minute + 30*time.Second},
+		}
+		for _, tt := range tests {
+			fetch.mu.Lock()
+			calls := fetch.calls[tt.url]
+			fetch.mu.Unlock()
+			if len(calls) != 1 {
+				t.Errorf("%s polled %d times in 9 minutes, want once", tt.url, len(calls))
+				continue
+			}
+			if at := calls[0].Sub(start); at < tt.earliest || at >= tt.last {
+				t.Errorf("%s first polled after %v, want in [%v, %v)", tt.url, at, tt.earliest, tt.last)
+			}
+			want := "next poll of " + tt.url + " at "
+			if !strings.Contains(logs.String(), want) {
+				t.Errorf("the log does not say when %s is polled next (want %q):\n%s", tt.url, want, logs.String())
+			}
+		}
+		if !strings.Contains(logs.String(), "then every 10m") {
+			t.Errorf("the log does not give the interval as people write it:\n%s", logs.String())
+		}
+		if err := p.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -96,14 +96,14 @@ func TestFailedPollLogsDoNotRevealURLSecrets(t *testing.T) {
 			}
 			// The failure is logged by the poll's own goroutine, which
 			// may still be on its way there.
-			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), "poll failed") && time.Now().Before(deadline); {
+			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), "could not poll") && time.Now().Before(deadline); {
 				time.Sleep(10 * time.Millisecond)
 			}
 			if err := p.Stop(t.Context()); err != nil {
 				t.Fatal(err)
 			}
 			out := logs.String()
-			if !strings.Contains(out, "poll failed") {
+			if !strings.Contains(out, "could not poll") {
 				t.Fatalf("no failure logged:\n%s", out)
 			}
 			for _, s := range tt.secrets {

@@ -69,10 +69,15 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		log.Warn("no Discord token (discord.token or VIGIL_DISCORD_TOKEN): polling and storing only; alerts wait in the outbox until Vigil runs with a token. Try 'vigil demo' to see what Vigil posts, and the README's \"Connect Discord\" to set one up.")
 	}
 	<-ctx.Done()
-	log.Info("shutting down")
+	log.Info("shutting down: finishing the polls and sends under way")
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
-	return svc.stop(stopCtx)
+	if err := svc.stop(stopCtx); err != nil {
+		log.Error("stopped, but not cleanly", "err", err)
+		return err
+	}
+	log.Info("stopped")
+	return nil
 }
 
 func resolveConfigPath(flagValue string, getenv func(string) string) string {
@@ -209,7 +214,12 @@ func (s *service) start(ctx context.Context, cfg Config) error {
 	}
 	s.poller.Start(runCtx)
 	s.poller.Sync(feeds)
-	s.log.Info("vigil running", "feeds", len(feeds), "subscriptions", e.index.Load().Len(), "database", cfg.Storage.Path, "ops", s.opsAddr)
+	running := fmt.Sprintf("Vigil is running: %s, %s, database %s",
+		countOf(len(feeds), "feed", "feeds"), countOf(e.index.Load().Len(), "subscription", "subscriptions"), cfg.Storage.Path)
+	if s.opsAddr != "" {
+		running += fmt.Sprintf("; health on http://%s/healthz and metrics on http://%s/metrics", s.opsAddr, s.opsAddr)
+	}
+	s.log.Info(running)
 	go s.reloadLoop(runCtx)
 	return nil
 }
@@ -594,12 +604,15 @@ func redactAll(urls []string) []string {
 
 // humanDuration is d as people say it: "4s", "2m10s", "now".
 func humanDuration(d time.Duration) string {
-	switch {
-	case d <= 0:
+	if d <= 0 {
 		return "now"
-	case d < time.Minute:
-		return d.Round(time.Second).String()
-	default:
-		return strings.TrimSuffix(d.Round(time.Second).String(), "0s")
 	}
+	return alerts.FormatDuration(d)
+}
+
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

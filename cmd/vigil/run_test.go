@@ -120,7 +120,7 @@ func TestRunReturnsWhenCancelledLikeSIGTERM(t *testing.T) {
 	env := &cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: errOut, getenv: noEnv}
 	done := make(chan error, 1)
 	go func() { done <- runRun(ctx, env, []string{"--config", cfgPath}) }()
-	waitFor(t, "vigil to be running", func() bool { return strings.Contains(errOut.String(), "vigil running") })
+	waitFor(t, "vigil to be running", func() bool { return strings.Contains(errOut.String(), "Vigil is running") })
 	cancel()
 	select {
 	case err := <-done:
@@ -130,8 +130,25 @@ func TestRunReturnsWhenCancelledLikeSIGTERM(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not stop after cancellation")
 	}
-	if !strings.Contains(errOut.String(), "no Discord token") {
-		t.Errorf("run did not say it has no token:\n%s", errOut.String())
+	out := errOut.String()
+	if !strings.Contains(out, "no Discord token") {
+		t.Errorf("run did not say it has no token:\n%s", out)
+	}
+	// The log reads as sentences and says when the feed is polled, and a
+	// clean shutdown ends with "stopped".
+	for _, want := range []string{"Vigil is running: 1 feed, 0 subscriptions", "next poll of " + feedSrv.URL, "shutting down"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the log lacks %q:\n%s", want, out)
+		}
+	}
+	for _, jargon := range []string{" ops=", " quiet="} {
+		if strings.Contains(out, jargon) {
+			t.Errorf("the log still has the jargon key %q:\n%s", jargon, out)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if last := lines[len(lines)-1]; !strings.Contains(last, `msg=stopped`) {
+		t.Errorf("the last log line is %q, want it to say Vigil stopped", last)
 	}
 }
 
