@@ -223,18 +223,39 @@ func (d *DB) GuildStories(ctx context.Context, guildID string, from, to time.Tim
 	if !to.IsZero() {
 		until = toMillis(to)
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT `+storyColumns+` FROM stories s
+	out, err := d.queryStories(ctx, `SELECT `+storyColumns+` FROM stories s
 		WHERE s.first_seen >= ? AND s.first_seen < ? AND `+visibleToGuild+`
 		ORDER BY s.first_seen DESC, s.feed_url, s.id LIMIT ? OFFSET ?`, toMillis(from), until, guildID, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("list stories of server %s: %w", guildID, err)
+	}
+	return out, nil
+}
+
+// RecentStories returns, newest first, at most limit stories first seen at
+// or after from, from every feed, skipping the first offset: what the
+// operator's `vigil recent` lists.
+func (d *DB) RecentStories(ctx context.Context, from time.Time, offset, limit int) ([]alerts.Story, error) {
+	out, err := d.queryStories(ctx, `SELECT `+storyColumns+` FROM stories s
+		WHERE s.first_seen >= ? ORDER BY s.first_seen DESC, s.feed_url, s.id LIMIT ? OFFSET ?`, toMillis(from), limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("list recent stories: %w", err)
+	}
+	return out, nil
+}
+
+// queryStories runs a query selecting storyColumns and reads its stories.
+func (d *DB) queryStories(ctx context.Context, query string, args ...any) ([]alerts.Story, error) {
+	rows, err := d.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []alerts.Story
 	for rows.Next() {
 		s, err := scanStory(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list stories of server %s: %w", guildID, err)
+			return nil, err
 		}
 		out = append(out, s)
 	}
@@ -244,21 +265,12 @@ func (d *DB) GuildStories(ctx context.Context, guildID string, from, to time.Tim
 // StoriesSince returns stories first seen at or after since, oldest first, at
 // most limit of them. The clusterer is re-seeded from these after a restart.
 func (d *DB) StoriesSince(ctx context.Context, since time.Time, limit int) ([]alerts.Story, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT `+storyColumns+` FROM stories s
+	out, err := d.queryStories(ctx, `SELECT `+storyColumns+` FROM stories s
 		WHERE first_seen >= ? ORDER BY first_seen, feed_url, id LIMIT ?`, toMillis(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("list stories since %s: %w", since.Format(time.RFC3339), err)
 	}
-	defer rows.Close()
-	var out []alerts.Story
-	for rows.Next() {
-		s, err := scanStory(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list stories: %w", err)
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Story returns one stored story.
