@@ -38,6 +38,9 @@ func commands() []command {
 		{"regions", "list every region's slug, name and countries", runRegions},
 		{"match", "match stories (JSON lines on stdin) against queries", runMatch},
 		{"summarize", "summarise text on stdin", runSummarize},
+		{"feeds", "add, list, remove, import or export feeds (OPML) in the database", runFeeds},
+		{"watch", "add, list or remove channel subscriptions in the database", runWatch},
+		{"recent", "list stored stories, newest first", runRecent},
 	}
 }
 

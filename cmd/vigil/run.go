@@ -29,8 +29,9 @@ import (
 // Timings of the long-running service.
 const (
 	// reloadEvery is how often run picks up feeds and subscriptions changed
-	// in the database by another process (the checks are cheap).
-	reloadEvery = 30 * time.Second
+	// in the database by another process, such as `vigil feeds add`: two
+	// cheap queries, so an admin sees the change take effect in seconds.
+	reloadEvery = 5 * time.Second
 	// shutdownGrace bounds how long SIGTERM waits for in-flight polls.
 	shutdownGrace = 30 * time.Second
 	// drainWait is how long shutdown lets sends in flight finish before
@@ -119,6 +120,8 @@ type service struct {
 	metrics      *metrics
 	// discordClient overrides how the bot reaches Discord (tests).
 	discordClient *http.Client
+	// reloadEvery overrides the constant of that name (tests).
+	reloadEvery time.Duration
 }
 
 func startService(ctx context.Context, cfg Config, log *slog.Logger, opts ...func(*service)) (*service, error) {
@@ -126,7 +129,7 @@ func startService(ctx context.Context, cfg Config, log *slog.Logger, opts ...fun
 	if err != nil {
 		return nil, err
 	}
-	svc := &service{cfg: cfg, log: log, db: db, done: make(chan struct{})}
+	svc := &service{cfg: cfg, log: log, db: db, done: make(chan struct{}), reloadEvery: reloadEvery}
 	for _, o := range opts {
 		o(svc)
 	}
@@ -307,7 +310,7 @@ func (s *service) reload(ctx context.Context) {
 func (s *service) reloadLoop(ctx context.Context) {
 	defer close(s.done)
 	lastSubs, _ := s.db.SubscriptionsFingerprint(ctx)
-	t := time.NewTicker(reloadEvery)
+	t := time.NewTicker(s.reloadEvery)
 	defer t.Stop()
 	for {
 		select {
