@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -29,9 +30,11 @@ story that matches with "matched" added: [{"subscription", "query",
 Regions match the places a story is about (its focus); with --scope
 mentions they match any place it names.
 
-Queries use search-engine syntax: words are ANDed; OR (or |) binds tighter
-than AND ("Hezbollah drone OR missile" needs Hezbollah); "exact phrase";
--word, -"phrase" and -(group) exclude; parentheses group.
+Queries use search-engine syntax: words are ANDed (AND may be written);
+OR (or |) binds tighter than AND ("Hezbollah drone OR missile" needs
+Hezbollah); "exact phrase"; -word, NOT word, -"phrase" and -(group)
+exclude; parentheses group. Operators are upper case: "not", "and" and
+"or" are words to look for, and a warning says so on stderr.
 
 --queries FILE holds one query per line, optionally followed by a tab and
 comma-separated regions (names, codes or slugs); blank lines and lines
@@ -69,6 +72,7 @@ starting with # are ignored. Each is named FILE:LINE in the output.`)
 		if err := match.Validate(*query); err != nil {
 			return fmt.Errorf("%w: match: --query: %v", errUsage, err)
 		}
+		warnQuery(env.stderr, "--query", *query)
 		codes, err := resolveRegions(tagger, regions)
 		if err != nil {
 			return fmt.Errorf("%w: match: --region: %v", errUsage, err)
@@ -76,7 +80,7 @@ starting with # are ignored. Each is named FILE:LINE in the output.`)
 		subs.add("--query", *query, codes)
 	}
 	if *queriesPath != "" {
-		if err := subs.load(tagger, *queriesPath); err != nil {
+		if err := subs.load(tagger, *queriesPath, env.stderr); err != nil {
 			return fmt.Errorf("match: %w", err)
 		}
 	}
@@ -94,6 +98,19 @@ starting with # are ignored. Each is named FILE:LINE in the output.`)
 		err = fmt.Errorf("match: write output: %w", ferr)
 	}
 	return err
+}
+
+// warnQuery prints to w what match.Lint finds in a query named where
+// (--query, FILE:LINE): a valid query that probably does not mean what
+// its writer thinks still runs, but not silently.
+func warnQuery(w io.Writer, where, query string) {
+	warnings, fix := match.Lint(query)
+	for _, lw := range warnings {
+		fmt.Fprintf(w, "vigil match: %s: warning: %s\n", where, lw)
+	}
+	if fix != "" {
+		fmt.Fprintf(w, "vigil match: %s: did you mean: %s\n", where, fix)
+	}
 }
 
 // stringList is a repeatable string flag.
@@ -121,7 +138,7 @@ func (m *matchSubscriptions) add(name, query string, regions []string) {
 
 // load reads a file of queries: "query" or "query<TAB>region,region" per
 // line, blank lines and # comments ignored. Errors name FILE:LINE.
-func (m *matchSubscriptions) load(tagger *geo.Tagger, path string) error {
+func (m *matchSubscriptions) load(tagger *geo.Tagger, path string, warn io.Writer) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read queries: %w", err)
@@ -136,6 +153,7 @@ func (m *matchSubscriptions) load(tagger *geo.Tagger, path string) error {
 		if err := match.Validate(query); err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
+		warnQuery(warn, where, query)
 		if strings.TrimSpace(query) == "" && strings.TrimSpace(regionList) == "" {
 			continue
 		}

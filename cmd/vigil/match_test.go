@@ -156,3 +156,58 @@ func TestMatchStopsWhenCancelled(t *testing.T) {
 		t.Errorf("error = %v, want context.Canceled", err)
 	}
 }
+
+// The query of issue 15: "drone NOT Romania" matched a story saying the
+// drone was "not … over Romania" and reported the terms drone, not,
+// romania. NOT now excludes; the lower-case spelling still looks for the
+// word, and says so.
+func TestMatchNotExcludesAndLowerCaseNotWarns(t *testing.T) {
+	const story = `{"id":"a","feed":"f","title":"Drone debris","text":"The drone was not over Romania, officials said.","countries":["UA"]}` + "\n" +
+		`{"id":"b","feed":"f","title":"Drone over Poland","text":"A drone crossed into Poland.","countries":["PL"]}` + "\n"
+	tests := []struct {
+		name, query string
+		ids         []string // stories matched, in order
+		terms       string   // of the first match
+		stderr      []string
+	}{
+		{"NOT excludes", "drone NOT Romania", []string{"b"}, "drone", nil},
+		{"lower-case not is a word, with a warning", "drone not Romania", []string{"a"}, "drone,not,romania",
+			[]string{`vigil match: --query: warning: at column 7: "not" is looked for as a word`, "vigil match: --query: did you mean: drone NOT Romania\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, stderr, err := runMatchWith(t, story, "--query", tt.query)
+			if err != nil {
+				t.Fatalf("runMatch: %v (stderr %q)", err, stderr)
+			}
+			var ids []string
+			var terms string
+			for i, line := range strings.Split(strings.TrimSpace(out), "\n") {
+				var got struct {
+					ID      string `json:"id"`
+					Matched []struct {
+						Terms []string `json:"terms"`
+					} `json:"matched"`
+				}
+				if err := json.Unmarshal([]byte(line), &got); err != nil {
+					t.Fatalf("output line %q: %v", line, err)
+				}
+				ids = append(ids, got.ID)
+				if i == 0 && len(got.Matched) > 0 {
+					terms = strings.Join(got.Matched[0].Terms, ",")
+				}
+			}
+			if strings.Join(ids, ",") != strings.Join(tt.ids, ",") || terms != tt.terms {
+				t.Errorf("matched %v with terms %s, want %v with %s", ids, terms, tt.ids, tt.terms)
+			}
+			for _, w := range tt.stderr {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr %q lacks %q", stderr, w)
+				}
+			}
+			if tt.stderr == nil && stderr != "" {
+				t.Errorf("stderr = %q, want nothing", stderr)
+			}
+		})
+	}
+}
