@@ -13,7 +13,8 @@ import (
 // FuzzParse checks that any query parses quickly without panicking, to a
 // *SyntaxError with a column inside the query or to a query whose
 // canonical form parses back to itself, that the index agrees with the
-// query evaluated alone on any text, and that Lint's warnings point inside
+// query evaluated alone on any text and so does its explanation, and that
+// Lint's warnings point inside
 // the query and its "did you mean" parses.
 func FuzzParse(f *testing.F) {
 	seeds := [][2]string{
@@ -100,6 +101,19 @@ func FuzzParse(f *testing.F) {
 		}
 		if got := len(ix.Match(&alerts.Story{Text: text})) == 1; got != want {
 			t.Fatalf("index says %v, query says %v, for %q on %q", got, want, query, text)
+		}
+		// An explanation of a story with no filters to fail is the
+		// query's verdict, and its clauses all hold exactly when it does.
+		e, ok := ix.Explain(&alerts.Story{Text: text}, 1)
+		if !ok || e.Matched != want || e.QueryOK != want {
+			t.Fatalf("Explain(%q on %q) = %+v, want matched %v", query, text, e, want)
+		}
+		all := len(e.Clauses) > 0 || q.MatchAll()
+		for _, c := range e.Clauses {
+			all = all && c.OK
+		}
+		if all != want {
+			t.Fatalf("Explain(%q on %q): clauses %+v all hold = %v, but matched = %v", query, text, e.Clauses, all, want)
 		}
 	})
 }
