@@ -156,3 +156,68 @@ func (d *doc) clauses(root *expr) []Clause {
 	}
 	return out
 }
+
+// Reasons returns, in words for a server admin, each test the story
+// failed, in the order Match applies them; none when it matched. name
+// turns a region code into what to show ("RO" into "Romania"); nil shows
+// codes.
+func (e Explanation) Reasons(name func(code string) string) []string {
+	if e.Matched {
+		return nil
+	}
+	if name == nil {
+		name = func(c string) string { return c }
+	}
+	names := func(codes []string) string {
+		out := make([]string, len(codes))
+		for i, c := range codes {
+			out[i] = name(c)
+		}
+		return strings.Join(out, ", ")
+	}
+	quoted := func(terms []string) string {
+		out := make([]string, len(terms))
+		for i, t := range terms {
+			out[i] = `"` + t + `"`
+		}
+		return strings.Join(out, ", ")
+	}
+	var out []string
+	if e.Paused {
+		out = append(out, "the subscription is paused")
+	}
+	if !e.FeedOK {
+		out = append(out, "the story is from another feed than the subscription's ("+strings.Join(e.Feeds, ", ")+")")
+	}
+	if !e.RegionsOK {
+		switch {
+		case e.Scope == alerts.ScopeMentions:
+			out = append(out, "the story names none of "+names(e.Regions))
+		case len(e.OnlyMentioned) > 0:
+			out = append(out, "the story is not about "+names(e.Regions)+"; it only mentions "+names(e.OnlyMentioned)+" (scope mentions would match it)")
+		default:
+			out = append(out, "the story is not about "+names(e.Regions))
+		}
+	}
+	for _, c := range e.Clauses {
+		switch {
+		case c.OK:
+		case c.Exclude:
+			out = append(out, "the story has "+quoted(c.Found)+", which the query excludes ("+c.Text+")")
+		case len(c.Found) == 0 && len(c.Missing) > 1:
+			out = append(out, "the story has none of "+quoted(c.Missing)+" ("+c.Text+")")
+		case len(c.Found) == 0:
+			out = append(out, "the story lacks "+quoted(c.Missing))
+		default:
+			// Some words occur but not together: a phrase's words apart,
+			// or a group that needs more than occurs.
+			out = append(out, "the story has "+quoted(c.Found)+" but not "+quoted(c.Missing)+" as "+c.Text+" needs")
+		}
+	}
+	if len(out) == 0 {
+		// Every test passed yet Match said no: say so rather than
+		// invent a reason. The fuzz target makes this a bug, not a case.
+		out = append(out, "every test passed but the index did not match; this is a bug in Vigil, please report it")
+	}
+	return out
+}

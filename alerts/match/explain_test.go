@@ -83,6 +83,47 @@ func TestExplain(t *testing.T) {
 	}
 }
 
+func TestExplanationReasons(t *testing.T) {
+	story := alerts.Story{
+		FeedURL: "https://news.example/rss", Title: "Drone debris found",
+		Text:      "The drone was not over Romania, Ukraine's air force said.",
+		Countries: []string{"UA"}, Mentions: []string{"UA", "RO"},
+	}
+	name := func(c string) string { return map[string]string{"RO": "Romania", "PL": "Poland", "UA": "Ukraine"}[c] }
+	tests := []struct {
+		name string
+		sub  alerts.Subscription
+		want []string
+	}{
+		{"says nothing of a match", alerts.Subscription{Query: "drone"}, nil},
+		{"names what an exclusion found", alerts.Subscription{Query: "drone NOT Romania"},
+			[]string{`the story has "romania", which the query excludes (-romania)`}},
+		{"names the missing word", alerts.Subscription{Query: "drone missile"},
+			[]string{`the story lacks "missile"`}},
+		{"names every missing alternative", alerts.Subscription{Query: "drone (missile OR rocket)"},
+			[]string{`the story has none of "missile", "rocket" (missile OR rocket)`}},
+		{"tells a mention from the focus", alerts.Subscription{Regions: []string{"RO", "PL"}},
+			[]string{"the story is not about Romania, Poland; it only mentions Romania (scope mentions would match it)"}},
+		{"names the feeds", alerts.Subscription{Feeds: []string{"https://other.example/rss"}},
+			[]string{"the story is from another feed than the subscription's (https://other.example/rss)"}},
+		{"lists every failure in order", alerts.Subscription{Query: "missile", Regions: []string{"PL"}, Paused: true},
+			[]string{"the subscription is paused", "the story is not about Poland", `the story lacks "missile"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.sub.ID = 1
+			ix, err := NewIndex([]alerts.Subscription{tt.sub})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, _ := ix.Explain(&story, 1)
+			if got := e.Reasons(name); !slices.Equal(got, tt.want) {
+				t.Errorf("Reasons =\n%q\nwant\n%q", got, tt.want)
+			}
+		})
+	}
+}
+
 func equalExplanations(a, b Explanation) bool {
 	return a.SubscriptionID == b.SubscriptionID && a.Matched == b.Matched && a.Paused == b.Paused &&
 		a.FeedOK == b.FeedOK && slices.Equal(a.Feeds, b.Feeds) && a.RegionsOK == b.RegionsOK &&
