@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -209,5 +210,76 @@ func TestMatchNotExcludesAndLowerCaseNotWarns(t *testing.T) {
 				t.Errorf("stderr = %q, want nothing", stderr)
 			}
 		})
+	}
+}
+
+func TestMatchExplainSaysWhyEachQueryMatchedOrNot(t *testing.T) {
+	const stories = `{"id":"a","feed":"f","title":"Drone debris","text":"The drone was not over Romania, officials said.","countries":["UA"],"mentions":["UA","RO"]}` + "\n" +
+		`{"id":"b","feed":"f","title":"Drone over Poland","text":"A drone crossed into Poland.","countries":["PL"]}` + "\n"
+	out, stderr, err := runMatchWith(t, stories, "--query", "drone NOT Romania", "--region", "Romania", "--explain")
+	if err != nil {
+		t.Fatalf("runMatch: %v (stderr %q)", err, stderr)
+	}
+	type explained struct {
+		ID      string            `json:"id"`
+		Matched []json.RawMessage `json:"matched"`
+		Explain []explanationJSON `json:"explain"`
+	}
+	var got []explained
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var e explained
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("output line %q: %v", line, err)
+		}
+		got = append(got, e)
+	}
+	if len(got) != 2 {
+		t.Fatalf("printed %d stories, want both, matched or not:\n%s", len(got), out)
+	}
+	tests := []struct {
+		name    string
+		story   explained
+		clauses string
+		reasons []string
+	}{
+		{"a story the exclusion and the region turned away", got[0], "drone:true,-romania:false", []string{
+			"the story is not about Romania; it only mentions Romania (scope mentions would match it)",
+			`the story has "romania", which the query excludes (-romania)`,
+		}},
+		{"a story that passed the query but not the region", got[1], "drone:true,-romania:true", []string{
+			"the story is not about Romania",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if len(tt.story.Explain) != 1 {
+				t.Fatalf("explain = %+v, want one entry", tt.story.Explain)
+			}
+			e := tt.story.Explain[0]
+			var clauses []string
+			for _, c := range e.Clauses {
+				clauses = append(clauses, fmt.Sprintf("%s:%v", c.Clause, c.OK))
+			}
+			if e.Subscription != "--query" || e.Matched || len(tt.story.Matched) != 0 {
+				t.Errorf("explain = %+v, matched = %s; want --query, not matched", e, tt.story.Matched)
+			}
+			if strings.Join(clauses, ",") != tt.clauses {
+				t.Errorf("clauses = %s, want %s", strings.Join(clauses, ","), tt.clauses)
+			}
+			if strings.Join(e.Reasons, "|") != strings.Join(tt.reasons, "|") {
+				t.Errorf("reasons = %q, want %q", e.Reasons, tt.reasons)
+			}
+		})
+	}
+
+	// A match is explained too, beside "matched".
+	out, _, err = runMatchWith(t, stories, "--query", "drone NOT Romania", "--explain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var b explained
+	if len(lines) != 2 || json.Unmarshal([]byte(lines[1]), &b) != nil || len(b.Matched) != 1 || len(b.Explain) != 1 || !b.Explain[0].Matched || b.Explain[0].Reasons != nil {
+		t.Errorf("explained match = %s", out)
 	}
 }
