@@ -65,6 +65,8 @@ func commands() []*discordgo.ApplicationCommand {
 					str("region", "Countries or regions, comma-separated", false, true),
 					scopeOption()),
 				sub("resume", "Resume this channel's subscriptions after fixing the bot's permissions"),
+				sub("why", "Explain why a story did or did not reach this channel",
+					str("link", "The story's link (https://…)", true, false)),
 			},
 		},
 		{
@@ -207,6 +209,8 @@ func (b *Bot) handleCommand(i *discordgo.InteractionCreate) {
 		text, err = b.watchList(ctx, r)
 	case "watch resume":
 		text, err = b.watchResume(ctx, r)
+	case "watch why":
+		text, err = b.watchWhy(ctx, r)
 	case "feeds add":
 		text, err = b.feedsAdd(ctx, r)
 	case "feeds remove":

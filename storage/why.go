@@ -34,10 +34,11 @@ func (d *DB) StoriesByURL(ctx context.Context, guildID, url string, from time.Ti
 	return out, rows.Err()
 }
 
-// ChannelAlert returns what a channel was queued for an event (a story's
+// ChannelAlert returns what a channel was queued for a story's event (its
 // cluster), if anything: a channel gets one alert an event, so a later
 // report of it is not posted again.
-func (d *DB) ChannelAlert(ctx context.Context, channelID, clusterID string) (alerts.ChannelAlert, bool, error) {
+func (d *DB) ChannelAlert(ctx context.Context, channelID string, s alerts.Story) (alerts.ChannelAlert, bool, error) {
+	clusterID := clusterKey(s)
 	var a alerts.ChannelAlert
 	var created, sent int64
 	var digestID int64

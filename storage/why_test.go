@@ -97,10 +97,11 @@ func TestChannelAlertSaysWhatAChannelGotForAnEvent(t *testing.T) {
 		{"an event past the channel's pace is folded", "c1", "e2", true, "dropped", true},
 		{"an event never queued is not found", "c1", "e3", false, "", false},
 		{"another channel's event is not found", "c2", "e1", false, "", false},
+		{"an unclustered story is its own event", "c1", "", false, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, found, err := d.ChannelAlert(ctx, tt.channel, tt.cluster)
+			a, found, err := d.ChannelAlert(ctx, tt.channel, alerts.Story{FeedURL: feed, ID: "any", ClusterID: tt.cluster})
 			if err != nil {
 				t.Fatal(err)
 			}
