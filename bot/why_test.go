@@ -42,6 +42,18 @@ func TestWatchWhyExplainsEachSubscriptionAndTheAlert(t *testing.T) {
 	}
 	h.deliver(t, "the alert", func() bool { return len(h.srv.Messages(alertsChan)) == 1 })
 
+	// Another outlet's report of the same event, stored after the alert:
+	// the channel was already alerted, so it was not posted again.
+	agency := "https://agency.example/rss"
+	if err := h.db.UpsertFeed(ctx, alerts.Feed{URL: agency}); err != nil {
+		t.Fatal(err)
+	}
+	again := story
+	again.ID, again.FeedURL, again.URL = "b", agency, "https://agency.example/b"
+	if _, err := h.db.SaveStories(ctx, agency, []alerts.Story{again}, nil); err != nil {
+		t.Fatal(err)
+	}
+
 	// A story of a feed only another server added is not this server's
 	// to explain, even with the right link.
 	secret := "https://private.example/rss?token=s3cret"
@@ -70,6 +82,8 @@ func TestWatchWhyExplainsEachSubscriptionAndTheAlert(t *testing.T) {
 				"**3** · " + "`drone`" + " — ✓ matches (drone)",
 				"📨 Alerted here <t:",
 			}, nil},
+		{"another report of an event already alerted says so", admin, "https://agency.example/b",
+			[]string{"**3** · " + "`drone`" + " — ✓ matches", "📨 Alerted here", "another report of the same event"}, nil},
 		{"a link no story has says what to check", admin, "https://wire.example/never",
 			[]string{"has seen no story linking", "/feeds list"}, []string{"**1**"}},
 		{"another server's story is answered as one never seen", admin, "https://private.example/h",
