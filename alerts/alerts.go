@@ -166,6 +166,23 @@ type ChannelHold struct {
 	Since    time.Time
 }
 
+// ChannelAlert is what a channel was queued for one event: the alert
+// posted, waiting, folded into a digest by the channel's pace, or dropped.
+type ChannelAlert struct {
+	ChannelID, ClusterID string
+	SubscriptionID       int64
+	// FeedURL and StoryID are the report the alert is of.
+	FeedURL, StoryID string
+	// State is "pending", "sent" or "dropped".
+	State string
+	// LastError says why a dropped alert was dropped.
+	LastError string
+	// Folded: the channel was past its pace (or the story came in a
+	// burst), so the story went into a digest message instead.
+	Folded       bool
+	Queued, Sent time.Time
+}
+
 // BriefingPart is one message of a composed briefing, stored before the
 // first is sent.
 type BriefingPart struct {

@@ -33,6 +33,7 @@ type Store interface {
 	RemoveGuildFeed(ctx context.Context, guildID, url string) ([]alerts.Subscription, error)
 	GuildFeeds(ctx context.Context, guildID string) ([]alerts.Feed, error)
 	RecentDeliveries(ctx context.Context, channelID string, limit int) ([]alerts.Story, error)
+	whyStore
 	deliveryStore
 	briefingStore
 }

@@ -52,7 +52,7 @@ func commands() []*discordgo.ApplicationCommand {
 			DefaultMemberPermissions: &manage, DMPermission: &noDM,
 			Options: []*discordgo.ApplicationCommandOption{
 				sub("add", "Alert this channel about stories matching a query and/or regions",
-					str("query", `Words to look for: NATO drone, "Baltic Sea" cable, Wagner OR "Africa Corps", -exercise`, false, false),
+					str("query", `Words to look for: NATO drone, "Baltic Sea" cable, Wagner OR "Africa Corps", NOT exercise`, false, false),
 					str("region", "Countries or regions, comma-separated: baltic-states, PL, Sahel", false, true),
 					str("feed", "Only stories from this feed", false, true),
 					&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionRole, Name: "mention", Description: "A role to mention with each alert"},
@@ -65,6 +65,8 @@ func commands() []*discordgo.ApplicationCommand {
 					str("region", "Countries or regions, comma-separated", false, true),
 					scopeOption()),
 				sub("resume", "Resume this channel's subscriptions after fixing the bot's permissions"),
+				sub("why", "Explain why a story did or did not reach this channel",
+					str("link", "The story's link (https://…)", true, false)),
 			},
 		},
 		{
@@ -207,6 +209,8 @@ func (b *Bot) handleCommand(i *discordgo.InteractionCreate) {
 		text, err = b.watchList(ctx, r)
 	case "watch resume":
 		text, err = b.watchResume(ctx, r)
+	case "watch why":
+		text, err = b.watchWhy(ctx, r)
 	case "feeds add":
 		text, err = b.feedsAdd(ctx, r)
 	case "feeds remove":
@@ -396,6 +400,24 @@ func (b *Bot) validateQuery(q string) error {
 	return nil
 }
 
+// queryAdvice is what to tell the person who typed a valid query that is
+// probably a mistake ("drone not Romania" looks for the word "not"), as
+// lines to add to the reply, or "" when there is nothing to say.
+func queryAdvice(q string) string {
+	warnings, fix := match.Lint(q)
+	if len(warnings) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, w := range warnings {
+		fmt.Fprintf(&b, "\n⚠️ In your query, %s.", w)
+	}
+	if fix != "" {
+		fmt.Fprintf(&b, "\nDid you mean `%s`?", strings.ReplaceAll(fix, "`", "'"))
+	}
+	return b.String()
+}
+
 func (b *Bot) watchAdd(ctx context.Context, r request) (string, error) {
 	q := r.str("query")
 	if err := b.validateQuery(q); err != nil {
@@ -443,7 +465,11 @@ func (b *Bot) watchAdd(ctx context.Context, r request) (string, error) {
 		return "", err
 	}
 	b.cfg.Changed()
-	return fmt.Sprintf("Watching: %s (subscription %d). New matching stories will be posted here.", b.describe(sub), sub.ID), nil
+	msg := fmt.Sprintf("Watching: %s (subscription %d). New matching stories will be posted here.", b.describe(sub), sub.ID)
+	if advice := queryAdvice(q); advice != "" {
+		msg += advice + fmt.Sprintf("\nTo change it, /watch remove %d and add it again.", sub.ID)
+	}
+	return msg, nil
 }
 
 func hasFeed(feeds []alerts.Feed, url string) bool {
@@ -582,13 +608,13 @@ func (b *Bot) watchTest(ctx context.Context, r request) (string, error) {
 		return "", err
 	}
 	if len(hits) == 0 {
-		return fmt.Sprintf("None of the %d stories of the last %v would have matched.", scanned, recentWindow), nil
+		return fmt.Sprintf("None of the %d stories of the last %v would have matched.", scanned, recentWindow) + queryAdvice(q), nil
 	}
 	lines := []string{fmt.Sprintf("%d of the %d stories of the last %v would have matched; the latest:", len(hits), scanned, recentWindow)}
 	for _, s := range hits[:min(len(hits), recentLimit)] {
 		lines = append(lines, storyLine(s))
 	}
-	return strings.Join(lines, "\n"), nil
+	return strings.Join(lines, "\n") + queryAdvice(q), nil
 }
 
 // search matches recent stories against an ad-hoc subscription, newest

@@ -43,6 +43,11 @@ func isTrackingParam(name string) bool {
 	return false
 }
 
+// CanonicalLink returns an absolute link in the canonical form stories'
+// links are stored in (see canonicalURL), or "" when it is not a web link:
+// a link a person pastes finds the story stored from the feed.
+func CanonicalLink(ref string) string { return canonicalURL(nil, ref) }
+
 // canonicalURL resolves ref against base and returns it in canonical form:
 // absolute, http or https only, scheme and host lower-case, default port
 // and fragment dropped, tracking parameters removed (the rest keep their

@@ -12,8 +12,10 @@ import (
 
 // FuzzParse checks that any query parses quickly without panicking, to a
 // *SyntaxError with a column inside the query or to a query whose
-// canonical form parses back to itself, and that the index agrees with
-// the query evaluated alone on any text.
+// canonical form parses back to itself, that the index agrees with the
+// query evaluated alone on any text and so does its explanation, and that
+// Lint's warnings point inside
+// the query and its "did you mean" parses.
 func FuzzParse(f *testing.F) {
 	seeds := [][2]string{
 		{`Hezbollah drone OR missile`, "Hezbollah drones struck"},
@@ -35,6 +37,13 @@ func FuzzParse(f *testing.F) {
 		{strings.Repeat("a OR ", 40) + "a", "a"},
 		{"\xff\xfe bad utf8 \"", "\xff"},
 		{"“curly” quotes", "curly quotes"},
+		{`drone NOT Romania`, "the drone was not over Romania"},
+		{`drone not Romania`, "the drone was not over Romania"},
+		{`(a OR b) AND c NOT (d OR e)`, "a c e"},
+		{`NOT`, ""},
+		{`a NOT`, ""},
+		{`a OR NOT b`, ""},
+		{`a or not !b - c`, "a or not b c"},
 	}
 	for _, s := range seeds {
 		f.Add(s[0], s[1])
@@ -54,6 +63,20 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("Parse(%q): column %d outside the query", query, se.Pos)
 			}
 			return
+		}
+		warnings, fix := Lint(query)
+		for _, w := range warnings {
+			if w.Pos < 1 || w.Pos > utf8.RuneCountInString(query) {
+				t.Fatalf("Lint(%q): column %d outside the query", query, w.Pos)
+			}
+		}
+		if fix != "" {
+			if len(warnings) == 0 {
+				t.Fatalf("Lint(%q) suggests %q without a warning", query, fix)
+			}
+			if err := Validate(fix); err != nil {
+				t.Fatalf("Lint(%q) suggests %q, which does not parse: %v", query, fix, err)
+			}
 		}
 		canon := q.String()
 		again, err := Parse(canon)
@@ -78,6 +101,19 @@ func FuzzParse(f *testing.F) {
 		}
 		if got := len(ix.Match(&alerts.Story{Text: text})) == 1; got != want {
 			t.Fatalf("index says %v, query says %v, for %q on %q", got, want, query, text)
+		}
+		// An explanation of a story with no filters to fail is the
+		// query's verdict, and its clauses all hold exactly when it does.
+		e, ok := ix.Explain(&alerts.Story{Text: text}, 1)
+		if !ok || e.Matched != want || e.QueryOK != want {
+			t.Fatalf("Explain(%q on %q) = %+v, want matched %v", query, text, e, want)
+		}
+		all := len(e.Clauses) > 0 || q.MatchAll()
+		for _, c := range e.Clauses {
+			all = all && c.OK
+		}
+		if all != want {
+			t.Fatalf("Explain(%q on %q): clauses %+v all hold = %v, but matched = %v", query, text, e.Clauses, all, want)
 		}
 	})
 }

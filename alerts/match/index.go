@@ -449,15 +449,28 @@ func (ix *Index) sub(id int64) *compiledSub {
 
 // accepts applies the filters that are not about words: pause, feeds and
 // regions.
+// Explain reports each of these tests on its own, through the same
+// functions.
 func (c *compiledSub) accepts(s *alerts.Story) bool {
-	if c.sub.Paused {
+	if c.sub.Paused || !c.feedAccepts(s) {
 		return false
 	}
-	if len(c.sub.Feeds) > 0 && !slices.Contains(c.sub.Feeds, s.FeedURL) {
-		return false
-	}
+	_, ok := c.regionHit(s)
+	return ok
+}
+
+// feedAccepts reports whether the story comes from one of the
+// subscription's feeds, or it has none.
+func (c *compiledSub) feedAccepts(s *alerts.Story) bool {
+	return len(c.sub.Feeds) == 0 || slices.Contains(c.sub.Feeds, s.FeedURL)
+}
+
+// regionHit returns the first of the subscription's regions the story is
+// about (or, with ScopeMentions, names), and whether there is one or the
+// subscription has no regions.
+func (c *compiledSub) regionHit(s *alerts.Story) (string, bool) {
 	if len(c.regions) == 0 {
-		return true
+		return "", true
 	}
 	for _, want := range c.regions {
 		tags := [...][]string{s.Countries, s.Regions, s.Mentions, s.MentionRegions}
@@ -468,12 +481,12 @@ func (c *compiledSub) accepts(s *alerts.Story) bool {
 		for _, list := range in {
 			for _, have := range list {
 				if strings.EqualFold(want, have) {
-					return true
+					return have, true
 				}
 			}
 		}
 	}
-	return false
+	return "", false
 }
 
 // mentionKey prefixes the regions of a subscription that matches every

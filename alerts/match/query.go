@@ -75,7 +75,10 @@ func (e *SyntaxError) Error() string {
 //   - `"exact phrase"` needs the words next to each other, whatever
 //     punctuation separates them in the text; a hyphenated or apostrophised
 //     word is a phrase too (`Al-Shabaab` matches "Al Shabaab");
-//   - `-word`, `-"phrase"` and `-(group)` exclude stories that match them;
+//   - `-word`, `-"phrase"` and `-(group)` exclude stories that match them,
+//     and so does an upper-case `NOT` before a term or group (`drone NOT
+//     Romania` is `drone -Romania`); a lower-case "not", like "and" and
+//     "or", is an ordinary word, and Lint warns about it;
 //     an exclusion cannot be an alternative of OR, and a query or group
 //     cannot be made only of exclusions (it would match nearly every story);
 //   - `(` and `)` group.
@@ -221,7 +224,7 @@ const (
 	tokTerm  tokKind = iota // a word or phrase
 	tokOr                   // OR or |
 	tokAnd                  // AND
-	tokNot                  // - before a term or group
+	tokNot                  // - or NOT before a term or group
 	tokOpen                 // (
 	tokClose                // )
 )
@@ -229,6 +232,7 @@ const (
 type token struct {
 	kind    tokKind
 	col     int      // 1-based column of the token's first character
+	raw     string   // as typed, for warnings (Lint)
 	words   []string // tokTerm: normalised words
 	surface []string // tokTerm: folded spellings
 	quoted  bool     // tokTerm: written as "..."
@@ -241,6 +245,9 @@ func (t token) describe() string {
 	case tokAnd:
 		return `"AND"`
 	case tokNot:
+		if t.raw == "NOT" {
+			return `"NOT"`
+		}
 		return `"-"`
 	case tokOpen:
 		return `"("`
@@ -253,7 +260,12 @@ func (t token) describe() string {
 	return fmt.Sprintf("word %q", strings.Join(t.surface, " "))
 }
 
-func lex(s string) ([]token, error) {
+func lex(s string) ([]token, error) { return lexKeeping(s, nil) }
+
+// lexKeeping is lex that also appends to ignored, when not nil, the bare
+// words that hold no word to look for ("&", a "-" on its own): Lint warns
+// about them, since the parser drops them without a trace.
+func lexKeeping(s string, ignored *[]token) ([]token, error) {
 	var toks []token
 	col := 1 // column of s[i]
 	for i := 0; i < len(s); {
@@ -276,14 +288,14 @@ func lex(s string) ([]token, error) {
 			if len(words) == 0 {
 				return nil, &SyntaxError{Pos: col, Msg: `empty phrase: put words between the quotes`}
 			}
-			toks = append(toks, token{kind: tokTerm, col: col, words: words, surface: surface, quoted: true})
+			toks = append(toks, token{kind: tokTerm, col: col, raw: s[i : i+n+end+1], words: words, surface: surface, quoted: true})
 			_, cn := utf8.DecodeRuneInString(s[i+n+end:])
 			consumed := n + end + cn
 			col += utf8.RuneCountInString(s[i : i+consumed])
 			i += consumed
 			continue
 		case r == '-' && i+1 < len(s) && !isQuerySpace(s[i+1]):
-			toks = append(toks, token{kind: tokNot, col: col})
+			toks = append(toks, token{kind: tokNot, col: col, raw: "-"})
 		default:
 			// A bare word runs to the next space, quote, parenthesis or bar.
 			j := i
@@ -298,15 +310,19 @@ func lex(s string) ([]token, error) {
 			raw := s[i:j]
 			switch raw {
 			case "OR":
-				toks = append(toks, token{kind: tokOr, col: col})
+				toks = append(toks, token{kind: tokOr, col: col, raw: raw})
 			case "AND":
-				toks = append(toks, token{kind: tokAnd, col: col})
+				toks = append(toks, token{kind: tokAnd, col: col, raw: raw})
+			case "NOT":
+				toks = append(toks, token{kind: tokNot, col: col, raw: raw})
 			default:
 				words, surface := splitWords(raw)
 				if len(words) > 0 {
-					toks = append(toks, token{kind: tokTerm, col: col, words: words, surface: surface})
+					toks = append(toks, token{kind: tokTerm, col: col, raw: raw, words: words, surface: surface})
 				} else if len(toks) > 0 && toks[len(toks)-1].kind == tokNot {
 					return nil, &SyntaxError{Pos: col, Msg: fmt.Sprintf(`%q has no words to exclude`, raw)}
+				} else if ignored != nil {
+					*ignored = append(*ignored, token{kind: tokTerm, col: col, raw: raw})
 				}
 			}
 			col += utf8.RuneCountInString(raw)
@@ -325,7 +341,7 @@ func isQuerySpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c 
 //
 //	and     = or { ["AND"] or }
 //	or      = unary { ("OR" | "|") unary }
-//	unary   = "-" primary | primary
+//	unary   = ("-" | "NOT") primary | primary
 //	primary = term | "(" and ")"
 type parser struct {
 	toks   []token
@@ -449,7 +465,7 @@ func (p *parser) parseUnary(depth int) (*expr, error) {
 		p.pos++
 		n, ok := p.peek()
 		if !ok || (n.kind != tokTerm && n.kind != tokOpen) {
-			return nil, &SyntaxError{Pos: t.col, Msg: `expected a word, phrase or group after "-"`}
+			return nil, &SyntaxError{Pos: t.col, Msg: fmt.Sprintf("expected a word, phrase or group after %s", t.describe())}
 		}
 		e, err := p.parsePrimary(depth)
 		if err != nil {

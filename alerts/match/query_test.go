@@ -36,6 +36,12 @@ func TestParseCanonicalForm(t *testing.T) {
 		{"ignores punctuation-only words", "Bosnia & Herzegovina", "bosnia herzegovina"},
 		{"ignores a lone dash", "Israel - Hamas", "israel hamas"},
 		{"allows a nested exclusion", "a -(b -c)", "a -(b -c)"},
+		{"reads upper-case NOT as an exclusion", "drone NOT Romania", "drone -romania"},
+		{"reads NOT before a group", "Ukraine NOT (football OR tennis)", "ukraine -(football OR tennis)"},
+		{"reads NOT touching a group", "Ukraine NOT(football)", "ukraine -football"},
+		{"treats lower-case not as a word", "drone not Romania", "drone not romania"},
+		{"reads a quoted NOT as a word", `drone "NOT"`, "drone not"},
+		{"reads NOT, AND and OR together", "(drone OR missile) AND Kyiv NOT exercise", "drone OR missile kyiv -exercise"},
 		{"matches everything when empty", "", ""},
 		{"matches everything when blank", "  \t ", ""},
 	}
@@ -84,6 +90,12 @@ func TestParseErrors(t *testing.T) {
 		{"rejects an exclusion as the first alternative", "-football OR Ukraine", 1, "exclusion cannot be one side"},
 		{"rejects a dash before nothing useful", "Ukraine -)", 9, `after "-"`},
 		{"rejects a double dash", "Ukraine --football", 9, `after "-"`},
+		{"rejects NOT at the end", "drone NOT", 7, `expected a word, phrase or group after "NOT"`},
+		{"rejects NOT before OR", "drone NOT OR missile", 7, `after "NOT"`},
+		{"rejects a query of NOT alone", "NOT Romania", 1, "only excludes"},
+		{"rejects NOT as an alternative", "drone OR NOT missile", 10, "exclusion cannot be one side"},
+		{"rejects a lone NOT", "NOT", 1, `after "NOT"`},
+		{"rejects a lone AND", "AND", 1, `"AND" needs a term on each side`},
 		{"rejects excluding punctuation", "Ukraine -&", 10, "no words to exclude"},
 		{"rejects a query of punctuation", "&& !!", 1, "no words"},
 		{"names the length limit", strings.Repeat("a", MaxQueryLength+1), MaxQueryLength + 1, "limit is 500"},
@@ -126,6 +138,7 @@ func TestTerms(t *testing.T) {
 	}{
 		{"lists words and phrases in order", `Hezbollah drone OR "cruise missile"`, []string{"hezbollah", "drone", "cruise missile"}},
 		{"leaves out exclusions", "Ukraine -football -(world cup)", []string{"ukraine"}},
+		{"leaves out what NOT excludes", "drone NOT Romania", []string{"drone"}},
 		{"lists a repeated word once", "Mali (Mali OR Niger)", []string{"mali", "niger"}},
 		{"keeps the spelling, not the singular", "Drones", []string{"drones"}},
 		{"lists nothing for an empty query", "", nil},
@@ -174,6 +187,8 @@ func TestQueryMatches(t *testing.T) {
 		{"excludes a group", "Ukraine -(football OR tennis)", "", "Ukraine tennis star", false},
 		{"takes either alternative", "Wagner OR \"Africa Corps\"", "", "The Africa Corps arrived", true},
 		{"applies AND over an OR", "Mali drone OR airstrike", "", "An airstrike in Niger", false},
+		{"excludes with NOT", "drone NOT Romania", "", "The drone was not over Romania", false},
+		{"keeps a story without what NOT excludes", "drone NOT Romania", "", "A drone over Poland", true},
 		{"matches an empty query", "", "anything", "", true},
 	}
 	for _, tt := range tests {

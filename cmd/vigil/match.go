@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -29,18 +30,26 @@ story that matches with "matched" added: [{"subscription", "query",
 Regions match the places a story is about (its focus); with --scope
 mentions they match any place it names.
 
-Queries use search-engine syntax: words are ANDed; OR (or |) binds tighter
-than AND ("Hezbollah drone OR missile" needs Hezbollah); "exact phrase";
--word, -"phrase" and -(group) exclude; parentheses group.
+Queries use search-engine syntax: words are ANDed (AND may be written);
+OR (or |) binds tighter than AND ("Hezbollah drone OR missile" needs
+Hezbollah); "exact phrase"; -word, NOT word, -"phrase" and -(group)
+exclude; parentheses group. Operators are upper case: "not", "and" and
+"or" are words to look for, and a warning says so on stderr.
 
 --queries FILE holds one query per line, optionally followed by a tab and
 comma-separated regions (names, codes or slugs); blank lines and lines
-starting with # are ignored. Each is named FILE:LINE in the output.`)
+starting with # are ignored. Each is named FILE:LINE in the output.
+
+--explain prints every story, matched or not, with "explain": one entry
+per query, saying whether it matched and why: each part of the query
+("clauses", with the terms found and missing), the regions and scope, and
+"reasons" in words for each test the story failed.`)
 	query := fs.String("query", "", "a query to match stories against")
 	var regions stringList
 	fs.Var(&regions, "region", "with --query: only stories about this country or region (name, code or slug); repeatable")
 	queriesPath := fs.String("queries", "", "a file of queries, one per line")
 	scope := fs.String("scope", alerts.ScopeFocus, "which places regions match: focus (what a story is about) or mentions (any place it names)")
+	explain := fs.Bool("explain", false, `print every story, with "explain": why each query matched it or not`)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -69,6 +78,7 @@ starting with # are ignored. Each is named FILE:LINE in the output.`)
 		if err := match.Validate(*query); err != nil {
 			return fmt.Errorf("%w: match: --query: %v", errUsage, err)
 		}
+		warnQuery(env.stderr, "--query", *query)
 		codes, err := resolveRegions(tagger, regions)
 		if err != nil {
 			return fmt.Errorf("%w: match: --region: %v", errUsage, err)
@@ -76,7 +86,7 @@ starting with # are ignored. Each is named FILE:LINE in the output.`)
 		subs.add("--query", *query, codes)
 	}
 	if *queriesPath != "" {
-		if err := subs.load(tagger, *queriesPath); err != nil {
+		if err := subs.load(tagger, *queriesPath, env.stderr); err != nil {
 			return fmt.Errorf("match: %w", err)
 		}
 	}
@@ -88,12 +98,25 @@ starting with # are ignored. Each is named FILE:LINE in the output.`)
 
 	out := bufio.NewWriter(env.stdout)
 	err = transformJSONLines(ctx, "match", env.stdin, out, env.stderr, func(line []byte) (jsonObject, error) {
-		return matchJSONLine(ix, tagger, &subs, line)
+		return matchJSONLine(ix, tagger, &subs, line, *explain)
 	})
 	if ferr := out.Flush(); err == nil && ferr != nil {
 		err = fmt.Errorf("match: write output: %w", ferr)
 	}
 	return err
+}
+
+// warnQuery prints to w what match.Lint finds in a query named where
+// (--query, FILE:LINE): a valid query that probably does not mean what
+// its writer thinks still runs, but not silently.
+func warnQuery(w io.Writer, where, query string) {
+	warnings, fix := match.Lint(query)
+	for _, lw := range warnings {
+		fmt.Fprintf(w, "vigil match: %s: warning: %s\n", where, lw)
+	}
+	if fix != "" {
+		fmt.Fprintf(w, "vigil match: %s: did you mean: %s\n", where, fix)
+	}
 }
 
 // stringList is a repeatable string flag.
@@ -121,7 +144,7 @@ func (m *matchSubscriptions) add(name, query string, regions []string) {
 
 // load reads a file of queries: "query" or "query<TAB>region,region" per
 // line, blank lines and # comments ignored. Errors name FILE:LINE.
-func (m *matchSubscriptions) load(tagger *geo.Tagger, path string) error {
+func (m *matchSubscriptions) load(tagger *geo.Tagger, path string, warn io.Writer) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read queries: %w", err)
@@ -136,6 +159,7 @@ func (m *matchSubscriptions) load(tagger *geo.Tagger, path string) error {
 		if err := match.Validate(query); err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
+		warnQuery(warn, where, query)
 		if strings.TrimSpace(query) == "" && strings.TrimSpace(regionList) == "" {
 			continue
 		}
@@ -200,7 +224,7 @@ type matchedJSON struct {
 	Terms        []string `json:"terms"`
 }
 
-func matchJSONLine(ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions, line []byte) (jsonObject, error) {
+func matchJSONLine(ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions, line []byte, explain bool) (jsonObject, error) {
 	var obj jsonObject
 	if err := json.Unmarshal(line, &obj); err != nil {
 		return nil, fmt.Errorf("not a JSON object: %w", err)
@@ -235,8 +259,14 @@ func matchJSONLine(ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions
 		story.Mentions, story.MentionRegions = story.Countries, story.Regions
 	}
 	ms := ix.Match(&story)
-	if len(ms) == 0 {
+	if len(ms) == 0 && !explain {
 		return nil, nil
+	}
+	if explain {
+		var err error
+		if obj["explain"], err = json.Marshal(explainJSON(ix, tagger, subs, &story)); err != nil {
+			return nil, fmt.Errorf("encode explanations: %w", err)
+		}
 	}
 	matched := make([]matchedJSON, len(ms))
 	for i, m := range ms {
@@ -259,4 +289,48 @@ func matchJSONLine(ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions
 		}
 	}
 	return obj, nil
+}
+
+// explanationJSON is one entry of the "explain" list --explain prints.
+type explanationJSON struct {
+	Subscription string       `json:"subscription"`
+	Query        string       `json:"query"`
+	Matched      bool         `json:"matched"`
+	Clauses      []clauseJSON `json:"clauses,omitempty"`
+	Regions      []string     `json:"regions,omitempty"`
+	Scope        string       `json:"scope,omitempty"`
+	RegionHit    string       `json:"region_hit,omitempty"`
+	Reasons      []string     `json:"reasons,omitempty"`
+}
+
+// clauseJSON is one part of a query that must hold.
+type clauseJSON struct {
+	Clause  string   `json:"clause"`
+	OK      bool     `json:"ok"`
+	Found   []string `json:"found,omitempty"`
+	Missing []string `json:"missing,omitempty"`
+}
+
+// explainJSON explains every query of the run against the story, through
+// the index that decided the matches.
+func explainJSON(ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions, story *alerts.Story) []explanationJSON {
+	all := ix.ExplainAll(story)
+	out := make([]explanationJSON, len(all))
+	for i, e := range all {
+		s := subs.list[e.SubscriptionID-1]
+		ej := explanationJSON{
+			Subscription: subs.names[e.SubscriptionID-1],
+			Query:        s.Query,
+			Matched:      e.Matched,
+			Regions:      s.Regions,
+			Scope:        regionScope(s),
+			RegionHit:    e.RegionHit,
+			Reasons:      e.Reasons(tagger.Name),
+		}
+		for _, c := range e.Clauses {
+			ej.Clauses = append(ej.Clauses, clauseJSON{Clause: c.Text, OK: c.OK, Found: c.Found, Missing: c.Missing})
+		}
+		out[i] = ej
+	}
+	return out
 }

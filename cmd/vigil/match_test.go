@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,5 +155,131 @@ func TestMatchStopsWhenCancelled(t *testing.T) {
 	err := runMatch(ctx, env, []string{"--query", "Wagner"})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error = %v, want context.Canceled", err)
+	}
+}
+
+// The query of issue 15: "drone NOT Romania" matched a story saying the
+// drone was "not … over Romania" and reported the terms drone, not,
+// romania. NOT now excludes; the lower-case spelling still looks for the
+// word, and says so.
+func TestMatchNotExcludesAndLowerCaseNotWarns(t *testing.T) {
+	const story = `{"id":"a","feed":"f","title":"Drone debris","text":"The drone was not over Romania, officials said.","countries":["UA"]}` + "\n" +
+		`{"id":"b","feed":"f","title":"Drone over Poland","text":"A drone crossed into Poland.","countries":["PL"]}` + "\n"
+	tests := []struct {
+		name, query string
+		ids         []string // stories matched, in order
+		terms       string   // of the first match
+		stderr      []string
+	}{
+		{"NOT excludes", "drone NOT Romania", []string{"b"}, "drone", nil},
+		{"lower-case not is a word, with a warning", "drone not Romania", []string{"a"}, "drone,not,romania",
+			[]string{`vigil match: --query: warning: at column 7: "not" is looked for as a word`, "vigil match: --query: did you mean: drone NOT Romania\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, stderr, err := runMatchWith(t, story, "--query", tt.query)
+			if err != nil {
+				t.Fatalf("runMatch: %v (stderr %q)", err, stderr)
+			}
+			var ids []string
+			var terms string
+			for i, line := range strings.Split(strings.TrimSpace(out), "\n") {
+				var got struct {
+					ID      string `json:"id"`
+					Matched []struct {
+						Terms []string `json:"terms"`
+					} `json:"matched"`
+				}
+				if err := json.Unmarshal([]byte(line), &got); err != nil {
+					t.Fatalf("output line %q: %v", line, err)
+				}
+				ids = append(ids, got.ID)
+				if i == 0 && len(got.Matched) > 0 {
+					terms = strings.Join(got.Matched[0].Terms, ",")
+				}
+			}
+			if strings.Join(ids, ",") != strings.Join(tt.ids, ",") || terms != tt.terms {
+				t.Errorf("matched %v with terms %s, want %v with %s", ids, terms, tt.ids, tt.terms)
+			}
+			for _, w := range tt.stderr {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr %q lacks %q", stderr, w)
+				}
+			}
+			if tt.stderr == nil && stderr != "" {
+				t.Errorf("stderr = %q, want nothing", stderr)
+			}
+		})
+	}
+}
+
+func TestMatchExplainSaysWhyEachQueryMatchedOrNot(t *testing.T) {
+	const stories = `{"id":"a","feed":"f","title":"Drone debris","text":"The drone was not over Romania, officials said.","countries":["UA"],"mentions":["UA","RO"]}` + "\n" +
+		`{"id":"b","feed":"f","title":"Drone over Poland","text":"A drone crossed into Poland.","countries":["PL"]}` + "\n"
+	out, stderr, err := runMatchWith(t, stories, "--query", "drone NOT Romania", "--region", "Romania", "--explain")
+	if err != nil {
+		t.Fatalf("runMatch: %v (stderr %q)", err, stderr)
+	}
+	type explained struct {
+		ID      string            `json:"id"`
+		Matched []json.RawMessage `json:"matched"`
+		Explain []explanationJSON `json:"explain"`
+	}
+	var got []explained
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var e explained
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("output line %q: %v", line, err)
+		}
+		got = append(got, e)
+	}
+	if len(got) != 2 {
+		t.Fatalf("printed %d stories, want both, matched or not:\n%s", len(got), out)
+	}
+	tests := []struct {
+		name    string
+		story   explained
+		clauses string
+		reasons []string
+	}{
+		{"a story the exclusion and the region turned away", got[0], "drone:true,-romania:false", []string{
+			"the story is not about Romania; it only mentions Romania (scope mentions would match it)",
+			`the story has "romania", which the query excludes (-romania)`,
+		}},
+		{"a story that passed the query but not the region", got[1], "drone:true,-romania:true", []string{
+			"the story is not about Romania",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if len(tt.story.Explain) != 1 {
+				t.Fatalf("explain = %+v, want one entry", tt.story.Explain)
+			}
+			e := tt.story.Explain[0]
+			var clauses []string
+			for _, c := range e.Clauses {
+				clauses = append(clauses, fmt.Sprintf("%s:%v", c.Clause, c.OK))
+			}
+			if e.Subscription != "--query" || e.Matched || len(tt.story.Matched) != 0 {
+				t.Errorf("explain = %+v, matched = %s; want --query, not matched", e, tt.story.Matched)
+			}
+			if strings.Join(clauses, ",") != tt.clauses {
+				t.Errorf("clauses = %s, want %s", strings.Join(clauses, ","), tt.clauses)
+			}
+			if strings.Join(e.Reasons, "|") != strings.Join(tt.reasons, "|") {
+				t.Errorf("reasons = %q, want %q", e.Reasons, tt.reasons)
+			}
+		})
+	}
+
+	// A match is explained too, beside "matched".
+	out, _, err = runMatchWith(t, stories, "--query", "drone NOT Romania", "--explain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var b explained
+	if len(lines) != 2 || json.Unmarshal([]byte(lines[1]), &b) != nil || len(b.Matched) != 1 || len(b.Explain) != 1 || !b.Explain[0].Matched || b.Explain[0].Reasons != nil {
+		t.Errorf("explained match = %s", out)
 	}
 }
