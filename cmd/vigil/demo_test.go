@@ -120,7 +120,7 @@ func TestDemoSummariesStandAlone(t *testing.T) {
 	opt := summary.Options{Sentences: cfg.Summary.Sentences, MaxWords: cfg.Summary.MaxWords, MaxChars: cfg.Summary.MaxChars}
 	stories := 0
 	for _, e := range entries {
-		body, err := fs.ReadFile(demoFeeds, "demodata/"+e.Name())
+		body, err := renderDemoFeed(demoFeeds, "demodata/"+e.Name(), time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
