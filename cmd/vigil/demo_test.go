@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"flag"
+	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -150,4 +154,55 @@ func TestDemoSummariesStandAlone(t *testing.T) {
 	if stories < 5 {
 		t.Fatalf("only %d demo stories summarised", stories)
 	}
+}
+
+var update = flag.Bool("update", false, "rewrite cmd/vigil/testdata golden files")
+
+// TestDemoGolden compares the whole demo output, at a fixed clock, with
+// testdata/demo.golden: the same clock must give the same output on every
+// run, whatever the port the feeds are served on (go test -run Golden
+// -update rewrites it).
+func TestDemoGolden(t *testing.T) {
+	for _, now := range []time.Time{
+		time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC),
+		// The same instant seen from another zone: the output is in UTC.
+		time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC).In(time.FixedZone("UTC+9", 9*3600)),
+	} {
+		env, out, _ := testEnv("")
+		env.now = func() time.Time { return now }
+		if err := runDemo(context.Background(), env, nil); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join("testdata", "demo.golden")
+		if *update {
+			if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test -run Golden -update to create it)", err)
+		}
+		if got := out.String(); got != string(want) {
+			t.Errorf("demo output at %v differs from %s (run go test -run Golden -update to accept it):\n%s", now, path, firstDiff(string(want), got))
+		}
+	}
+}
+
+// firstDiff shows the first line where got departs from want.
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return fmt.Sprintf("line %d:\nwant %q\ngot  %q", i+1, wl, gl)
+		}
+	}
+	return "(no line differs)"
 }
