@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -205,4 +206,64 @@ func firstDiff(want, got string) string {
 		}
 	}
 	return "(no line differs)"
+}
+
+// TestDemoShowsOnlyTimesInsideTheBriefingPeriod runs the demo at several
+// clocks and checks that every story it prints was published in the
+// briefing's period, the day before now, and that each channel's alerts
+// are in the order they happened.
+func TestDemoShowsOnlyTimesInsideTheBriefingPeriod(t *testing.T) {
+	storyTime := regexp.MustCompile(`^  .+ · (\d{4}-\d\d-\d\d \d\d:\d\d) UTC$`)
+	alertTime := regexp.MustCompile(`^  │ .+ · (\d+ [A-Z][a-z]{2} \d\d:\d\d) UTC$`)
+	tests := []struct {
+		name string
+		now  time.Time
+	}{
+		{"at the start of a year", time.Date(2027, 1, 1, 0, 3, 0, 0, time.UTC)},
+		{"on a leap day", time.Date(2028, 2, 29, 12, 0, 0, 0, time.UTC)},
+		{"at the wall clock's time", time.Now().Truncate(time.Minute)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, out, _ := testEnv("")
+			env.now = func() time.Time { return tt.now }
+			if err := runDemo(context.Background(), env, nil); err != nil {
+				t.Fatal(err)
+			}
+			from, to := tt.now.Add(-24*time.Hour), tt.now
+			var stories int
+			var last time.Time
+			for _, line := range strings.Split(out.String(), "\n") {
+				if strings.HasPrefix(line, "#") {
+					last = time.Time{}
+				}
+				if m := storyTime.FindStringSubmatch(line); m != nil {
+					stories++
+					at, err := time.Parse("2006-01-02 15:04", m[1])
+					if err != nil {
+						t.Fatal(err)
+					}
+					if at.Before(from) || at.After(to) {
+						t.Errorf("story dated %v, outside the briefing period %v – %v", at, from, to)
+					}
+				}
+				if m := alertTime.FindStringSubmatch(line); m != nil {
+					at, err := time.Parse("2006 2 Jan 15:04", fmt.Sprint(tt.now.Year())+" "+m[1])
+					if err != nil {
+						t.Fatal(err)
+					}
+					if at.After(tt.now) {
+						at = at.AddDate(-1, 0, 0) // the day before 1 January
+					}
+					if at.Before(last) {
+						t.Errorf("alert of %v comes after one of %v in its channel", at, last)
+					}
+					last = at
+				}
+			}
+			if stories < 10 {
+				t.Errorf("found %d dated stories in the demo's output, want the dozen samples", stories)
+			}
+		})
+	}
 }
