@@ -108,7 +108,7 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer stopServer()
 	// With -v the fetcher logs the served address, the pipeline the stable one.
-	log.Info("sample feeds served", "address", served, "known as", demoFeedBase)
+	log.Info("sample feeds served", "address", served, "as", demoFeedBase)
 
 	cfg := DefaultConfig()
 	cfg.Storage.Path = filepath.Join(dir, "demo.db")
