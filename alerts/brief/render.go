@@ -258,9 +258,10 @@ func placesText(e Entry, places Places) string {
 }
 
 // entryLine is one cluster's line:
-// "[Headline](<url>) — Source (+N outlets) <t:UNIX:R>". The time is
+// "[Headline](<url>) — Source (+N outlets) · <t:UNIX:R>". The time is
 // relative ("9 hours ago"): a briefing spans two dates, and a bare time of
-// day would not say which; Discord shows the exact time on hover. Whatever a feed
+// day would not say which; Discord shows the exact time on hover. The dot
+// keeps the time from reading as part of the outlet's name, as in alerts. Whatever a feed
 // says is escaped so that it can neither format nor ping.
 func entryLine(e Entry) string {
 	var tail strings.Builder
@@ -272,7 +273,7 @@ func entryLine(e Entry) string {
 		tail.WriteString(" (+" + plural(others, "outlet", "outlets") + ")")
 	}
 	if !e.Published.IsZero() {
-		tail.WriteString(" <t:" + strconv.FormatInt(e.Published.Unix(), 10) + ":R>")
+		tail.WriteString(" · <t:" + strconv.FormatInt(e.Published.Unix(), 10) + ":R>")
 	}
 	headline := oneLine(e.Headline)
 	if headline == "" {

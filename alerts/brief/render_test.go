@@ -435,7 +435,7 @@ func TestEntryLineKeepsLinkAndTailWhenCut(t *testing.T) {
 	if units(line) > lineBudget {
 		t.Fatalf("line is %d units, budget %d", units(line), lineBudget)
 	}
-	wantTail := "…](<" + e.URL + ">) — Reuters (+2 outlets) <t:" + fmt.Sprint(dayFrom.Unix()) + ":R>"
+	wantTail := "…](<" + e.URL + ">) — Reuters (+2 outlets) · <t:" + fmt.Sprint(dayFrom.Unix()) + ":R>"
 	if !strings.HasPrefix(line, "[Sabotage suspected") || !strings.HasSuffix(line, wantTail) {
 		t.Errorf("line = %.60q…%.60q, want the headline cut before %q", line, line[len(line)-60:], wantTail)
 	}
@@ -452,7 +452,7 @@ var bareURL = regexp.MustCompile(`(^|[^\\])://`)
 var numberedItem = regexp.MustCompile(`^ *[0-9]+\. `)
 
 // ourTail matches what entryLine itself appends after the headline.
-var ourTail = regexp.MustCompile(`( \(\+\d+ outlets?\))?( <t:-?\d+:R>)?$`)
+var ourTail = regexp.MustCompile(`( \(\+\d+ outlets?\))?( · <t:-?\d+:R>)?$`)
 
 // markdownSpecial are the characters Discord's markdown gives a meaning to
 // wherever they stand.

@@ -19,10 +19,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"text/template"
 	"time"
 
 	"github.com/vigilbot/vigil/alerts"
 	"github.com/vigilbot/vigil/alerts/brief"
+	"github.com/vigilbot/vigil/alerts/feed"
 	"github.com/vigilbot/vigil/alerts/pipeline"
 	"github.com/vigilbot/vigil/alerts/poll"
 	"github.com/vigilbot/vigil/bot"
@@ -31,6 +33,8 @@ import (
 
 // demoFeeds are three outlets' feeds (RSS 2.0, Atom, JSON Feed) with a dozen
 // security stories across regions, two of them reported by two outlets.
+// Their dates are templates, {{rfc3339 "2h40m"}} or {{rfc1123 "2h40m"}}: how
+// long before the newest story each was published (see renderDemoFeed).
 //
 //go:embed demodata
 var demoFeeds embed.FS
@@ -56,6 +60,17 @@ var demoChannels = []demoChannel{
 	{name: "#russia-mentions", regions: []string{"RU"}, scope: alerts.ScopeMentions},
 }
 
+// demoLead is how long before now the newest sample story was published:
+// the samples read as the last day's news whenever the demo runs, so the
+// briefing's period, which ends now, holds every story it shows.
+const demoLead = 10 * time.Minute
+
+// demoFeedBase is where the sample feeds appear to live. They are served on
+// an ephemeral loopback port, but a feed's URL goes into its stories' keys
+// and cluster IDs, so a URL holding the port would change them every run.
+// (.localhost names are loopback by RFC 6761.)
+const demoFeedBase = "http://vigil-demo.localhost/"
+
 func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "demo", "demo\n\n"+
 		"Runs the whole pipeline offline on sample feeds built into the binary: serves them\n"+
@@ -75,6 +90,11 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 		logOut = env.stderr
 	}
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	clock := time.Now
+	if env.now != nil {
+		clock = env.now
+	}
+	now := clock()
 
 	dir, err := os.MkdirTemp("", "vigil-demo-")
 	if err != nil {
@@ -82,18 +102,20 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer os.RemoveAll(dir)
 
-	feedURLs, stopServer, err := serveDemoFeeds()
+	feedURLs, served, stopServer, err := serveDemoFeeds(now.Add(-demoLead))
 	if err != nil {
 		return err
 	}
 	defer stopServer()
+	// With -v the fetcher logs the served address, the pipeline the stable one.
+	log.Info("sample feeds served", "address", served, "as", demoFeedBase)
 
 	cfg := DefaultConfig()
 	cfg.Storage.Path = filepath.Join(dir, "demo.db")
 	// The sample feeds are on loopback, which user feeds may not reach.
 	cfg.HTTP.AllowedNetworks = []string{"127.0.0.1/32"}
 	cfg.Metrics.Address = ""
-	db, err := storage.Open(ctx, cfg.Storage.Path)
+	db, err := storage.Open(ctx, cfg.Storage.Path, storage.WithClock(clock))
 	if err != nil {
 		return err
 	}
@@ -115,8 +137,8 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	// A real deployment's first poll of a feed alerts nothing; the demo
 	// treats every sample story as fresh so there is something to show.
-	pipe := pipeline.New(pipeline.Config{Stages: e.stages(), Store: db, FirstPollWindow: 100 * 365 * 24 * time.Hour, Logger: log})
-	poller := poll.New(poll.Config{Fetcher: e.fetcher, Store: db, Processor: pipe, Logger: log})
+	pipe := pipeline.New(pipeline.Config{Stages: e.stages(), Store: db, FirstPollWindow: 100 * 365 * 24 * time.Hour, Logger: log, Now: clock})
+	poller := poll.New(poll.Config{Fetcher: demoFetcher{next: e.fetcher, served: served}, Store: db, Processor: pipe, Logger: log, Now: clock})
 
 	out := bufio.NewWriter(env.stdout)
 	defer out.Flush()
@@ -145,10 +167,22 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 		writeStory(out, e, s)
 	}
 
-	pending, err := db.PendingDeliveries(ctx, time.Now(), 1000)
+	pending, err := db.PendingDeliveries(ctx, now, 1000)
 	if err != nil {
 		return err
 	}
+	// The outbox sends oldest-queued first, which is the order the feeds
+	// were polled in; a channel reads better in the order things happened.
+	sort.SliceStable(pending, func(i, j int) bool {
+		a, b := pending[i].Story, pending[j].Story
+		if !a.Published.Equal(b.Published) {
+			return a.Published.Before(b.Published)
+		}
+		if a.FeedURL != b.FeedURL {
+			return a.FeedURL < b.FeedURL
+		}
+		return a.ID < b.ID
+	})
 	byCluster := map[string][]alerts.Story{}
 	for _, s := range stories {
 		byCluster[s.ClusterID] = append(byCluster[s.ClusterID], s)
@@ -173,7 +207,6 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 
 	// The first sample channel's daily briefing, as if it were due now.
 	ch := demoChannels[0]
-	now := time.Now()
 	set := alerts.BriefingSetting{ChannelID: fmt.Sprintf("10000000000000000%d", 0), At: "07:00", Timezone: "UTC", Regions: []string{"nato-eastern-flank"}}
 	// The period ends just after now, so that it holds what was queued
 	// this very second.
@@ -256,34 +289,52 @@ func writeAlert(w io.Writer, e *engine, d alerts.Delivery, cluster []alerts.Stor
 	fmt.Fprintln(w, "  └")
 }
 
-// serveDemoFeeds serves the embedded feeds on an ephemeral loopback port and
-// returns their URLs, in a stable order.
-func serveDemoFeeds() ([]string, func(), error) {
-	ln, err := net.Listen("tcp", netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 0).String())
-	if err != nil {
-		return nil, nil, fmt.Errorf("demo: serve sample feeds: %w", err)
+// demoFetcher fetches the sample feeds from where serveDemoFeeds serves
+// them, through the real fetcher, while the pipeline knows them by their
+// stable demoFeedBase URLs.
+type demoFetcher struct {
+	next   poll.Fetcher
+	served string
+}
+
+func (f demoFetcher) Fetch(ctx context.Context, url string, v feed.Validators) (*feed.Response, error) {
+	if rest, ok := strings.CutPrefix(url, demoFeedBase); ok {
+		url = f.served + rest
 	}
+	return f.next.Fetch(ctx, url, v)
+}
+
+// serveDemoFeeds serves the embedded feeds, dated so that the newest story
+// was published at latest, on an ephemeral loopback port. It returns the
+// feeds' stable URLs, in a stable order, and the served address that
+// stands for demoFeedBase.
+func serveDemoFeeds(latest time.Time) ([]string, string, func(), error) {
 	sub, err := fs.Sub(demoFeeds, "demodata")
 	if err != nil {
-		return nil, nil, err
+		return nil, "", nil, err
 	}
 	names, err := fs.Glob(sub, "*")
 	if err != nil {
-		return nil, nil, err
+		return nil, "", nil, err
+	}
+	ln, err := net.Listen("tcp", netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 0).String())
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("demo: serve sample feeds: %w", err)
 	}
 	mux := http.NewServeMux()
 	var urls []string
 	for _, name := range names {
-		body, err := fs.ReadFile(sub, name)
+		body, err := renderDemoFeed(sub, name, latest)
 		if err != nil {
-			return nil, nil, err
+			ln.Close()
+			return nil, "", nil, err
 		}
 		ctype := map[string]string{".xml": "application/rss+xml", ".atom": "application/atom+xml", ".json": "application/feed+json"}[path.Ext(name)]
 		mux.HandleFunc("GET /"+name, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", ctype+"; charset=utf-8")
 			w.Write(body)
 		})
-		urls = append(urls, "http://"+ln.Addr().String()+"/"+name)
+		urls = append(urls, demoFeedBase+name)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
@@ -291,5 +342,37 @@ func serveDemoFeeds() ([]string, func(), error) {
 			fmt.Fprintln(os.Stderr, "demo feed server:", err)
 		}
 	}()
-	return urls, func() { srv.Close() }, nil
+	return urls, "http://" + ln.Addr().String() + "/", func() { srv.Close() }, nil
+}
+
+// renderDemoFeed is the sample feed name with its dates filled in: each
+// template call names how long before latest the story was published, in
+// the feed format's own date syntax.
+func renderDemoFeed(fsys fs.FS, name string, latest time.Time) ([]byte, error) {
+	src, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	at := func(layout string) func(string) (string, error) {
+		return func(ago string) (string, error) {
+			d, err := time.ParseDuration(ago)
+			if err != nil {
+				return "", err
+			}
+			return latest.Add(-d).UTC().Format(layout), nil
+		}
+	}
+	t, err := template.New(name).Option("missingkey=error").Funcs(template.FuncMap{
+		"rfc3339": at(time.RFC3339),
+		// RSS dates are RFC 822 with a four-digit year, in GMT.
+		"rfc1123": at("Mon, 02 Jan 2006 15:04:05 GMT"),
+	}).Parse(string(src))
+	if err != nil {
+		return nil, fmt.Errorf("demo: sample feed %s: %w", name, err)
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, nil); err != nil {
+		return nil, fmt.Errorf("demo: sample feed %s: %w", name, err)
+	}
+	return []byte(b.String()), nil
 }

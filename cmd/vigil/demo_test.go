@@ -2,7 +2,12 @@ package main
 
 import (
 	"context"
+	"flag"
+	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -120,7 +125,7 @@ func TestDemoSummariesStandAlone(t *testing.T) {
 	opt := summary.Options{Sentences: cfg.Summary.Sentences, MaxWords: cfg.Summary.MaxWords, MaxChars: cfg.Summary.MaxChars}
 	stories := 0
 	for _, e := range entries {
-		body, err := fs.ReadFile(demoFeeds, "demodata/"+e.Name())
+		body, err := renderDemoFeed(demoFeeds, "demodata/"+e.Name(), time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,5 +154,116 @@ func TestDemoSummariesStandAlone(t *testing.T) {
 	}
 	if stories < 5 {
 		t.Fatalf("only %d demo stories summarised", stories)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite cmd/vigil/testdata golden files")
+
+// TestDemoGolden compares the whole demo output, at a fixed clock, with
+// testdata/demo.golden: the same clock must give the same output on every
+// run, whatever the port the feeds are served on (go test -run Golden
+// -update rewrites it).
+func TestDemoGolden(t *testing.T) {
+	for _, now := range []time.Time{
+		time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC),
+		// The same instant seen from another zone: the output is in UTC.
+		time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC).In(time.FixedZone("UTC+9", 9*3600)),
+	} {
+		env, out, _ := testEnv("")
+		env.now = func() time.Time { return now }
+		if err := runDemo(context.Background(), env, nil); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join("testdata", "demo.golden")
+		if *update {
+			if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test -run Golden -update to create it)", err)
+		}
+		if got := out.String(); got != string(want) {
+			t.Errorf("demo output at %v differs from %s (run go test -run Golden -update to accept it):\n%s", now, path, firstDiff(string(want), got))
+		}
+	}
+}
+
+// firstDiff shows the first line where got departs from want.
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return fmt.Sprintf("line %d:\nwant %q\ngot  %q", i+1, wl, gl)
+		}
+	}
+	return "(no line differs)"
+}
+
+// TestDemoShowsOnlyTimesInsideTheBriefingPeriod runs the demo at several
+// clocks and checks that every story it prints was published in the
+// briefing's period, the day before now, and that each channel's alerts
+// are in the order they happened.
+func TestDemoShowsOnlyTimesInsideTheBriefingPeriod(t *testing.T) {
+	storyTime := regexp.MustCompile(`^  .+ · (\d{4}-\d\d-\d\d \d\d:\d\d) UTC$`)
+	alertTime := regexp.MustCompile(`^  │ .+ · (\d+ [A-Z][a-z]{2} \d\d:\d\d) UTC$`)
+	tests := []struct {
+		name string
+		now  time.Time
+	}{
+		{"at the start of a year", time.Date(2027, 1, 1, 0, 3, 0, 0, time.UTC)},
+		{"on a leap day", time.Date(2028, 2, 29, 12, 0, 0, 0, time.UTC)},
+		{"at the wall clock's time", time.Now().Truncate(time.Minute)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, out, _ := testEnv("")
+			env.now = func() time.Time { return tt.now }
+			if err := runDemo(context.Background(), env, nil); err != nil {
+				t.Fatal(err)
+			}
+			from, to := tt.now.Add(-24*time.Hour), tt.now
+			var stories int
+			var last time.Time
+			for _, line := range strings.Split(out.String(), "\n") {
+				if strings.HasPrefix(line, "#") {
+					last = time.Time{}
+				}
+				if m := storyTime.FindStringSubmatch(line); m != nil {
+					stories++
+					at, err := time.Parse("2006-01-02 15:04", m[1])
+					if err != nil {
+						t.Fatal(err)
+					}
+					if at.Before(from) || at.After(to) {
+						t.Errorf("story dated %v, outside the briefing period %v – %v", at, from, to)
+					}
+				}
+				if m := alertTime.FindStringSubmatch(line); m != nil {
+					at, err := time.Parse("2006 2 Jan 15:04", fmt.Sprint(tt.now.Year())+" "+m[1])
+					if err != nil {
+						t.Fatal(err)
+					}
+					if at.After(tt.now) {
+						at = at.AddDate(-1, 0, 0) // the day before 1 January
+					}
+					if at.Before(last) {
+						t.Errorf("alert of %v comes after one of %v in its channel", at, last)
+					}
+					last = at
+				}
+			}
+			if stories < 10 {
+				t.Errorf("found %d dated stories in the demo's output, want the dozen samples", stories)
+			}
+		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // command is one subcommand of vigil.
@@ -27,6 +28,9 @@ type cliEnv struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// now is the clock; nil means time.Now. Tests fix it so that the
+	// demo's output is the same on every run.
+	now func() time.Time
 }
 
 func commands() []command {
