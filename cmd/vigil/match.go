@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -41,14 +40,11 @@ starting with # are ignored. Each is named FILE:LINE in the output.`)
 	fs.Var(&regions, "region", "with --query: only stories about this country or region (name, code or slug); repeatable")
 	queriesPath := fs.String("queries", "", "a file of queries, one per line")
 	scope := fs.String("scope", alerts.ScopeFocus, "which places regions match: focus (what a story is about) or mentions (any place it names)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: match: %v", errUsage, err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: match: unexpected argument %q; stories are read from stdin", errUsage, fs.Arg(0))
+	if err := noArgs(fs, "stories are read from stdin"); err != nil {
+		return err
 	}
 	if *query == "" && *queriesPath == "" {
 		return fmt.Errorf("%w: match: give --query or --queries", errUsage)
@@ -201,16 +197,13 @@ type matchedJSON struct {
 }
 
 func matchJSONLine(ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions, line []byte) (jsonObject, error) {
-	var obj jsonObject
-	if err := json.Unmarshal(line, &obj); err != nil {
-		return nil, fmt.Errorf("not a JSON object: %w", err)
-	}
-	if obj == nil {
-		return nil, errors.New("not a JSON object: null")
+	obj, err := decodeJSONObject(line)
+	if err != nil {
+		return nil, err
 	}
 	var st matchStory
 	if err := json.Unmarshal(line, &st); err != nil {
-		return nil, fmt.Errorf("not a story: %w", err)
+		return nil, errors.New(describeJSONError(err))
 	}
 	story := alerts.Story{
 		ID:             st.ID,
@@ -249,7 +242,6 @@ func matchJSONLine(ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions
 			Terms:        nonNil(m.Terms),
 		}
 	}
-	var err error
 	if obj["matched"], err = json.Marshal(matched); err != nil {
 		return nil, fmt.Errorf("encode matches: %w", err)
 	}

@@ -47,7 +47,10 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		"Runs the service: polls the feeds on their schedules, stores new stories and\n"+
 		"queues alerts for the channels that watch them. Stops cleanly on SIGTERM.")
 	configPath := fs.String("config", "", "config file (default $VIGIL_CONFIG, else ./vigil.toml if present)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs, "give the config file with --config"); err != nil {
 		return err
 	}
 	path := resolveConfigPath(*configPath, env.getenv)
