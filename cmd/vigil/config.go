@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -250,8 +251,19 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		if err != nil {
 			return Config{}, err
 		}
+		defaultDB := cfg.Storage.Path
+		cfg.Storage.Path = ""
 		if err := cfg.decode(path, string(data)); err != nil {
 			return Config{}, err
+		}
+		// A relative storage.path is the config file's neighbour, not the
+		// working directory's: under systemd that is / and the database
+		// would land at /vigil.db.
+		switch p := cfg.Storage.Path; {
+		case p == "":
+			cfg.Storage.Path = defaultDB
+		case !filepath.IsAbs(p):
+			cfg.Storage.Path = filepath.Join(filepath.Dir(path), p)
 		}
 		// Judged before the environment applies: a token in the file is
 		// exposed whether or not VIGIL_DISCORD_TOKEN overrides it.

@@ -30,6 +30,8 @@ func TestExampleConfigLoadsAsTheDefaults(t *testing.T) {
 	}
 	def := DefaultConfig()
 	cfg.fileName = ""
+	// The example's relative storage.path resolves beside it.
+	def.Storage.Path = filepath.Join("../..", def.Storage.Path)
 	if cfg.Polling != def.Polling || cfg.HTTP.Timeout != def.HTTP.Timeout || cfg.Summary != def.Summary || cfg.Storage != def.Storage || cfg.Metrics != def.Metrics {
 		t.Errorf("the example's values differ from the defaults it documents:\n%+v\n%+v", cfg, def)
 	}
@@ -259,5 +261,44 @@ func TestTokenInAFileOthersCanReadIsWarnedAbout(t *testing.T) {
 				t.Errorf("LogWarnings logged %q, want the warning at WARN", out)
 			}
 		})
+	}
+}
+
+func TestStoragePathIsRelativeToTheConfigFile(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want func(dir string) string
+	}{
+		{"a relative path sits beside the config", "[storage]\npath = \"data/vigil.db\"\n", func(dir string) string { return filepath.Join(dir, "data", "vigil.db") }},
+		{"an absolute path is kept", "[storage]\npath = \"/var/lib/vigil/vigil.db\"\n", func(string) string { return "/var/lib/vigil/vigil.db" }},
+		{"no storage.path keeps the default", "", func(string) string { return "vigil.db" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeConfig(t, tt.body)
+			cfg, err := LoadConfig(path, noEnv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := tt.want(filepath.Dir(path)); cfg.Storage.Path != want {
+				t.Errorf("storage.path = %q, want %q", cfg.Storage.Path, want)
+			}
+		})
+	}
+}
+
+func TestARefusedStartLeavesNoDatabaseFile(t *testing.T) {
+	// No feeds and no token: run refuses to start, after opening storage.
+	path := writeConfig(t, "[storage]\npath = \"vigil.db\"\n")
+	db := filepath.Join(filepath.Dir(path), "vigil.db")
+	env, _, _ := testEnv("")
+	if err := runRun(t.Context(), env, []string{"--config", path}); err == nil || !strings.Contains(err.Error(), "nothing to do") {
+		t.Fatalf("err = %v, want the refusal", err)
+	}
+	for _, p := range []string{db, db + "-wal", db + "-shm"} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s exists after a refused start (stat: %v)", p, err)
+		}
 	}
 }
