@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime"
 	"strings"
@@ -337,8 +338,15 @@ func (c *Config) decode(file, data string) error {
 		for i, k := range und {
 			keys[i] = k.String()
 		}
-		return &ConfigError{File: file, Key: keys[0],
-			Msg: fmt.Sprintf("unknown key (unknown keys: %s); see config.example.toml for the keys vigil reads", strings.Join(keys, ", "))}
+		msg := "unknown key"
+		if near := nearestKey(keys[0], knownConfigKeys("", reflect.TypeFor[Config]())); near != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", near)
+		}
+		if len(keys) > 1 {
+			msg += fmt.Sprintf("; the other unknown keys are %s", strings.Join(keys[1:], ", "))
+		}
+		return &ConfigError{File: file, Line: keyLine(data, und[0]), Key: keys[0],
+			Msg: msg + "; see config.example.toml for the keys vigil reads"}
 	}
 	return nil
 }
@@ -576,4 +584,118 @@ func checkAPIBase(raw string) error {
 		return fmt.Errorf("%q is not a loopback address: api_base is for testing against a fake Discord on this machine, and the bot token is sent there", raw)
 	}
 	return nil
+}
+
+// knownConfigKeys lists every dotted key the config reads, from the toml
+// tags of t, so suggestions never drift from the struct.
+func knownConfigKeys(prefix string, t reflect.Type) []string {
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		key := prefix + name
+		ft := f.Type
+		if ft.Kind() == reflect.Slice {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeFor[Duration]() {
+			keys = append(keys, knownConfigKeys(key+".", ft)...)
+			continue
+		}
+		keys = append(keys, key)
+	}
+	return keys
+}
+
+// nearestKey is the known key a mistyped one most likely meant: in the
+// same table, within a few edits (a typo, not a different word), or "".
+func nearestKey(key string, known []string) string {
+	table, name := splitKey(key)
+	best, bestDist := "", max(2, len(name)/3)+1
+	// Tables are candidates too: [metrix] means [metrics].
+	var tables []string
+	for _, k := range known {
+		for i, c := range k {
+			if c == '.' {
+				tables = append(tables, k[:i])
+			}
+		}
+	}
+	for _, k := range append(known, tables...) {
+		kt, kn := splitKey(k)
+		if kt != table {
+			continue
+		}
+		if d := editDistance(name, kn); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+func splitKey(key string) (table, name string) {
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		return key[:i], key[i+1:]
+	}
+	return "", key
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// keyLine finds the 1-based line where key is set, by following the file's
+// [table] and [[array]] headers; the TOML library knows the position but
+// does not export it. 0 when not found.
+func keyLine(data string, key toml.Key) int {
+	if len(key) == 0 {
+		return 0
+	}
+	table := strings.Join(key[:len(key)-1], ".")
+	name := key[len(key)-1]
+	current := ""
+	for i, line := range strings.Split(data, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			header := strings.Trim(strings.SplitN(line, "#", 2)[0], "[] \t")
+			current = strings.ReplaceAll(header, " ", "")
+			if current == strings.Join(key, ".") {
+				return i + 1 // an unknown table
+			}
+			continue
+		}
+		k, _, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		k = strings.Trim(strings.TrimSpace(k), `"'`)
+		full := k
+		if current != "" {
+			full = current + "." + k
+		}
+		if full == table+"."+name || (table == "" && full == name) {
+			return i + 1
+		}
+	}
+	return 0
 }

@@ -302,3 +302,28 @@ func TestARefusedStartLeavesNoDatabaseFile(t *testing.T) {
 		}
 	}
 }
+
+func TestUnknownKeysNameTheirLineAndTheNearestKnownKey(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want string
+	}{
+		{"a typo in a table", "[storage]\npath = \"v.db\"\n\n[polling]\ndefault_intervall = \"5m\"\n",
+			"line 5, key polling.default_intervall: unknown key (did you mean polling.default_interval?)"},
+		{"a typo in a feed", "[[feeds]]\nurl = \"https://a.example/rss\"\n\n[[feeds]]\nurl = \"https://b.example/rss\"\nintervall = \"5m\"\n",
+			"line 6, key feeds.intervall: unknown key (did you mean feeds.interval?)"},
+		{"a word vigil does not know at all", "[http]\ntimeout = \"20s\"\nproxy = \"http://p\"\n",
+			"line 3, key http.proxy: unknown key; see config.example.toml"},
+		{"an unknown table", "[metrix]\naddress = \"127.0.0.1:9464\"\n",
+			"line 1, key metrix: unknown key (did you mean metrics?)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadConfig(writeConfig(t, tt.body), noEnv)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v\nwant it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
