@@ -45,18 +45,21 @@ func TestConfigErrorsNameTheKeyAndReason(t *testing.T) {
 	}{
 		{"unknown key", "[polling]\nintervall = \"5m\"\n", []string{"polling.intervall", "unknown key"}},
 		{"bad duration", "[polling]\ndefault_interval = \"5 minutes\"\n", []string{"line 2", "polling.default_interval", `"5 minutes" is not a duration`}},
-		{"interval too short", "[[feeds]]\nurl = \"https://a.example/rss\"\ninterval = \"1s\"\n", []string{"feeds[0].interval", "from 30s to 24h", "got 1s"}},
-		{"feed without url", "[[feeds]]\nname = \"x\"\n", []string{"feeds[0].url", "required"}},
-		{"feed url not http", "[[feeds]]\nurl = \"ftp://a.example/rss\"\n", []string{"feeds[0].url", "not an http or https URL"}},
-		{"same feed twice", "[[feeds]]\nurl = \"https://a.example/rss\"\n[[feeds]]\nurl = \"https://a.example/rss\"\n", []string{"feeds[1].url", "listed twice"}},
+		{"interval too short", "[[feeds]]\nurl = \"https://a.example/rss\"\ninterval = \"1s\"\n", []string{"line 3", "feeds[1].interval", "from 30s to 24h", "got 1s"}},
+		{"feed without url", "[[feeds]]\nname = \"x\"\n", []string{"line 1", "feeds[1].url", "required"}},
+		{"feed url not http", "[[feeds]]\nurl = \"ftp://a.example/rss\"\n", []string{"line 2", "feeds[1].url", "must start with https:// or http://"}},
+		{"feed url malformed", "[[feeds]]\nurl = \"https://a.example:port/rss\"\n", []string{"line 2", "feeds[1].url", `is not a valid URL: invalid port ":port"`}},
+		{"feed url without host", "[[feeds]]\nurl = \"https:///rss\"\n", []string{"feeds[1].url", "has no host name after https://"}},
+		{"same feed twice", "[[feeds]]\nurl = \"https://a.example/rss\"\n[[feeds]]\nurl = \"https://a.example/rss\"\n", []string{"line 4", "feeds[2].url", "listed twice"}},
 		{"bad log level", "[log]\nlevel = \"loud\"\n", []string{"log.level", "debug, info, warn or error"}},
-		{"bad network", "[http]\nallowed_networks = [\"10.0.0.0\"]\n", []string{"http.allowed_networks[0]", "CIDR"}},
+		{"bad network", "[http]\nallowed_networks = [\"10.0.0.0\"]\n", []string{"line 2", "http.allowed_networks[1]", "CIDR"}},
 		{"bad application id", "[discord]\napplication_id = \"my-bot\"\n", []string{"discord.application_id", "not a Discord ID"}},
-		{"summary over Discord's limit", "[summary]\nmax_chars = 5000\n", []string{"summary.max_chars", "4096"}},
+		{"summary over Discord's limit", "[summary]\nmax_chars = 5000\n", []string{"line 2", "summary.max_chars", "4096"}},
 		{"briefing grace over a day", "[briefing]\ngrace = \"30h\"\n", []string{"briefing.grace", "to 23h", "got 30h"}},
-		{"region slug", "[[regions]]\nslug = \"North Sea\"\ncountries = [\"NO\"]\n", []string{"regions[0].slug", "hyphens"}},
-		{"empty region", "[[regions]]\nslug = \"north-sea\"\n", []string{"regions[0]", "needs countries or places"}},
-		{"wrong type", "[storage]\npath = 42\n", []string{"storage.path"}},
+		{"region slug", "[[regions]]\nslug = \"North Sea\"\ncountries = [\"NO\"]\n", []string{"line 2", "regions[1].slug", "hyphens"}},
+		{"empty region", "[[regions]]\nslug = \"north-sea\"\n", []string{"line 1", "regions[1]", "needs countries or places"}},
+		{"wrong type", "[storage]\npath = 42\n", []string{"line 2", "storage.path", "must be a string, not a number"}},
+		{"a string for a list", "[http]\nallowed_networks = \"10.0.0.0/8\"\n", []string{"line 2", "http.allowed_networks", "must be a list in [brackets], not a string"}},
 		{"not toml", "[discord\n", []string{"line 2", "table name"}},
 	}
 	for _, tt := range tests {
@@ -73,6 +76,12 @@ func TestConfigErrorsNameTheKeyAndReason(t *testing.T) {
 			for _, w := range tt.want {
 				if !strings.Contains(msg, w) {
 					t.Errorf("error %q does not say %q", msg, w)
+				}
+			}
+			// Neither Go's types nor its duration format reach the admin.
+			for _, leak := range []string{"int64", "destination has type", "0m0s", "h0m"} {
+				if strings.Contains(msg, leak) {
+					t.Errorf("error %q shows %q", msg, leak)
 				}
 			}
 		})
@@ -141,7 +150,7 @@ func TestEveryNumberIsRangeChecked(t *testing.T) {
 		{"no briefing grace is refused", "[briefing]\ngrace = \"0s\"\n",
 			[]string{"briefing.grace", "to 23h", "got 0s"}},
 		{"a feed interval over a day is refused", "[[feeds]]\nurl = \"https://a.example/rss\"\ninterval = \"48h\"\n",
-			[]string{"feeds[0].interval", "from 30s to 24h", "got 48h"}},
+			[]string{"feeds[1].interval", "from 30s to 24h", "got 48h"}},
 		{"a per-server cap of zero is refused", "[limits]\nfeeds_per_server = 0\n",
 			[]string{"limits.feeds_per_server", "from 1 to"}},
 	}
