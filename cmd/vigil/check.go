@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -74,6 +75,9 @@ func runCheck(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	cfg.HTTP.AllowPrivateAddresses = cfg.HTTP.AllowPrivateAddresses || *allowPrivate
 	feedURL, body, err := readFeed(ctx, cfg, *source)
+	if errors.Is(err, feed.ErrBlockedAddress) {
+		return fmt.Errorf("%w; for a feed on your own network, run check with --allow-private", err)
+	}
 	if err != nil {
 		return err
 	}

@@ -110,6 +110,8 @@ func TestCheckShowsWhatThePipelineMakesOfAFeed(t *testing.T) {
 func TestCheckErrorsSayWhatWentWrong(t *testing.T) {
 	broken := filepath.Join(t.TempDir(), "broken.xml")
 	os.WriteFile(broken, []byte("<rss><channel><item><title>cut off"), 0o600)
+	loopback := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(loopback.Close)
 	tests := []struct {
 		name string
 		args []string
@@ -119,6 +121,7 @@ func TestCheckErrorsSayWhatWentWrong(t *testing.T) {
 		{"missing file", []string{"--feed", filepath.Join(t.TempDir(), "nope.xml")}, "no such file"},
 		{"malformed feed", []string{"--feed", broken}, "not a valid"},
 		{"unknown flag", []string{"--fead", "x"}, "flag provided but not defined"},
+		{"a feed on loopback", []string{"--feed", loopback.URL + "/rss"}, "blocked unless http.allow_private_addresses is set in the config; for a feed on your own network, run check with --allow-private"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
