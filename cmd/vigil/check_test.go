@@ -159,3 +159,38 @@ func BenchmarkGofeedParse5000(b *testing.B) {
 		}
 	}
 }
+
+func TestCheckListsStoriesInOneOrderInEveryMode(t *testing.T) {
+	// The sample feed lists its items out of date order.
+	const feedFile = "demodata/frontline-brief.json"
+	titles := func(args ...string) []string {
+		t.Helper()
+		env, out, _ := testEnv("")
+		if err := runCheck(context.Background(), env, append([]string{"--feed", feedFile}, args...)); err != nil {
+			t.Fatalf("check %v: %v", args, err)
+		}
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			switch {
+			case strings.HasPrefix(line, "{"):
+				var s storyJSON
+				if err := json.Unmarshal([]byte(line), &s); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, s.Title)
+			case strings.HasPrefix(line, "● "):
+				got = append(got, strings.TrimPrefix(line, "● "))
+			}
+		}
+		return got
+	}
+	text := titles()
+	if len(text) < 2 {
+		t.Fatalf("text mode listed %d stories", len(text))
+	}
+	for _, mode := range [][]string{{"--jsonl"}, {"--jsonl", "--enrich"}} {
+		if got := titles(mode...); strings.Join(got, "\n") != strings.Join(text, "\n") {
+			t.Errorf("check %v lists\n%s\nwant the text mode's order\n%s", mode, strings.Join(got, "\n"), strings.Join(text, "\n"))
+		}
+	}
+}
