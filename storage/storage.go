@@ -106,14 +106,14 @@ func checkDatabasePath(path string) error {
 		f, err := os.OpenFile(path, os.O_RDWR, 0)
 		if err != nil {
 			if errors.Is(err, fs.ErrPermission) {
-				return fmt.Errorf("permission denied: this user cannot write the database file: %w", fs.ErrPermission)
+				return causeError{"permission denied: this user cannot write the database file", fs.ErrPermission}
 			}
 			return err
 		}
 		return f.Close()
 	case !errors.Is(err, fs.ErrNotExist):
 		if errors.Is(err, fs.ErrPermission) {
-			return fmt.Errorf("permission denied: this user cannot reach the database file: %w", fs.ErrPermission)
+			return causeError{"permission denied: this user cannot reach the database file", fs.ErrPermission}
 		}
 		return err
 	}
@@ -121,9 +121,9 @@ func checkDatabasePath(path string) error {
 	dst, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("the directory %s does not exist; create it or set storage.path: %w", dir, fs.ErrNotExist)
+		return causeError{fmt.Sprintf("the directory %s does not exist; create it or set storage.path", dir), fs.ErrNotExist}
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("permission denied: this user cannot reach the directory %s: %w", dir, fs.ErrPermission)
+		return causeError{fmt.Sprintf("permission denied: this user cannot reach the directory %s", dir), fs.ErrPermission}
 	case err != nil:
 		return err
 	case !dst.IsDir():
@@ -135,13 +135,23 @@ func checkDatabasePath(path string) error {
 	probe, err := os.CreateTemp(dir, ".vigil-probe-*")
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) {
-			return fmt.Errorf("permission denied: this user cannot create files in %s: %w", dir, fs.ErrPermission)
+			return causeError{fmt.Sprintf("permission denied: this user cannot create files in %s", dir), fs.ErrPermission}
 		}
 		return fmt.Errorf("cannot create the database in %s: %w", dir, err)
 	}
 	probe.Close()
 	return os.Remove(probe.Name())
 }
+
+// causeError is a message in words that still matches errors.Is against
+// the fs error it stands for, without repeating that error's text.
+type causeError struct {
+	msg string
+	err error
+}
+
+func (e causeError) Error() string { return e.msg }
+func (e causeError) Unwrap() error { return e.err }
 
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }
