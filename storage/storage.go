@@ -15,7 +15,9 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,6 +66,11 @@ func WithLimits(l alerts.Limits) Option { return func(d *DB) { d.limits = l } }
 // Open opens (creating if needed) the SQLite file at path and brings its
 // schema up to date.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
+	// SQLite reports every reason it cannot open a file as "unable to open
+	// database file (14)"; finding the reason first lets the error name it.
+	if err := checkDatabasePath(path); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
@@ -86,6 +93,65 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	}
 	return d, nil
 }
+
+// checkDatabasePath says why SQLite could not open or create path, if it
+// could not: a missing directory, a directory where the file should be, or
+// a permission the service's user lacks. It creates nothing that stays.
+func checkDatabasePath(path string) error {
+	st, err := os.Stat(path)
+	switch {
+	case err == nil && st.IsDir():
+		return fmt.Errorf("%s is a directory, not a database file; set storage.path to a file in it, such as %s", path, filepath.Join(path, "vigil.db"))
+	case err == nil:
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			if errors.Is(err, fs.ErrPermission) {
+				return causeError{"permission denied: this user cannot write the database file", fs.ErrPermission}
+			}
+			return err
+		}
+		return f.Close()
+	case !errors.Is(err, fs.ErrNotExist):
+		if errors.Is(err, fs.ErrPermission) {
+			return causeError{"permission denied: this user cannot reach the database file", fs.ErrPermission}
+		}
+		return err
+	}
+	dir := filepath.Dir(path)
+	dst, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return causeError{fmt.Sprintf("the directory %s does not exist; create it or set storage.path", dir), fs.ErrNotExist}
+	case errors.Is(err, fs.ErrPermission):
+		return causeError{fmt.Sprintf("permission denied: this user cannot reach the directory %s", dir), fs.ErrPermission}
+	case err != nil:
+		return err
+	case !dst.IsDir():
+		return fmt.Errorf("%s is not a directory, so the database cannot be created in it", dir)
+	}
+	// Creating the database needs write access to the directory (SQLite
+	// also keeps its -wal and -shm files there); a probe file is the one
+	// portable way to know.
+	probe, err := os.CreateTemp(dir, ".vigil-probe-*")
+	if err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return causeError{fmt.Sprintf("permission denied: this user cannot create files in %s", dir), fs.ErrPermission}
+		}
+		return fmt.Errorf("cannot create the database in %s: %w", dir, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
+}
+
+// causeError is a message in words that still matches errors.Is against
+// the fs error it stands for, without repeating that error's text.
+type causeError struct {
+	msg string
+	err error
+}
+
+func (e causeError) Error() string { return e.msg }
+func (e causeError) Unwrap() error { return e.err }
 
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }

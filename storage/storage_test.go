@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -495,5 +497,44 @@ func TestSubscriptionScopeAndStoryPlacesRoundTrip(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s = %s, want %s (in salience order)", c.name, c.got, c.want)
 		}
+	}
+}
+
+func TestOpenNamesWhyItCannotOpenTheFile(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root ignores file permissions")
+	}
+	dir := t.TempDir()
+	readOnly := filepath.Join(dir, "ro")
+	if err := os.Mkdir(readOnly, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(readOnly, 0o700) })
+	tests := []struct {
+		name string
+		path string
+		want string
+		is   error
+	}{
+		{"a missing directory", filepath.Join(dir, "missing", "vigil.db"), "the directory " + filepath.Join(dir, "missing") + " does not exist", fs.ErrNotExist},
+		{"a directory", dir, dir + " is a directory, not a database file", nil},
+		{"a directory it cannot write", filepath.Join(readOnly, "vigil.db"), "permission denied: this user cannot create files in " + readOnly, fs.ErrPermission},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Open(context.Background(), tt.path)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to say %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "(14)") {
+				t.Errorf("err = %v still carries SQLite's bare code", err)
+			}
+			if tt.is != nil && !errors.Is(err, tt.is) {
+				t.Errorf("err = %v, want it to wrap %v", err, tt.is)
+			}
+			if entries, _ := os.ReadDir(readOnly); len(entries) != 0 {
+				t.Errorf("left %d files behind in %s", len(entries), readOnly)
+			}
+		})
 	}
 }

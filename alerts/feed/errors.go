@@ -108,7 +108,7 @@ type BlockedAddressError struct {
 
 // Error implements error with a hint at the setting that allows it.
 func (e *BlockedAddressError) Error() string {
-	return fmt.Sprintf("address %s is %s %s address; private addresses are blocked unless allow_private_addresses is set",
+	return fmt.Sprintf("address %s is %s %s address; private addresses are blocked unless http.allow_private_addresses is set in the config",
 		e.Addr, article(e.Kind), e.Kind)
 }
 

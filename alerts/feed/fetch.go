@@ -73,7 +73,7 @@ type Options struct {
 	// decompression; zero or less means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// AllowPrivate lets feeds reach loopback, private, link-local and other
-	// non-public addresses (config: allow_private_addresses). Off, the
+	// non-public addresses (config: http.allow_private_addresses). Off, the
 	// fetcher refuses to connect to them.
 	AllowPrivate bool
 	// AllowedNetworks are ranges reachable even though they are not public,

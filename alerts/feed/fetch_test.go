@@ -333,7 +333,7 @@ func TestFetchRefusesPrivateAddressesByDefault(t *testing.T) {
 			if !errors.Is(err, ErrBlockedAddress) {
 				t.Fatalf("err = %v, want ErrBlockedAddress", err)
 			}
-			if !strings.Contains(err.Error(), "is a loopback address; private addresses are blocked unless allow_private_addresses is set") {
+			if !strings.Contains(err.Error(), "is a loopback address; private addresses are blocked unless http.allow_private_addresses is set in the config") {
 				t.Errorf("message %q does not explain the block", err)
 			}
 		})

@@ -99,7 +99,7 @@ func TestAddressPolicy(t *testing.T) {
 	})
 	t.Run("the message names the address and the setting", func(t *testing.T) {
 		err := (addressPolicy{}).control("tcp", "169.254.169.254:80", nil)
-		want := "address 169.254.169.254 is a link-local address; private addresses are blocked unless allow_private_addresses is set"
+		want := "address 169.254.169.254 is a link-local address; private addresses are blocked unless http.allow_private_addresses is set in the config"
 		if err == nil || err.Error() != want {
 			t.Errorf("message = %v, want %q", err, want)
 		}

@@ -71,14 +71,11 @@ func (a adminFlags) open(ctx context.Context, env *cliEnv, create bool) (Config,
 // arguments (`feeds add URL --guild ID` as well as `feeds add --guild ID
 // URL`), which Go's flag package alone stops at, and returns the positional
 // arguments.
-func parseInterleaved(fs *flag.FlagSet, name string, args []string) ([]string, error) {
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, fmt.Errorf("%w: %s: %v", errUsage, name, err)
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -92,32 +89,48 @@ func parseInterleaved(fs *flag.FlagSet, name string, args []string) ([]string, e
 	}
 }
 
-// runSubcommand dispatches `vigil <group> <sub> ...`.
-func runSubcommand(ctx context.Context, env *cliEnv, group string, args []string, subs map[string]func(context.Context, *cliEnv, []string) error, order []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintf(env.stderr, "Usage: vigil %s <%s> [flags]\n\nRun 'vigil %s <command> -h' for its flags.\n", group, strings.Join(order, "|"), group)
-		if len(args) == 0 {
-			return fmt.Errorf("%w: %s: say what to do: %s", errUsage, group, strings.Join(order, ", "))
+// subcommand is one command of a group such as `vigil feeds`.
+type subcommand struct {
+	name string
+	run  func(context.Context, *cliEnv, []string) error
+}
+
+// runSubcommand dispatches `vigil <group> <sub> ...`. The group's help is
+// every subcommand's help, so one -h shows all the flags.
+func runSubcommand(ctx context.Context, env *cliEnv, group string, args []string, subs []subcommand) error {
+	names := make([]string, len(subs))
+	for i, s := range subs {
+		names[i] = s.name
+	}
+	if len(args) == 0 {
+		return fmt.Errorf("%w: %s: say what to do: %s", errUsage, group, strings.Join(names, ", "))
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintf(env.stdout, "Usage: vigil %s <%s> [flags]\n", group, strings.Join(names, "|"))
+		for _, s := range subs {
+			fmt.Fprintln(env.stdout)
+			s.run(ctx, env, []string{"-h"})
 		}
 		return flag.ErrHelp
 	}
-	run, ok := subs[args[0]]
-	if !ok {
-		return fmt.Errorf("%w: %s: unknown command %q; use one of %s", errUsage, group, args[0], strings.Join(order, ", "))
+	for _, s := range subs {
+		if s.name == args[0] {
+			return s.run(ctx, env, args[1:])
+		}
 	}
-	return run(ctx, env, args[1:])
+	return fmt.Errorf("%w: %s: unknown command %q; use one of %s", errUsage, group, args[0], strings.Join(names, ", "))
 }
 
 func runFeeds(ctx context.Context, env *cliEnv, args []string) error {
-	return runSubcommand(ctx, env, "feeds", args, map[string]func(context.Context, *cliEnv, []string) error{
-		"add": runFeedsAdd, "list": runFeedsList, "remove": runFeedsRemove, "import": runFeedsImport, "export": runFeedsExport,
-	}, []string{"add", "list", "remove", "import", "export"})
+	return runSubcommand(ctx, env, "feeds", args, []subcommand{
+		{"add", runFeedsAdd}, {"list", runFeedsList}, {"remove", runFeedsRemove}, {"import", runFeedsImport}, {"export", runFeedsExport},
+	})
 }
 
 func runWatch(ctx context.Context, env *cliEnv, args []string) error {
-	return runSubcommand(ctx, env, "watch", args, map[string]func(context.Context, *cliEnv, []string) error{
-		"add": runWatchAdd, "list": runWatchList, "remove": runWatchRemove,
-	}, []string{"add", "list", "remove"})
+	return runSubcommand(ctx, env, "watch", args, []subcommand{
+		{"add", runWatchAdd}, {"list", runWatchList}, {"remove", runWatchRemove},
+	})
 }
 
 // guildFlag is the Discord server a feed or subscription belongs to.
@@ -148,7 +161,7 @@ func runFeedsAdd(ctx context.Context, env *cliEnv, args []string) error {
 	guild := guildFlag(fs)
 	title := fs.String("title", "", "what the server calls the feed (kept for OPML export)")
 	category := fs.String("category", "", "the folder the feed is filed in, for OPML export (\"Defence/Europe\")")
-	urls, err := parseInterleaved(fs, "feeds add", args)
+	urls, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
@@ -233,7 +246,7 @@ func runFeedsList(ctx context.Context, env *cliEnv, args []string) error {
 		"Lists the feeds Vigil polls (or those one server can use) with their health.")
 	af := addAdminFlags(fs)
 	guild := guildFlag(fs)
-	if rest, err := parseInterleaved(fs, "feeds list", args); err != nil {
+	if rest, err := parseInterleaved(fs, args); err != nil {
 		return err
 	} else if len(rest) > 0 {
 		return fmt.Errorf("%w: feeds list: unexpected argument %q", errUsage, rest[0])
@@ -315,7 +328,7 @@ func runFeedsRemove(ctx context.Context, env *cliEnv, args []string) error {
 		"named only them end.")
 	af := addAdminFlags(fs)
 	guild := guildFlag(fs)
-	urls, err := parseInterleaved(fs, "feeds remove", args)
+	urls, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
@@ -359,7 +372,7 @@ func runFeedsImport(ctx context.Context, env *cliEnv, args []string) error {
 		"one server, keeping titles and folders for export.")
 	af := addAdminFlags(fs)
 	guild := guildFlag(fs)
-	files, err := parseInterleaved(fs, "feeds import", args)
+	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
@@ -401,7 +414,7 @@ func runFeedsExport(ctx context.Context, env *cliEnv, args []string) error {
 		"Writes the feeds (or one server's) as OPML 2.0, for feed readers.")
 	af := addAdminFlags(fs)
 	guild := guildFlag(fs)
-	if rest, err := parseInterleaved(fs, "feeds export", args); err != nil {
+	if rest, err := parseInterleaved(fs, args); err != nil {
 		return err
 	} else if len(rest) > 0 {
 		return fmt.Errorf("%w: feeds export: unexpected argument %q; the OPML goes to stdout", errUsage, rest[0])
@@ -467,7 +480,7 @@ func runWatchAdd(ctx context.Context, env *cliEnv, args []string) error {
 	fs.Var(&regions, "region", "only stories about this country or region (name, code or slug); repeatable")
 	scope := fs.String("scope", alerts.ScopeFocus, "which places regions match: focus (what a story is about) or mentions (any place it names)")
 	feedURL := fs.String("feed", "", "only stories from this feed (one the server can use)")
-	if rest, err := parseInterleaved(fs, "watch add", args); err != nil {
+	if rest, err := parseInterleaved(fs, args); err != nil {
 		return err
 	} else if len(rest) > 0 {
 		return fmt.Errorf("%w: watch add: unexpected argument %q; put the query in --query '...'", errUsage, rest[0])
@@ -554,7 +567,7 @@ func runWatchList(ctx context.Context, env *cliEnv, args []string) error {
 	af := addAdminFlags(fs)
 	guild := guildFlag(fs)
 	channel := fs.String("channel", "", "only this channel's subscriptions")
-	if rest, err := parseInterleaved(fs, "watch list", args); err != nil {
+	if rest, err := parseInterleaved(fs, args); err != nil {
 		return err
 	} else if len(rest) > 0 {
 		return fmt.Errorf("%w: watch list: unexpected argument %q", errUsage, rest[0])
@@ -598,7 +611,7 @@ func runWatchRemove(ctx context.Context, env *cliEnv, args []string) error {
 		"Ends subscriptions of a channel ('vigil watch list' shows their IDs).")
 	af := addAdminFlags(fs)
 	channel := fs.String("channel", "", "the channel the subscriptions belong to")
-	ids, err := parseInterleaved(fs, "watch remove", args)
+	ids, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
@@ -642,7 +655,7 @@ func runRecent(ctx context.Context, env *cliEnv, args []string) error {
 	since := fs.Duration("since", 48*time.Hour, "how far back to look (e.g. 6h, 7d is 168h)")
 	feedURL := fs.String("feed", "", "only stories from this feed")
 	query := fs.String("query", "", "only stories this query matches")
-	if rest, err := parseInterleaved(fs, "recent", args); err != nil {
+	if rest, err := parseInterleaved(fs, args); err != nil {
 		return err
 	} else if len(rest) > 0 {
 		return fmt.Errorf("%w: recent: unexpected argument %q; put a search in --query '...'", errUsage, rest[0])

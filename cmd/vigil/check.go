@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,12 +57,17 @@ func runCheck(ctx context.Context, env *cliEnv, args []string) error {
 	enrich := fs.Bool("enrich", false, "with --jsonl: also tag, summarise and cluster each story")
 	configPath := fs.String("config", "", "config file for HTTP limits and operator regions (optional)")
 	allowPrivate := fs.Bool("allow-private", false, "let the URL reach loopback and private addresses (for a feed on your own network)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *source == "" {
-		fs.Usage()
+	if err := noArgs(fs, "give the feed with --feed URL or --feed FILE"); err != nil {
+		return err
+	}
+	switch {
+	case *source == "":
 		return fmt.Errorf("%w: check needs --feed URL or --feed FILE", errUsage)
+	case *enrich && !*jsonl:
+		return fmt.Errorf("%w: check: --enrich adds fields to --jsonl output; without --jsonl the stories are always shown enriched", errUsage)
 	}
 	cfg, err := LoadConfig(*configPath, env.getenv)
 	if err != nil {
@@ -68,6 +75,9 @@ func runCheck(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	cfg.HTTP.AllowPrivateAddresses = cfg.HTTP.AllowPrivateAddresses || *allowPrivate
 	feedURL, body, err := readFeed(ctx, cfg, *source)
+	if errors.Is(err, feed.ErrBlockedAddress) {
+		return fmt.Errorf("%w; for a feed on your own network, run check with --allow-private", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -78,7 +88,11 @@ func runCheck(ctx context.Context, env *cliEnv, args []string) error {
 	out := bufio.NewWriterSize(env.stdout, 64<<10)
 	defer out.Flush()
 	if *jsonl && !*enrich {
-		return writeJSONL(out, parsed.Stories)
+		// Oldest first, as the pipeline orders the other two modes, so
+		// adding --enrich or dropping --jsonl never reorders the stories.
+		stories := slices.Clone(parsed.Stories)
+		slices.SortStableFunc(stories, func(a, b alerts.Story) int { return a.Published.Compare(b.Published) })
+		return writeJSONL(out, stories)
 	}
 	e, err := newEngine(cfg, newLogger(cfg.Log, env.stderr))
 	if err != nil {

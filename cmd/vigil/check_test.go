@@ -110,6 +110,8 @@ func TestCheckShowsWhatThePipelineMakesOfAFeed(t *testing.T) {
 func TestCheckErrorsSayWhatWentWrong(t *testing.T) {
 	broken := filepath.Join(t.TempDir(), "broken.xml")
 	os.WriteFile(broken, []byte("<rss><channel><item><title>cut off"), 0o600)
+	loopback := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(loopback.Close)
 	tests := []struct {
 		name string
 		args []string
@@ -119,6 +121,7 @@ func TestCheckErrorsSayWhatWentWrong(t *testing.T) {
 		{"missing file", []string{"--feed", filepath.Join(t.TempDir(), "nope.xml")}, "no such file"},
 		{"malformed feed", []string{"--feed", broken}, "not a valid"},
 		{"unknown flag", []string{"--fead", "x"}, "flag provided but not defined"},
+		{"a feed on loopback", []string{"--feed", loopback.URL + "/rss"}, "blocked unless http.allow_private_addresses is set in the config; for a feed on your own network, run check with --allow-private"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +156,41 @@ func BenchmarkGofeedParse5000(b *testing.B) {
 	for b.Loop() {
 		if _, err := gofeed.NewParser().Parse(bytes.NewReader(body)); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestCheckListsStoriesInOneOrderInEveryMode(t *testing.T) {
+	// The sample feed lists its items out of date order.
+	const feedFile = "demodata/frontline-brief.json"
+	titles := func(args ...string) []string {
+		t.Helper()
+		env, out, _ := testEnv("")
+		if err := runCheck(context.Background(), env, append([]string{"--feed", feedFile}, args...)); err != nil {
+			t.Fatalf("check %v: %v", args, err)
+		}
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			switch {
+			case strings.HasPrefix(line, "{"):
+				var s storyJSON
+				if err := json.Unmarshal([]byte(line), &s); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, s.Title)
+			case strings.HasPrefix(line, "● "):
+				got = append(got, strings.TrimPrefix(line, "● "))
+			}
+		}
+		return got
+	}
+	text := titles()
+	if len(text) < 2 {
+		t.Fatalf("text mode listed %d stories", len(text))
+	}
+	for _, mode := range [][]string{{"--jsonl"}, {"--jsonl", "--enrich"}} {
+		if got := titles(mode...); strings.Join(got, "\n") != strings.Join(text, "\n") {
+			t.Errorf("check %v lists\n%s\nwant the text mode's order\n%s", mode, strings.Join(got, "\n"), strings.Join(text, "\n"))
 		}
 	}
 }

@@ -11,8 +11,11 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,6 +44,9 @@ type Config struct {
 	// that the operator should fix; LogWarnings reports them.
 	Warnings []string `toml:"-"`
 	fileName string
+	// fileData is the file's text, to find the line of a key Validate
+	// rejects.
+	fileData string
 }
 
 // DiscordConfig says how to reach Discord.
@@ -150,6 +156,9 @@ func (d *Duration) UnmarshalText(text []byte) error {
 // MarshalText writes the duration back in Go syntax.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
+// String writes the duration as people write it: "24h", not "24h0m0s".
+func (d Duration) String() string { return shortDuration(d.Duration) }
+
 // Limits on what the operator may configure, to keep one bad value from
 // hammering an outlet, starving the poller or exhausting memory. Every
 // number in the file has a range; past it a typo is likelier than intent.
@@ -250,8 +259,19 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		if err != nil {
 			return Config{}, err
 		}
+		defaultDB := cfg.Storage.Path
+		cfg.Storage.Path = ""
 		if err := cfg.decode(path, string(data)); err != nil {
 			return Config{}, err
+		}
+		// A relative storage.path is the config file's neighbour, not the
+		// working directory's: under systemd that is / and the database
+		// would land at /vigil.db.
+		switch p := cfg.Storage.Path; {
+		case p == "":
+			cfg.Storage.Path = defaultDB
+		case !filepath.IsAbs(p):
+			cfg.Storage.Path = filepath.Join(filepath.Dir(path), p)
 		}
 		// Judged before the environment applies: a token in the file is
 		// exposed whether or not VIGIL_DISCORD_TOKEN overrides it.
@@ -312,11 +332,15 @@ func (c *Config) LogWarnings(log *slog.Logger) {
 
 func (c *Config) decode(file, data string) error {
 	c.fileName = file
+	c.fileData = data
 	md, err := toml.Decode(data, c)
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			return &ConfigError{File: file, Line: pe.Position.Line, Key: pe.LastKey, Msg: pe.Message}
+		}
+		if ce := typeMismatch(file, err); ce != nil {
+			return ce
 		}
 		return &ConfigError{File: file, Msg: err.Error()}
 	}
@@ -325,8 +349,15 @@ func (c *Config) decode(file, data string) error {
 		for i, k := range und {
 			keys[i] = k.String()
 		}
-		return &ConfigError{File: file, Key: keys[0],
-			Msg: fmt.Sprintf("unknown key (unknown keys: %s); see config.example.toml for the keys vigil reads", strings.Join(keys, ", "))}
+		msg := "unknown key"
+		if near := nearestKey(keys[0], knownConfigKeys("", reflect.TypeFor[Config]())); near != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", near)
+		}
+		if len(keys) > 1 {
+			msg += fmt.Sprintf("; the other unknown keys are %s", strings.Join(keys[1:], ", "))
+		}
+		return &ConfigError{File: file, Line: keyLine(data, und[0]), Key: keys[0],
+			Msg: msg + "; see config.example.toml for the keys vigil reads"}
 	}
 	return nil
 }
@@ -339,7 +370,7 @@ var (
 // Validate checks every value and reports the first problem with its key.
 func (c *Config) Validate() error {
 	fail := func(key, format string, args ...any) error {
-		return &ConfigError{File: c.fileName, Key: key, Msg: fmt.Sprintf(format, args...)}
+		return &ConfigError{File: c.fileName, Line: validatedKeyLine(c.fileData, key), Key: key, Msg: fmt.Sprintf(format, args...)}
 	}
 	if id := c.Discord.ApplicationID; id != "" && !snowflakeRE.MatchString(id) {
 		return fail("discord.application_id", "%q is not a Discord ID (a number of 15 to 21 digits)", id)
@@ -360,7 +391,7 @@ func (c *Config) Validate() error {
 	}
 	for i, n := range c.HTTP.AllowedNetworks {
 		if _, err := netip.ParsePrefix(n); err != nil {
-			return fail(fmt.Sprintf("http.allowed_networks[%d]", i), "%q is not a network in CIDR form such as \"10.1.0.0/16\"", n)
+			return fail(fmt.Sprintf("http.allowed_networks[%d]", i+1), "%q is not a network in CIDR form such as \"10.1.0.0/16\"", n)
 		}
 	}
 	if _, err := parseLogLevel(c.Log.Level); err != nil {
@@ -371,16 +402,16 @@ func (c *Config) Validate() error {
 	}
 	seen := map[string]bool{}
 	for i, f := range c.Feeds {
-		key := fmt.Sprintf("feeds[%d]", i)
+		// Counted from 1, as people count the [[feeds]] in a file.
+		key := fmt.Sprintf("feeds[%d]", i+1)
 		if f.URL == "" {
 			return fail(key+".url", "is required")
 		}
 		// Errors end up in logs and channels; the URL's credentials
 		// must not.
 		shown := feed.RedactURL(f.URL)
-		u, err := url.Parse(f.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fail(key+".url", "%q is not an http or https URL", shown)
+		if msg := feedURLProblem(f.URL); msg != "" {
+			return fail(key+".url", "%q %s", shown, msg)
 		}
 		if seen[f.URL] {
 			return fail(key+".url", "%q is listed twice", shown)
@@ -395,7 +426,7 @@ func (c *Config) Validate() error {
 	}
 	slugs := map[string]bool{}
 	for i, r := range c.Regions {
-		key := fmt.Sprintf("regions[%d]", i)
+		key := fmt.Sprintf("regions[%d]", i+1)
 		if !regionSlugRE.MatchString(r.Slug) {
 			return fail(key+".slug", "%q must be lower-case words joined by hyphens, like \"north-sea\"", r.Slug)
 		}
@@ -564,4 +595,214 @@ func checkAPIBase(raw string) error {
 		return fmt.Errorf("%q is not a loopback address: api_base is for testing against a fake Discord on this machine, and the bot token is sent there", raw)
 	}
 	return nil
+}
+
+// knownConfigKeys lists every dotted key the config reads, from the toml
+// tags of t, so suggestions never drift from the struct.
+func knownConfigKeys(prefix string, t reflect.Type) []string {
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		key := prefix + name
+		ft := f.Type
+		if ft.Kind() == reflect.Slice {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeFor[Duration]() {
+			keys = append(keys, knownConfigKeys(key+".", ft)...)
+			continue
+		}
+		keys = append(keys, key)
+	}
+	return keys
+}
+
+// nearestKey is the known key a mistyped one most likely meant: in the
+// same table, within a few edits (a typo, not a different word), or "".
+func nearestKey(key string, known []string) string {
+	table, name := splitKey(key)
+	best, bestDist := "", max(2, len(name)/3)+1
+	// Tables are candidates too: [metrix] means [metrics].
+	var tables []string
+	for _, k := range known {
+		for i, c := range k {
+			if c == '.' {
+				tables = append(tables, k[:i])
+			}
+		}
+	}
+	for _, k := range append(known, tables...) {
+		kt, kn := splitKey(k)
+		if kt != table {
+			continue
+		}
+		if d := editDistance(name, kn); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+func splitKey(key string) (table, name string) {
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		return key[:i], key[i+1:]
+	}
+	return "", key
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// keyLine finds the 1-based line where key is set, by following the file's
+// [table] and [[array]] headers; the TOML library knows the position but
+// does not export it. 0 when not found.
+func keyLine(data string, key toml.Key) int {
+	if len(key) == 0 {
+		return 0
+	}
+	table := strings.Join(key[:len(key)-1], ".")
+	name := key[len(key)-1]
+	current := ""
+	for i, line := range strings.Split(data, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			header := strings.Trim(strings.SplitN(line, "#", 2)[0], "[] \t")
+			current = strings.ReplaceAll(header, " ", "")
+			if current == strings.Join(key, ".") {
+				return i + 1 // an unknown table
+			}
+			continue
+		}
+		k, _, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		k = strings.Trim(strings.TrimSpace(k), `"'`)
+		full := k
+		if current != "" {
+			full = current + "." + k
+		}
+		if full == table+"."+name || (table == "" && full == name) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// feedURLProblem says what is wrong with a feed URL, or "".
+func feedURLProblem(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// ue.URL would repeat the URL with any credentials in it.
+			err = ue.Err
+		}
+		return "is not a valid URL: " + err.Error()
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "must start with https:// or http://"
+	case u.Host == "":
+		return "has no host name after " + u.Scheme + "://"
+	}
+	return ""
+}
+
+// validatedKeyLine finds the line of a key as Validate names it: a plain
+// dotted key ("polling.jitter"), or one in the Nth table of an array,
+// counted from 1 ("feeds[2].url", "http.allowed_networks[1]"). For an item
+// whose key is not in the file, the line of its [[table]] header. 0 when
+// not found, as for a default value.
+func validatedKeyLine(data, key string) int {
+	if data == "" {
+		return 0
+	}
+	table, rest, indexed := strings.Cut(key, "[")
+	if !indexed {
+		return keyLine(data, strings.Split(key, "."))
+	}
+	nth, field, _ := strings.Cut(rest, "]")
+	field = strings.TrimPrefix(field, ".")
+	n, err := strconv.Atoi(nth)
+	if err != nil {
+		return 0
+	}
+	if !strings.HasSuffix(rest, "]") && field == "" {
+		return 0
+	}
+	if field == "" && strings.Contains(table, ".") {
+		// An index into a list value such as http.allowed_networks: the
+		// key's own line.
+		return keyLine(data, strings.Split(table, "."))
+	}
+	header, seen := 0, 0
+	for i, line := range strings.Split(data, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			if header > 0 {
+				break // the Nth table ended without the field
+			}
+			if strings.ReplaceAll(strings.Trim(strings.SplitN(line, "#", 2)[0], "[] \t"), " ", "") == table && strings.HasPrefix(line, "[[") {
+				if seen++; seen == n {
+					header = i + 1
+				}
+			}
+			continue
+		}
+		if header > 0 && field != "" {
+			if k, _, ok := strings.Cut(line, "="); ok && strings.Trim(strings.TrimSpace(k), `"'`) == field {
+				return i + 1
+			}
+		}
+	}
+	return header
+}
+
+// tomlTypeErrorRE matches the TOML library's message for a value of the
+// wrong type, which is a plain string naming Go types.
+var tomlTypeErrorRE = regexp.MustCompile(`^toml: (?:line (\d+) )?\(last key "([^"]+)"\): incompatible types: TOML value has type (\S+); destination has type (.+)$`)
+
+// typeMismatch rewrites a wrong-type error in the words of the file
+// ("must be a string, not a number"), or returns nil for other errors.
+func typeMismatch(file string, err error) *ConfigError {
+	m := tomlTypeErrorRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return nil
+	}
+	line, _ := strconv.Atoi(m[1])
+	got := map[string]string{"int64": "a number", "float64": "a number", "string": "a string", "bool": "true or false",
+		"[]any": "a list", "map[string]any": "a table", "time.Time": "a date", "toml.LocalDate": "a date",
+		"toml.LocalDateTime": "a date and time", "toml.LocalTime": "a time"}[m[3]]
+	if got == "" {
+		got = "a TOML " + m[3]
+	}
+	want := map[string]string{"string": "a string", "primitive (string-like)": "a string in quotes", "integer": "a whole number",
+		"float": "a number", "boolean": "true or false", "slice": "a list in [brackets]", "map": "a table"}[m[4]]
+	if want == "" {
+		want = "a different kind of value"
+	}
+	return &ConfigError{File: file, Line: line, Key: m[2], Msg: fmt.Sprintf("must be %s, not %s", want, got)}
 }

@@ -30,6 +30,8 @@ func TestExampleConfigLoadsAsTheDefaults(t *testing.T) {
 	}
 	def := DefaultConfig()
 	cfg.fileName = ""
+	// The example's relative storage.path resolves beside it.
+	def.Storage.Path = filepath.Join("../..", def.Storage.Path)
 	if cfg.Polling != def.Polling || cfg.HTTP.Timeout != def.HTTP.Timeout || cfg.Summary != def.Summary || cfg.Storage != def.Storage || cfg.Metrics != def.Metrics {
 		t.Errorf("the example's values differ from the defaults it documents:\n%+v\n%+v", cfg, def)
 	}
@@ -43,18 +45,21 @@ func TestConfigErrorsNameTheKeyAndReason(t *testing.T) {
 	}{
 		{"unknown key", "[polling]\nintervall = \"5m\"\n", []string{"polling.intervall", "unknown key"}},
 		{"bad duration", "[polling]\ndefault_interval = \"5 minutes\"\n", []string{"line 2", "polling.default_interval", `"5 minutes" is not a duration`}},
-		{"interval too short", "[[feeds]]\nurl = \"https://a.example/rss\"\ninterval = \"1s\"\n", []string{"feeds[0].interval", "from 30s to 24h", "got 1s"}},
-		{"feed without url", "[[feeds]]\nname = \"x\"\n", []string{"feeds[0].url", "required"}},
-		{"feed url not http", "[[feeds]]\nurl = \"ftp://a.example/rss\"\n", []string{"feeds[0].url", "not an http or https URL"}},
-		{"same feed twice", "[[feeds]]\nurl = \"https://a.example/rss\"\n[[feeds]]\nurl = \"https://a.example/rss\"\n", []string{"feeds[1].url", "listed twice"}},
+		{"interval too short", "[[feeds]]\nurl = \"https://a.example/rss\"\ninterval = \"1s\"\n", []string{"line 3", "feeds[1].interval", "from 30s to 24h", "got 1s"}},
+		{"feed without url", "[[feeds]]\nname = \"x\"\n", []string{"line 1", "feeds[1].url", "required"}},
+		{"feed url not http", "[[feeds]]\nurl = \"ftp://a.example/rss\"\n", []string{"line 2", "feeds[1].url", "must start with https:// or http://"}},
+		{"feed url malformed", "[[feeds]]\nurl = \"https://a.example:port/rss\"\n", []string{"line 2", "feeds[1].url", `is not a valid URL: invalid port ":port"`}},
+		{"feed url without host", "[[feeds]]\nurl = \"https:///rss\"\n", []string{"feeds[1].url", "has no host name after https://"}},
+		{"same feed twice", "[[feeds]]\nurl = \"https://a.example/rss\"\n[[feeds]]\nurl = \"https://a.example/rss\"\n", []string{"line 4", "feeds[2].url", "listed twice"}},
 		{"bad log level", "[log]\nlevel = \"loud\"\n", []string{"log.level", "debug, info, warn or error"}},
-		{"bad network", "[http]\nallowed_networks = [\"10.0.0.0\"]\n", []string{"http.allowed_networks[0]", "CIDR"}},
+		{"bad network", "[http]\nallowed_networks = [\"10.0.0.0\"]\n", []string{"line 2", "http.allowed_networks[1]", "CIDR"}},
 		{"bad application id", "[discord]\napplication_id = \"my-bot\"\n", []string{"discord.application_id", "not a Discord ID"}},
-		{"summary over Discord's limit", "[summary]\nmax_chars = 5000\n", []string{"summary.max_chars", "4096"}},
+		{"summary over Discord's limit", "[summary]\nmax_chars = 5000\n", []string{"line 2", "summary.max_chars", "4096"}},
 		{"briefing grace over a day", "[briefing]\ngrace = \"30h\"\n", []string{"briefing.grace", "to 23h", "got 30h"}},
-		{"region slug", "[[regions]]\nslug = \"North Sea\"\ncountries = [\"NO\"]\n", []string{"regions[0].slug", "hyphens"}},
-		{"empty region", "[[regions]]\nslug = \"north-sea\"\n", []string{"regions[0]", "needs countries or places"}},
-		{"wrong type", "[storage]\npath = 42\n", []string{"storage.path"}},
+		{"region slug", "[[regions]]\nslug = \"North Sea\"\ncountries = [\"NO\"]\n", []string{"line 2", "regions[1].slug", "hyphens"}},
+		{"empty region", "[[regions]]\nslug = \"north-sea\"\n", []string{"line 1", "regions[1]", "needs countries or places"}},
+		{"wrong type", "[storage]\npath = 42\n", []string{"line 2", "storage.path", "must be a string, not a number"}},
+		{"a string for a list", "[http]\nallowed_networks = \"10.0.0.0/8\"\n", []string{"line 2", "http.allowed_networks", "must be a list in [brackets], not a string"}},
 		{"not toml", "[discord\n", []string{"line 2", "table name"}},
 	}
 	for _, tt := range tests {
@@ -71,6 +76,12 @@ func TestConfigErrorsNameTheKeyAndReason(t *testing.T) {
 			for _, w := range tt.want {
 				if !strings.Contains(msg, w) {
 					t.Errorf("error %q does not say %q", msg, w)
+				}
+			}
+			// Neither Go's types nor its duration format reach the admin.
+			for _, leak := range []string{"int64", "destination has type", "0m0s", "h0m"} {
+				if strings.Contains(msg, leak) {
+					t.Errorf("error %q shows %q", msg, leak)
 				}
 			}
 		})
@@ -139,7 +150,7 @@ func TestEveryNumberIsRangeChecked(t *testing.T) {
 		{"no briefing grace is refused", "[briefing]\ngrace = \"0s\"\n",
 			[]string{"briefing.grace", "to 23h", "got 0s"}},
 		{"a feed interval over a day is refused", "[[feeds]]\nurl = \"https://a.example/rss\"\ninterval = \"48h\"\n",
-			[]string{"feeds[0].interval", "from 30s to 24h", "got 48h"}},
+			[]string{"feeds[1].interval", "from 30s to 24h", "got 48h"}},
 		{"a per-server cap of zero is refused", "[limits]\nfeeds_per_server = 0\n",
 			[]string{"limits.feeds_per_server", "from 1 to"}},
 	}
@@ -257,6 +268,70 @@ func TestTokenInAFileOthersCanReadIsWarnedAbout(t *testing.T) {
 			cfg.LogWarnings(slog.New(slog.NewTextHandler(&logs, nil)))
 			if out := logs.String(); !strings.Contains(out, "level=WARN") || !strings.Contains(out, "chmod 600") {
 				t.Errorf("LogWarnings logged %q, want the warning at WARN", out)
+			}
+		})
+	}
+}
+
+func TestStoragePathIsRelativeToTheConfigFile(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want func(dir string) string
+	}{
+		{"a relative path sits beside the config", "[storage]\npath = \"data/vigil.db\"\n", func(dir string) string { return filepath.Join(dir, "data", "vigil.db") }},
+		{"an absolute path is kept", "[storage]\npath = \"/var/lib/vigil/vigil.db\"\n", func(string) string { return "/var/lib/vigil/vigil.db" }},
+		{"no storage.path keeps the default", "", func(string) string { return "vigil.db" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeConfig(t, tt.body)
+			cfg, err := LoadConfig(path, noEnv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := tt.want(filepath.Dir(path)); cfg.Storage.Path != want {
+				t.Errorf("storage.path = %q, want %q", cfg.Storage.Path, want)
+			}
+		})
+	}
+}
+
+func TestARefusedStartLeavesNoDatabaseFile(t *testing.T) {
+	// No feeds and no token: run refuses to start, after opening storage.
+	path := writeConfig(t, "[storage]\npath = \"vigil.db\"\n")
+	db := filepath.Join(filepath.Dir(path), "vigil.db")
+	env, _, _ := testEnv("")
+	if err := runRun(t.Context(), env, []string{"--config", path}); err == nil || !strings.Contains(err.Error(), "nothing to do") {
+		t.Fatalf("err = %v, want the refusal", err)
+	}
+	for _, p := range []string{db, db + "-wal", db + "-shm"} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s exists after a refused start (stat: %v)", p, err)
+		}
+	}
+}
+
+func TestUnknownKeysNameTheirLineAndTheNearestKnownKey(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want string
+	}{
+		{"a typo in a table", "[storage]\npath = \"v.db\"\n\n[polling]\ndefault_intervall = \"5m\"\n",
+			"line 5, key polling.default_intervall: unknown key (did you mean polling.default_interval?)"},
+		{"a typo in a feed", "[[feeds]]\nurl = \"https://a.example/rss\"\n\n[[feeds]]\nurl = \"https://b.example/rss\"\nintervall = \"5m\"\n",
+			"line 6, key feeds.intervall: unknown key (did you mean feeds.interval?)"},
+		{"a word vigil does not know at all", "[http]\ntimeout = \"20s\"\nproxy = \"http://p\"\n",
+			"line 3, key http.proxy: unknown key; see config.example.toml"},
+		{"an unknown table", "[metrix]\naddress = \"127.0.0.1:9464\"\n",
+			"line 1, key metrix: unknown key (did you mean metrics?)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadConfig(writeConfig(t, tt.body), noEnv)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v\nwant it to contain %q", err, tt.want)
 			}
 		})
 	}

@@ -79,11 +79,11 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 		"would be sent, then the daily briefing of the first sample channel. Needs no\n"+
 		"config, token or network.")
 	verbose := fs.Bool("v", false, "log what the pipeline does")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: demo takes no arguments", errUsage)
+	if err := noArgs(fs, ""); err != nil {
+		return err
 	}
 	logOut := io.Discard
 	if *verbose {

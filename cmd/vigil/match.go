@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -50,14 +49,11 @@ per query, saying whether it matched and why: each part of the query
 	queriesPath := fs.String("queries", "", "a file of queries, one per line")
 	scope := fs.String("scope", alerts.ScopeFocus, "which places regions match: focus (what a story is about) or mentions (any place it names)")
 	explain := fs.Bool("explain", false, `print every story, with "explain": why each query matched it or not`)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: match: %v", errUsage, err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: match: unexpected argument %q; stories are read from stdin", errUsage, fs.Arg(0))
+	if err := noArgs(fs, "stories are read from stdin"); err != nil {
+		return err
 	}
 	if *query == "" && *queriesPath == "" {
 		return fmt.Errorf("%w: match: give --query or --queries", errUsage)
@@ -225,16 +221,13 @@ type matchedJSON struct {
 }
 
 func matchJSONLine(ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions, line []byte, explain bool) (jsonObject, error) {
-	var obj jsonObject
-	if err := json.Unmarshal(line, &obj); err != nil {
-		return nil, fmt.Errorf("not a JSON object: %w", err)
-	}
-	if obj == nil {
-		return nil, errors.New("not a JSON object: null")
+	obj, err := decodeJSONObject(line)
+	if err != nil {
+		return nil, err
 	}
 	var st matchStory
 	if err := json.Unmarshal(line, &st); err != nil {
-		return nil, fmt.Errorf("not a story: %w", err)
+		return nil, errors.New(describeJSONError(err))
 	}
 	story := alerts.Story{
 		ID:             st.ID,
@@ -279,7 +272,6 @@ func matchJSONLine(ix *match.Index, tagger *geo.Tagger, subs *matchSubscriptions
 			Terms:        nonNil(m.Terms),
 		}
 	}
-	var err error
 	if obj["matched"], err = json.Marshal(matched); err != nil {
 		return nil, fmt.Errorf("encode matches: %w", err)
 	}

@@ -113,7 +113,7 @@ func TestMatchRejectsBadInvocations(t *testing.T) {
 	}{
 		{"needs a query", nil, true, "give --query or --queries"},
 		{"refuses --region without --query", []string{"--queries", badRegion, "--region", "UA"}, true, "--region narrows --query"},
-		{"refuses arguments", []string{"--query", "a", "stories.jsonl"}, true, "unexpected argument"},
+		{"refuses arguments", []string{"--query", "a", "stories.jsonl"}, true, `takes no arguments, got "stories.jsonl"`},
 		{"reports a bad --query with its column", []string{"--query", "Mali (Niger"}, true, `query: at column 12: expected a closing ")"`},
 		{"reports an unknown --region", []string{"--query", "Mali", "--region", "Atlantis"}, true, `unknown country or region "Atlantis"`},
 		{"names the file, line and column of a bad query", []string{"--queries", badQuery}, false, badQuery + `:4: query: at column 12: expected a closing ")" to match the "(" at column 6`},
@@ -139,7 +139,7 @@ func TestMatchReportsBadLinesAndGoesOn(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "2 of 3 lines") {
 		t.Errorf("error = %v, want it to count 2 bad lines of 3", err)
 	}
-	if !strings.Contains(stderr, "line 1: not a JSON object") || !strings.Contains(stderr, "line 3: not a story") {
+	if !strings.Contains(stderr, "line 1: not valid JSON") || !strings.Contains(stderr, `line 3: field "id" is a number, not a string`) {
 		t.Errorf("stderr = %q, want lines 1 and 3 reported", stderr)
 	}
 	if !strings.Contains(out, `"id":"ok"`) {

@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"strings"
 )
@@ -20,14 +18,11 @@ straits and forums are tagged only when a story names them; their
 "countries" are the states around them or the members. Older slugs of a
 region are still accepted and shown after "was".`)
 	configPath := fs.String("config", "", "config file whose [[regions]] add to the built-in ones (optional)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: regions: %v", errUsage, err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: regions: unexpected argument %q", errUsage, fs.Arg(0))
+	if err := noArgs(fs, ""); err != nil {
+		return err
 	}
 	tagger, err := newTagTagger(*configPath, env)
 	if err != nil {

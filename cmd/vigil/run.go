@@ -48,7 +48,10 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		"Runs the service: polls the feeds on their schedules, stores new stories and\n"+
 		"queues alerts for the channels that watch them. Stops cleanly on SIGTERM.")
 	configPath := fs.String("config", "", "config file (default $VIGIL_CONFIG, else ./vigil.toml if present)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs, "give the config file with --config"); err != nil {
 		return err
 	}
 	path := resolveConfigPath(*configPath, env.getenv)
@@ -94,6 +97,16 @@ func resolveConfigPath(flagValue string, getenv func(string) string) string {
 	return ""
 }
 
+// removeDatabase deletes a database file this start created, with the
+// files SQLite keeps beside it in WAL mode.
+func removeDatabase(path string, log *slog.Logger) {
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			log.Warn("could not remove the database file created for a start that was refused", "path", p, "err", err)
+		}
+	}
+}
+
 // service is a running vigil: database, pipeline, poller and ops server.
 type service struct {
 	cfg     Config
@@ -125,6 +138,8 @@ type service struct {
 }
 
 func startService(ctx context.Context, cfg Config, log *slog.Logger, opts ...func(*service)) (*service, error) {
+	_, statErr := os.Stat(cfg.Storage.Path)
+	created := errors.Is(statErr, os.ErrNotExist)
 	db, err := storage.Open(ctx, cfg.Storage.Path, storage.WithLimits(cfg.Limits.limits()))
 	if err != nil {
 		return nil, err
@@ -135,6 +150,11 @@ func startService(ctx context.Context, cfg Config, log *slog.Logger, opts ...fun
 	}
 	if err := svc.start(ctx, cfg); err != nil {
 		db.Close()
+		if created {
+			// Refusing to start leaves no trace: an empty database file
+			// would read as a deployment that once ran.
+			removeDatabase(cfg.Storage.Path, log)
+		}
 		return nil, err
 	}
 	return svc, nil

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -46,15 +44,13 @@ opening, not boilerplate).`,
 	chars := fs.Int("chars", summary.DefaultMaxChars, fmt.Sprintf("most characters in the summary (%d to %d)", minSummarizeChars, summary.MaxChars))
 	title := fs.String("title", "", "the story's headline: names in it count as introduced")
 	description := fs.String("description", "", "the feed's description of the story, used when it is a real summary")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: summarize: %v", errUsage, err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs, "the text is read from stdin"); err != nil {
+		return err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return fmt.Errorf("%w: summarize: reads the text from stdin, takes no arguments (got %q)", errUsage, fs.Arg(0))
 	case *sentences < 1:
 		return fmt.Errorf("%w: summarize: --sentences must be at least 1, got %d", errUsage, *sentences)
 	case *words < minSummarizeWords || *words > maxSummarizeWords:

@@ -101,7 +101,7 @@ func TestSummarizeRejectsBadInvocations(t *testing.T) {
 		{"a budget that is not a number", "Text.", []string{"--chars", "lots"}, "invalid value \"lots\""},
 		{"an unknown flag", "Text.", []string{"--paragraphs", "3"}, "flag provided but not defined: -paragraphs"},
 		{"a word budget too small", "Text.", []string{"--words", "3"}, "--words must be between 10 and 600, got 3"},
-		{"a stray argument", "Text.", []string{"article.txt"}, "takes no arguments (got \"article.txt\")"},
+		{"a stray argument", "Text.", []string{"article.txt"}, "takes no arguments, got \"article.txt\""},
 		{"empty stdin", " \n ", nil, "no text on stdin"},
 	}
 	for _, tt := range tests {
@@ -124,13 +124,13 @@ func TestSummarizeRejectsBadInvocations(t *testing.T) {
 }
 
 func TestSummarizeHelp(t *testing.T) {
-	_, stderr, err := runSummarizeWith(t, strings.NewReader(""), "-h")
+	stdout, _, err := runSummarizeWith(t, strings.NewReader(""), "-h")
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("error = %v, want flag.ErrHelp", err)
 	}
 	for _, want := range []string{"Usage: vigil summarize [--sentences N] [--words W] [--chars C]", "-sentences", "-words", "-chars", "-description", "4096"} {
-		if !strings.Contains(stderr, want) {
-			t.Errorf("help lacks %q:\n%s", want, stderr)
+		if !strings.Contains(stdout, want) {
+			t.Errorf("help on stdout lacks %q:\n%s", want, stdout)
 		}
 	}
 }

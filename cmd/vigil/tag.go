@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -38,11 +37,8 @@ reported on stderr with its number and skipped; vigil then exits non-zero.`)
 	jsonl := fs.Bool("jsonl", false, "read JSON objects, one per line, on stdin and write them back tagged")
 	title := fs.String("title", "", "the story's title, tagged with the text")
 	configPath := fs.String("config", "", "config file whose [[regions]] add to the built-in ones (optional)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: tag: %v", errUsage, err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *jsonl && (fs.NArg() > 0 || *title != "") {
 		return fmt.Errorf("%w: tag: --jsonl reads stdin and takes neither TEXT nor --title", errUsage)
@@ -135,12 +131,9 @@ func without(list, drop []string) []string {
 }
 
 func tagJSONLine(tagger *geo.Tagger, line []byte) (jsonObject, error) {
-	var obj jsonObject
-	if err := json.Unmarshal(line, &obj); err != nil {
-		return nil, fmt.Errorf("not a JSON object: %w", err)
-	}
-	if obj == nil {
-		return nil, errors.New("not a JSON object: null")
+	obj, err := decodeJSONObject(line)
+	if err != nil {
+		return nil, err
 	}
 	var fields [2]string
 	for i, key := range []string{"title", "text"} {
@@ -149,6 +142,10 @@ func tagJSONLine(tagger *geo.Tagger, line []byte) (jsonObject, error) {
 			continue
 		}
 		if err := json.Unmarshal(raw, &fields[i]); err != nil {
+			var typ *json.UnmarshalTypeError
+			if errors.As(err, &typ) {
+				return nil, fmt.Errorf("field %q is %s, not a string", key, jsonKind(typ.Value))
+			}
 			return nil, fmt.Errorf("field %q is not a string", key)
 		}
 	}

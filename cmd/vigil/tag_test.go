@@ -104,13 +104,16 @@ func TestTagJSONLinesAddsTagsAndKeepsFields(t *testing.T) {
 func TestTagJSONLinesReportsBadLinesAndContinues(t *testing.T) {
 	in := "{\"text\":\"Kyiv\"}\nnot json\n{\"text\":42}\n[1,2]\n{\"text\":\"Riga\"}\n"
 	out, stderr, err := runTagWith(t, in, "--jsonl")
-	if err == nil || !strings.Contains(err.Error(), "3 of 5 lines") {
+	if err == nil || !strings.Contains(err.Error(), "skipped 3 of 5 lines") {
 		t.Errorf("err = %v, want one counting 3 bad lines of 5", err)
 	}
-	for _, want := range []string{"line 2: not a JSON object", `line 3: field "text" is not a string`, "line 4: not a JSON object"} {
+	for _, want := range []string{"vigil: tag: line 2: not valid JSON", `vigil: tag: line 3: field "text" is a number, not a string`, "vigil: tag: line 4: not a JSON object but a list"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr %q lacks %q", stderr, want)
 		}
+	}
+	if strings.Contains(stderr, "json") || strings.Contains(stderr, "Go ") {
+		t.Errorf("stderr names Go types:\n%s", stderr)
 	}
 	if n := strings.Count(out, "\n"); n != 2 || !strings.Contains(out, `"UA"`) || !strings.Contains(out, `"LV"`) {
 		t.Errorf("good lines not all written:\n%s", out)
@@ -122,20 +125,28 @@ func TestTagFlags(t *testing.T) {
 		name    string
 		args    []string
 		wantErr error
-		stderr  string
+		stdout  string
+		msg     string
 	}{
-		{"-h shows help", []string{"-h"}, flag.ErrHelp, "vigil tag --jsonl"},
-		{"--jsonl with text is a usage error", []string{"--jsonl", "Kyiv"}, errUsage, ""},
-		{"an unknown flag is a usage error", []string{"--nope"}, errUsage, "flag provided but not defined"},
+		{"-h shows help on stdout", []string{"-h"}, flag.ErrHelp, "vigil tag --jsonl", ""},
+		{"--jsonl with text is a usage error", []string{"--jsonl", "Kyiv"}, errUsage, "", "takes neither TEXT nor --title"},
+		{"an unknown flag is a usage error", []string{"--nope"}, errUsage, "", "flag provided but not defined: -nope"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, stderr, err := runTagWith(t, "", tt.args...)
+			stdout, stderr, err := runTagWith(t, "", tt.args...)
 			if !errors.Is(err, tt.wantErr) {
 				t.Errorf("err = %v, want %v", err, tt.wantErr)
 			}
-			if !strings.Contains(stderr, tt.stderr) {
-				t.Errorf("stderr %q lacks %q", stderr, tt.stderr)
+			if !strings.Contains(stdout, tt.stdout) {
+				t.Errorf("stdout %q lacks %q", stdout, tt.stdout)
+			}
+			if tt.msg != "" && (err == nil || !strings.Contains(err.Error(), tt.msg)) {
+				t.Errorf("err = %v, want it to say %q", err, tt.msg)
+			}
+			// runMain prints the error once; the command itself prints nothing.
+			if stderr != "" {
+				t.Errorf("stderr = %q, want nothing", stderr)
 			}
 		})
 	}
