@@ -233,16 +233,29 @@ func (b *Bot) Open(ctx context.Context) error {
 		b.session.Close()
 		return fmt.Errorf("connect to Discord: %w", ctx.Err())
 	}
+	self := b.self()
 	if b.appID == "" {
-		b.appID = b.session.State.User.ID
+		b.appID = self.ID
 	}
 	cmds, err := b.session.ApplicationCommandBulkOverwrite(b.appID, b.cfg.GuildID, commands(), discordgo.WithContext(ctx))
 	if err != nil {
 		b.session.Close()
 		return fmt.Errorf("register slash commands: %w", err)
 	}
-	b.log.Info("connected to Discord", "user", b.session.State.User.Username, "commands", len(cmds), "guild", b.cfg.GuildID)
+	b.log.Info("connected to Discord", "user", self.Username, "commands", len(cmds), "guild", b.cfg.GuildID)
 	return nil
+}
+
+// self is the bot's own user as READY last gave it. discordgo's reconnect
+// loop replaces the state's Ready (and so its User) under the state's lock
+// whenever the gateway reconnects, so it is read under that lock too.
+func (b *Bot) self() discordgo.User {
+	b.session.State.RLock()
+	defer b.session.State.RUnlock()
+	if u := b.session.State.User; u != nil {
+		return *u
+	}
+	return discordgo.User{}
 }
 
 // InvalidRequests is how many of the bot's requests Discord answered 401,

@@ -422,10 +422,7 @@ func (b *Bot) sendFailed(ctx context.Context, d alerts.Delivery, err error, fres
 // findSent looks for the bot's message carrying marker in a channel's
 // messages since a send whose answer never came, newest first.
 func (b *Bot) findSent(ctx context.Context, channelID, marker string, since time.Time) (string, bool, error) {
-	self := ""
-	if u := b.session.State.User; u != nil {
-		self = u.ID
-	}
+	self := b.self().ID
 	// Discord's clock and ours may differ by a little.
 	oldest := since.Add(-time.Minute)
 	before := ""

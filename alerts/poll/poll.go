@@ -169,9 +169,19 @@ func (p *Poller) Sync(feeds []alerts.Feed) {
 		sched := &feedSchedule{first: first, every: every}
 		id := p.cron.Schedule(sched, cron.FuncJob(func() { p.pollScheduled(url) }))
 		p.entries[url] = scheduled{id: id, interval: every}
-		p.cfg.Logger.Info(fmt.Sprintf("next poll of %s at %s (in %s), then every %s",
-			feed.RedactURL(url), clock(now.Add(first), now), alerts.FormatDuration(first), alerts.FormatDuration(every)))
+		p.cfg.Logger.Info(fmt.Sprintf("next poll of %s at %s (%s), then every %s",
+			feed.RedactURL(url), clock(now.Add(first), now), inTime(first), alerts.FormatDuration(every)),
+			"feed", feed.RedactURL(url), "next_poll", now.Add(first), "interval", every)
 	}
+}
+
+// inTime is how soon a poll comes, in whole seconds: the jitter's
+// nanoseconds mean nothing to a reader.
+func inTime(d time.Duration) string {
+	if d < time.Second {
+		return "now"
+	}
+	return "in " + alerts.FormatDuration(d)
 }
 
 // clock is a poll time as a log reader wants it: the time of day in UTC,
@@ -271,8 +281,11 @@ func (p *Poller) pollScheduled(url string) {
 		return
 	}
 	if _, err := p.Poll(ctx, f); err != nil && ctx.Err() == nil {
-		p.cfg.Logger.Warn(fmt.Sprintf("could not poll %s (%s in a row); it is tried again less often until it answers",
-			feed.RedactURL(url), plural(f.ConsecutiveFailures+1, "failure", "failures")), "err", err)
+		failures := f.ConsecutiveFailures + 1
+		rest := p.backoff(f, failures)
+		p.cfg.Logger.Warn(fmt.Sprintf("could not poll %s (%s in a row); next try at %s (in %s), backing off until it answers",
+			feed.RedactURL(url), plural(failures, "failure", "failures"), clock(p.cfg.Now().Add(rest), p.cfg.Now()), alerts.FormatDuration(rest)),
+			"feed", feed.RedactURL(url), "failures", failures, "retry_in", rest, "err", err)
 	}
 }
 
@@ -282,11 +295,7 @@ func (p *Poller) backoffLeft(f alerts.Feed) time.Duration {
 	if f.ConsecutiveFailures == 0 || f.LastPollAt.IsZero() {
 		return 0
 	}
-	wait := p.interval(f)
-	for i := 0; i < f.ConsecutiveFailures && wait < p.cfg.MaxBackoff; i++ {
-		wait *= 2
-	}
-	wait = min(wait, p.cfg.MaxBackoff)
+	wait := p.backoff(f, f.ConsecutiveFailures)
 	// Ticks arrive every interval; allow one tick's slack so a feed whose
 	// wait ends between ticks is not held back a whole extra tick.
 	left := f.LastPollAt.Add(wait).Sub(p.cfg.Now())
@@ -294,6 +303,17 @@ func (p *Poller) backoffLeft(f alerts.Feed) time.Duration {
 		return 0
 	}
 	return left
+}
+
+// backoff is how long a feed rests after failures in a row: its interval
+// doubled per failure, capped at MaxBackoff. Ticks come every interval, so
+// the next try is the first tick after that.
+func (p *Poller) backoff(f alerts.Feed, failures int) time.Duration {
+	wait := p.interval(f)
+	for i := 0; i < failures && wait < p.cfg.MaxBackoff; i++ {
+		wait *= 2
+	}
+	return min(wait, p.cfg.MaxBackoff)
 }
 
 // Outcome is what one poll did.
@@ -365,7 +385,7 @@ func (p *Poller) poll(ctx context.Context, f alerts.Feed) (pollOutcome, error) {
 			// Quiet stories are the ones the first poll of a feed only records.
 			msg += fmt.Sprintf("; %s on the feed before Vigil watched it recorded without alerts", plural(res.Quiet, "story", "stories"))
 		}
-		p.cfg.Logger.Info(msg)
+		p.cfg.Logger.Info(msg, "feed", feed.RedactURL(f.URL), "stories", res.Saved.Stories, "alerts", res.Saved.Deliveries)
 	}
 	return pollOutcome{
 		Outcome:    Outcome{Items: n, Result: res},

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/feed"
 	"github.com/vigilbot/vigil/alerts/geo"
 	"github.com/vigilbot/vigil/alerts/match"
 	"github.com/vigilbot/vigil/alerts/opml"
@@ -199,8 +200,8 @@ func addFeeds(ctx context.Context, env *cliEnv, cfg Config, db *storage.DB, guil
 	for _, f := range feeds {
 		if err := validate(f.URL); err != nil {
 			refused++
-			private = private || strings.Contains(err.Error(), "must be public")
-			fmt.Fprintf(env.stderr, "refused %s: %v\n", f.URL, err)
+			private = private || errors.Is(err, errNotPublic)
+			fmt.Fprintf(env.stderr, "refused %s: %v\n", feed.RedactURL(f.URL), err)
 			continue
 		}
 		ok, err := db.AddGuildFeed(ctx, guild, alerts.Feed{URL: f.URL})
@@ -208,7 +209,7 @@ func addFeeds(ctx context.Context, env *cliEnv, cfg Config, db *storage.DB, guil
 			var le *alerts.LimitError
 			if errors.As(err, &le) {
 				refused++
-				fmt.Fprintf(env.stderr, "refused %s: %v\n", f.URL, le)
+				fmt.Fprintf(env.stderr, "refused %s: %v\n", feed.RedactURL(f.URL), le)
 				continue
 			}
 			return err
@@ -220,10 +221,10 @@ func addFeeds(ctx context.Context, env *cliEnv, cfg Config, db *storage.DB, guil
 		}
 		if ok {
 			added++
-			fmt.Fprintf(env.stdout, "added %s\n", f.URL)
+			fmt.Fprintf(env.stdout, "added %s\n", feed.RedactURL(f.URL))
 		} else {
 			had++
-			fmt.Fprintf(env.stdout, "already there: %s\n", f.URL)
+			fmt.Fprintf(env.stdout, "already there: %s\n", feed.RedactURL(f.URL))
 		}
 	}
 	fmt.Fprintf(env.stdout, "%d added, %d already there, %d refused, for server %s.", added, had, refused, guild)
@@ -287,7 +288,9 @@ func runFeedsList(ctx context.Context, env *cliEnv, args []string) error {
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "URL\tTITLE\tFOR\tLAST POLL\tSTATUS")
 	for _, f := range feeds {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.URL, orDash(f.Title), owners(f.Owners), pollTime(f.LastPollAt), feedStatus(f))
+		// URLs may carry credentials; a listing is often pasted into a
+		// ticket, so it shows them as the logs do.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", feed.RedactURL(f.URL), orDash(f.Title), owners(f.Owners), pollTime(f.LastPollAt), feedStatus(f))
 	}
 	return tw.Flush()
 }
@@ -436,6 +439,10 @@ func runFeedsExport(ctx context.Context, env *cliEnv, args []string) error {
 		if feeds, err = db.GuildFeeds(ctx, *guild); err != nil {
 			return err
 		}
+		// The server's own feeds only: the config's shared ones are not
+		// its to take elsewhere, and importing them back would count them
+		// against its cap.
+		feeds = slices.DeleteFunc(feeds, func(f alerts.Feed) bool { return !slices.Contains(f.Owners, *guild) })
 		if labels, err = db.FeedLabels(ctx, *guild); err != nil {
 			return err
 		}
@@ -502,9 +509,15 @@ func runWatchAdd(ctx context.Context, env *cliEnv, args []string) error {
 	if *scope != alerts.ScopeFocus && *scope != alerts.ScopeMentions {
 		return fmt.Errorf("%w: watch add: --scope is %q; use focus (stories about the regions) or mentions (stories naming them at all)", errUsage, *scope)
 	}
+	cfg, db, err := af.open(ctx, env, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
 	var codes []string
 	if len(regions) > 0 {
-		tagger, err := geo.New()
+		// The config's own [[regions]] count, as they do for /watch add.
+		tagger, err := geo.New(regionDefs(cfg)...)
 		if err != nil {
 			return fmt.Errorf("watch add: %w", err)
 		}
@@ -512,11 +525,6 @@ func runWatchAdd(ctx context.Context, env *cliEnv, args []string) error {
 			return fmt.Errorf("%w: watch add: --region: %v ('vigil regions' lists them)", errUsage, err)
 		}
 	}
-	_, db, err := af.open(ctx, env, true)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	var feeds []string
 	if *feedURL != "" {
 		known, err := db.GuildFeeds(ctx, *guild)
@@ -722,7 +730,9 @@ func runRecent(ctx context.Context, env *cliEnv, args []string) error {
 		return nil
 	}
 	for _, s := range shown {
-		fmt.Fprintf(env.stdout, "%s  %s  %s\n  %s", s.Published.UTC().Format("2006-01-02 15:04 UTC"), orDash(s.Source), s.Title, s.URL)
+		// Stories are listed, and --since counts, by when Vigil first saw
+		// them: a feed's own dates may be missing or far off.
+		fmt.Fprintf(env.stdout, "%s  %s  %s\n  %s", s.FirstSeen.UTC().Format("2006-01-02 15:04 UTC"), orDash(s.Source), s.Title, s.URL)
 		if len(s.Countries) > 0 {
 			fmt.Fprintf(env.stdout, "  [%s]", strings.Join(s.Countries, ","))
 		}

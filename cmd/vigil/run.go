@@ -585,6 +585,10 @@ func (m *metrics) observeBriefing(result string) { m.briefings.WithLabelValues(r
 // for an address written as an IP or a local name, the private-address
 // policy, so the admin hears at once. The fetcher's dial-time guard is what
 // enforces the policy for names that resolve to private addresses.
+// errNotPublic marks a feed URL refused for pointing at a local, private,
+// loopback or link-local address, so callers can say how to allow one.
+var errNotPublic = errors.New("feeds must be public")
+
 func feedURLValidator(cfg Config) func(string) error {
 	allowed := cfg.AllowedPrefixes()
 	return func(raw string) error {
@@ -597,7 +601,7 @@ func feedURLValidator(cfg Config) func(string) error {
 		u, _ := url.Parse(raw)
 		host := strings.ToLower(u.Hostname())
 		if host == "localhost" || strings.HasSuffix(host, ".localhost") || strings.HasSuffix(host, ".local") || strings.HasSuffix(host, ".internal") {
-			return fmt.Errorf("%s is a local name; feeds must be public", host)
+			return fmt.Errorf("%s is a local name; %w", host, errNotPublic)
 		}
 		addr, err := netip.ParseAddr(host)
 		if err != nil {
@@ -610,7 +614,7 @@ func feedURLValidator(cfg Config) func(string) error {
 			}
 		}
 		if !addr.IsGlobalUnicast() || addr.IsPrivate() {
-			return fmt.Errorf("%s is not a public address; feeds must be public", addr)
+			return fmt.Errorf("%s is not a public address; %w", addr, errNotPublic)
 		}
 		return nil
 	}
