@@ -19,9 +19,13 @@ const (
 	// answers again: often enough that a queue drains within seconds of
 	// Discord's return, one cheap request at a time.
 	probeBase = 500 * time.Millisecond
-	probeMax  = 4 * time.Second
-	// probeTimeout bounds one probe.
-	probeTimeout = 5 * time.Second
+	probeMax  = 2 * time.Second
+	// probeTimeout bounds one probe. GET /gateway answers in milliseconds
+	// when Discord is up; a probe sent just before Discord came back hangs
+	// on a dead connection until this cuts it, and the next probe waits
+	// probeMax more, so the two together are how late a recovery can be
+	// seen.
+	probeTimeout = 2 * time.Second
 )
 
 // outage is Discord's state as delivery sees it. The back-off of an outage

@@ -262,18 +262,10 @@ func runFeedsList(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
-	var feeds []alerts.Feed
-	labels := map[string]storage.FeedLabel{}
-	if *guild != "" {
-		if feeds, err = db.GuildFeeds(ctx, *guild); err != nil {
-			return err
-		}
-		// Until a feed is polled, the server's own name for it is all
-		// there is.
-		if labels, err = db.FeedLabels(ctx, *guild); err != nil {
-			return err
-		}
-	} else if feeds, err = db.Feeds(ctx); err != nil {
+	// Until a feed is polled, the server's own name for it is all there
+	// is.
+	feeds, labels, err := listedFeeds(ctx, db, *guild, false)
+	if err != nil {
 		return err
 	}
 	for i, f := range feeds {
@@ -323,6 +315,28 @@ func feedStatus(f alerts.Feed) string {
 	default:
 		return fmt.Sprintf("ok, %d items", f.LastItemCount)
 	}
+}
+
+// listedFeeds are the feeds a listing shows: every feed, or with a guild
+// the feeds that server can use (only its own with ownOnly), and how the
+// server names and files them.
+func listedFeeds(ctx context.Context, db *storage.DB, guild string, ownOnly bool) ([]alerts.Feed, map[string]storage.FeedLabel, error) {
+	if guild == "" {
+		feeds, err := db.Feeds(ctx)
+		return feeds, map[string]storage.FeedLabel{}, err
+	}
+	feeds, err := db.GuildFeeds(ctx, guild)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ownOnly {
+		feeds = slices.DeleteFunc(feeds, func(f alerts.Feed) bool { return !slices.Contains(f.Owners, guild) })
+	}
+	labels, err := db.FeedLabels(ctx, guild)
+	if err != nil {
+		return nil, nil, err
+	}
+	return feeds, labels, nil
 }
 
 func runFeedsRemove(ctx context.Context, env *cliEnv, args []string) error {
@@ -432,23 +446,16 @@ func runFeedsExport(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
-	var feeds []alerts.Feed
-	labels := map[string]storage.FeedLabel{}
+	// The server's own feeds only: the config's shared ones are not its to
+	// take elsewhere, and importing them back would count them against its
+	// cap.
+	feeds, labels, err := listedFeeds(ctx, db, *guild, true)
+	if err != nil {
+		return err
+	}
 	title := "Vigil feeds"
 	if *guild != "" {
-		if feeds, err = db.GuildFeeds(ctx, *guild); err != nil {
-			return err
-		}
-		// The server's own feeds only: the config's shared ones are not
-		// its to take elsewhere, and importing them back would count them
-		// against its cap.
-		feeds = slices.DeleteFunc(feeds, func(f alerts.Feed) bool { return !slices.Contains(f.Owners, *guild) })
-		if labels, err = db.FeedLabels(ctx, *guild); err != nil {
-			return err
-		}
 		title = "Vigil feeds of server " + *guild
-	} else if feeds, err = db.Feeds(ctx); err != nil {
-		return err
 	}
 	out := make([]opml.Feed, 0, len(feeds))
 	for _, f := range feeds {
