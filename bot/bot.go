@@ -223,15 +223,21 @@ func New(cfg Config) (*Bot, error) {
 
 // Open connects to the gateway, waits for READY and registers the slash
 // commands with one bulk overwrite.
+//
+// A failed Open leaves the gateway as it is. Once a connection has been
+// made, discordgo's own loop reconnects it whenever it drops, and it may
+// well be reconnecting when registration fails because Discord went down:
+// closing the session then would race that loop, and the loop would
+// reconnect anyway. So the next Open finds the gateway already open
+// (ErrWSAlreadyOpen) and goes on to READY and registration.
 func (b *Bot) Open(ctx context.Context) error {
-	if err := b.session.Open(); err != nil {
+	if err := b.session.Open(); err != nil && !errors.Is(err, discordgo.ErrWSAlreadyOpen) {
 		return fmt.Errorf("connect to Discord: %w", err)
 	}
 	select {
 	case <-b.ready:
 	case <-ctx.Done():
-		b.session.Close()
-		return fmt.Errorf("connect to Discord: %w", ctx.Err())
+		return fmt.Errorf("connect to Discord: no READY from the gateway: %w", ctx.Err())
 	}
 	self := b.self()
 	if b.appID == "" {
@@ -239,7 +245,6 @@ func (b *Bot) Open(ctx context.Context) error {
 	}
 	cmds, err := b.session.ApplicationCommandBulkOverwrite(b.appID, b.cfg.GuildID, commands(), discordgo.WithContext(ctx))
 	if err != nil {
-		b.session.Close()
 		return fmt.Errorf("register slash commands: %w", err)
 	}
 	b.log.Info("connected to Discord", "user", self.Username, "commands", len(cmds), "guild", b.cfg.GuildID)
