@@ -130,28 +130,13 @@ func (d *doc) clauses(root *expr) []Clause {
 		var b strings.Builder
 		writeExpr(&b, p, exprAnd)
 		c := Clause{Text: b.String(), Exclude: p.kind == exprNot, OK: d.eval(p)}
-		seen := map[string]bool{}
-		var walk func(e *expr)
-		walk = func(e *expr) {
-			switch e.kind {
-			case exprWord, exprPhrase:
-				t := strings.Join(e.surface, " ")
-				if seen[t] {
-					return
-				}
-				seen[t] = true
-				if d.eval(e) {
-					c.Found = append(c.Found, t)
-				} else {
-					c.Missing = append(c.Missing, t)
-				}
-			default:
-				for _, k := range e.kids {
-					walk(k)
-				}
+		eachTerm(p, true, func(e *expr, t string) {
+			if d.eval(e) {
+				c.Found = append(c.Found, t)
+			} else {
+				c.Missing = append(c.Missing, t)
 			}
-		}
-		walk(p)
+		})
 		out[i] = c
 	}
 	return out

@@ -150,6 +150,14 @@ func (q *Query) Terms() []string {
 		return nil
 	}
 	var out []string
+	eachTerm(q.root, false, func(_ *expr, t string) { out = append(out, t) })
+	return out
+}
+
+// eachTerm calls fn once for each distinct word or phrase under e, in the
+// order they appear, with the term's surface form; excluded terms (under a
+// NOT) only when withExcluded is set.
+func eachTerm(e *expr, withExcluded bool, fn func(e *expr, term string)) {
 	seen := map[string]bool{}
 	var walk func(e *expr)
 	walk = func(e *expr) {
@@ -158,16 +166,21 @@ func (q *Query) Terms() []string {
 			t := strings.Join(e.surface, " ")
 			if !seen[t] {
 				seen[t] = true
-				out = append(out, t)
+				fn(e, t)
 			}
-		case exprAnd, exprOr:
+		case exprNot:
+			if withExcluded {
+				for _, k := range e.kids {
+					walk(k)
+				}
+			}
+		default:
 			for _, k := range e.kids {
 				walk(k)
 			}
 		}
 	}
-	walk(q.root)
-	return out
+	walk(e)
 }
 
 // Matches reports whether a story with this title and text matches the

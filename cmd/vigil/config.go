@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/vigilbot/vigil/alerts/summary"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -21,8 +20,10 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/vigilbot/vigil/alerts"
 	"github.com/vigilbot/vigil/alerts/brief"
 	"github.com/vigilbot/vigil/alerts/feed"
+	"github.com/vigilbot/vigil/alerts/summary"
 )
 
 // Config is vigil's whole configuration, read from TOML. config.example.toml
@@ -533,16 +534,13 @@ func (r intRange) check() string {
 }
 
 // shortDuration writes d as an operator would: "24h" rather than
-// time.Duration's "24h0m0s".
+// "24h0m0s". Unlike alerts.FormatDuration it never rounds, since a config
+// value such as "1500ms" must be echoed as written.
 func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
+	if d%time.Second != 0 {
+		return d.String()
 	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
+	return alerts.FormatDuration(d)
 }
 
 // formatSize writes a whole number of KiB or MiB in those units.
