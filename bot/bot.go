@@ -87,8 +87,14 @@ type Config struct {
 	// OnBriefing, if set, is told each due briefing's outcome:
 	// BriefingSent, BriefingSkipped or BriefingFailed.
 	OnBriefing func(result string)
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// Claim, if set, is asked for a lease before a channel's alerts or
+	// briefing are sent, when several Vigil processes share the database:
+	// only the process holding "channel:<id>" sends to the channel, and
+	// only the one holding "briefing:<id>" its briefing. It is asked again
+	// to renew a lease it has.
+	Claim  func(ctx context.Context, name string, ttl time.Duration) (release func(), ok bool)
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Bot is a connected Vigil bot.

@@ -131,6 +131,14 @@ func (b *Bot) checkBriefing(ctx context.Context, channelID string, grace time.Du
 	mu, _ := b.brief.checking.LoadOrStore(channelID, new(sync.Mutex))
 	mu.(*sync.Mutex).Lock()
 	defer mu.(*sync.Mutex).Unlock()
+	// Across processes the lease does what the mutex does within one; a
+	// briefing's parts are stored and sent one by one, each renewing it.
+	lease := "briefing:" + channelID
+	unlease, ok := b.claim(ctx, lease)
+	if !ok {
+		return
+	}
+	defer unlease()
 	set, err := b.cfg.Store.Briefing(ctx, channelID)
 	if errors.Is(err, alerts.ErrNotFound) {
 		return
@@ -179,6 +187,9 @@ func (b *Bot) checkBriefing(ctx context.Context, channelID string, grace time.Du
 		}
 		if !b.mayDeliver() {
 			log.Info("briefing waits: Vigil is not sending to Discord now", "part", p.Part+1, "of", p.Parts)
+			return
+		}
+		if _, ok := b.claim(ctx, lease); !ok {
 			return
 		}
 		if err := b.sendStoredPart(ctx, p); err != nil {

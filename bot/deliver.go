@@ -68,6 +68,11 @@ const (
 	// budgetLogEvery spaces the log line saying delivery is paused for
 	// Discord's invalid-request limit.
 	budgetLogEvery = time.Minute
+	// channelLease is how long a channel's sender holds the channel against
+	// other Vigil processes; it renews the lease after every send, so the
+	// lease only has to outlast one (sendTimeout). A process that dies
+	// loses its leases when its heartbeat expires, sooner than this.
+	channelLease = 2 * sendTimeout
 )
 
 // Discord JSON error codes the worker tells apart.
@@ -162,9 +167,16 @@ func (b *Bot) dispatch(ctx context.Context, sem chan struct{}) {
 		if busy {
 			continue
 		}
+		unlease, ok := b.claim(ctx, channelLeaseName(ch))
+		if !ok {
+			// Another Vigil process is sending to this channel.
+			b.release(ch)
+			continue
+		}
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
+			unlease()
 			b.release(ch)
 			return
 		}
@@ -173,10 +185,22 @@ func (b *Bot) dispatch(ctx context.Context, sem chan struct{}) {
 			defer b.sends.Done()
 			defer func() { <-sem }()
 			defer b.release(ch)
+			defer unlease()
 			b.sendChannel(ctx, ch)
 		}()
 	}
 }
+
+// claim takes a lease against the other Vigil processes sharing the
+// database; with none configured, this process is the only one.
+func (b *Bot) claim(ctx context.Context, name string) (release func(), ok bool) {
+	if b.cfg.Claim == nil {
+		return func() {}, true
+	}
+	return b.cfg.Claim(ctx, name, channelLease)
+}
+
+func channelLeaseName(channelID string) string { return "channel:" + channelID }
 
 func (b *Bot) release(channelID string) {
 	b.deliverMu.Lock()
@@ -210,6 +234,11 @@ func (b *Bot) sendChannel(ctx context.Context, channelID string) {
 				return
 			}
 			if !b.sendOne(ctx, d) {
+				return
+			}
+			if _, ok := b.claim(ctx, channelLeaseName(channelID)); !ok {
+				// The lease could not be renewed: stop rather than
+				// risk sending beside another process.
 				return
 			}
 			if held {

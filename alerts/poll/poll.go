@@ -54,6 +54,10 @@ type Config struct {
 	Logger      *slog.Logger
 	// OnPoll, if set, is told the outcome of every poll, for metrics.
 	OnPoll func(url string, out Outcome, err error)
+	// Claim, if set, is asked before each scheduled poll whether this
+	// process is the one to poll the feed now, when several share the
+	// database; release is called when the poll is over.
+	Claim func(ctx context.Context, url string) (release func(), ok bool)
 }
 
 // Defaults used when Config leaves a value zero.
@@ -270,6 +274,13 @@ func (p *Poller) pollScheduled(url string) {
 		return
 	}
 	defer func() { <-p.sem }()
+	if p.cfg.Claim != nil {
+		release, ok := p.cfg.Claim(ctx, url)
+		if !ok {
+			return
+		}
+		defer release()
+	}
 	f, err := p.cfg.Store.Feed(ctx, url)
 	if err != nil {
 		p.cfg.Logger.Error("poll: cannot read feed state", "feed", feed.RedactURL(url), "err", err)

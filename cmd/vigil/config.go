@@ -23,6 +23,7 @@ import (
 	"github.com/vigilbot/vigil/alerts"
 	"github.com/vigilbot/vigil/alerts/brief"
 	"github.com/vigilbot/vigil/alerts/feed"
+	"github.com/vigilbot/vigil/alerts/peer"
 	"github.com/vigilbot/vigil/alerts/summary"
 )
 
@@ -36,6 +37,7 @@ type Config struct {
 	Summary  SummaryConfig  `toml:"summary"`
 	Cluster  ClusterConfig  `toml:"cluster"`
 	Briefing BriefingConfig `toml:"briefing"`
+	Peers    PeersConfig    `toml:"peers"`
 	Log      LogConfig      `toml:"log"`
 	Metrics  MetricsConfig  `toml:"metrics"`
 	Limits   LimitsConfig   `toml:"limits"`
@@ -102,6 +104,14 @@ type BriefingConfig struct {
 	// Grace is how late a briefing missed while vigil was down is still
 	// sent at start; later ones are skipped and logged.
 	Grace Duration `toml:"grace"`
+}
+
+// PeersConfig is the [peers] table: how several `vigil run` processes on
+// one database share the work.
+type PeersConfig struct {
+	// Timeout is how long a process may go without a heartbeat before the
+	// others count it dead and take over its feeds and channels.
+	Timeout Duration `toml:"timeout"`
 }
 
 // LogConfig sets logging.
@@ -172,6 +182,11 @@ const (
 	// day's; with no grace at all, any restart at briefing time skips it.
 	minBriefingGrace = time.Second
 	maxBriefingGrace = 23 * time.Hour
+	// A heartbeat every third of the timeout: shorter than 3s and one slow
+	// database write makes a live process look dead; past 5m a dead one's
+	// feeds go unpolled for too long.
+	minPeerTimeout = 3 * time.Second
+	maxPeerTimeout = 5 * time.Minute
 	// minBodyBytes fits the smallest real feed; maxBodyBytes is far above
 	// the largest (a few MiB), and a body is held two or three times over
 	// while it is decoded and parsed, once per concurrent poll, so a larger
@@ -219,6 +234,7 @@ func DefaultConfig() Config {
 		Summary:  SummaryConfig{Sentences: summary.DefaultSentences, MaxWords: summary.DefaultMaxWords, MaxChars: summary.DefaultMaxChars},
 		Cluster:  ClusterConfig{Window: Duration{48 * time.Hour}},
 		Briefing: BriefingConfig{Grace: Duration{brief.DefaultGrace}},
+		Peers:    PeersConfig{Timeout: Duration{peer.DefaultTTL}},
 		Log:      LogConfig{Level: "info", Format: "text"},
 		Metrics:  MetricsConfig{Address: "127.0.0.1:9464"},
 		Limits:   defaultLimits(),
@@ -458,6 +474,7 @@ func (c *Config) checkRanges() (key, msg string) {
 		{key: "polling.first_poll_window", v: c.Polling.FirstPollWindow.Duration, lo: 0, hi: maxFirstPollWindow},
 		{key: "cluster.window", v: c.Cluster.Window.Duration, lo: minClusterWindow, hi: maxClusterWindow},
 		{key: "briefing.grace", v: c.Briefing.Grace.Duration, lo: minBriefingGrace, hi: maxBriefingGrace},
+		{key: "peers.timeout", v: c.Peers.Timeout.Duration, lo: minPeerTimeout, hi: maxPeerTimeout},
 	} {
 		if msg := r.check(); msg != "" {
 			return r.key, msg

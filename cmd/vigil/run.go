@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/vigilbot/vigil/alerts"
 	"github.com/vigilbot/vigil/alerts/feed"
+	"github.com/vigilbot/vigil/alerts/peer"
 	"github.com/vigilbot/vigil/alerts/pipeline"
 	"github.com/vigilbot/vigil/alerts/poll"
 	"github.com/vigilbot/vigil/bot"
@@ -38,6 +40,10 @@ const (
 	// cutting them; with polling's own stop it keeps SIGTERM to exit
 	// within a few seconds whatever Discord does.
 	drainWait = 2 * time.Second
+	// feedLease bounds how long one process holds a feed against the
+	// others while it polls it; the poll gives it back when done, and a
+	// process that dies loses it when its heartbeat expires, long before.
+	feedLease = 10 * time.Minute
 )
 
 // defaultConfigFile is read when it exists and no --config is given.
@@ -135,6 +141,10 @@ type service struct {
 	discordClient *http.Client
 	// reloadEvery overrides the constant of that name (tests).
 	reloadEvery time.Duration
+	// member is this process among the Vigil processes sharing the
+	// database; peerTTL is peers.timeout.
+	member  *peer.Member
+	peerTTL time.Duration
 }
 
 func startService(ctx context.Context, cfg Config, log *slog.Logger, opts ...func(*service)) (*service, error) {
@@ -144,11 +154,14 @@ func startService(ctx context.Context, cfg Config, log *slog.Logger, opts ...fun
 	if err != nil {
 		return nil, err
 	}
-	svc := &service{cfg: cfg, log: log, db: db, done: make(chan struct{}), reloadEvery: reloadEvery}
+	svc := &service{cfg: cfg, log: log, db: db, done: make(chan struct{}), reloadEvery: reloadEvery, peerTTL: cfg.Peers.Timeout.Duration}
 	for _, o := range opts {
 		o(svc)
 	}
 	if err := svc.start(ctx, cfg); err != nil {
+		if svc.member != nil {
+			svc.member.Leave(context.WithoutCancel(ctx))
+		}
 		db.Close()
 		if created {
 			// Refusing to start leaves no trace: an empty database file
@@ -195,6 +208,15 @@ func (s *service) start(ctx context.Context, cfg Config) error {
 		return err
 	}
 
+	member, err := peer.New(peer.Config{Store: s.db, TTL: s.peerTTL, Logger: s.log})
+	if err != nil {
+		return err
+	}
+	if err := member.Join(ctx); err != nil {
+		return fmt.Errorf("record this process among the Vigil processes sharing the database: %w", err)
+	}
+	s.member = member
+
 	m := newMetrics(s.db)
 	s.metrics = m
 	pipe := pipeline.New(pipeline.Config{
@@ -217,6 +239,16 @@ func (s *service) start(ctx context.Context, cfg Config) error {
 			if s.bot != nil && out.Result.Saved.Deliveries > 0 {
 				s.bot.Wake()
 			}
+		},
+		// Every process schedules every feed; the one the feed hashes to
+		// polls it, under a lease in case two disagree for a moment about
+		// who is alive.
+		Claim: func(ctx context.Context, url string) (func(), bool) {
+			key := "feed:" + url
+			if !member.Owns(key) {
+				return nil, false
+			}
+			return member.Claim(ctx, key, feedLease)
 		},
 	})
 
@@ -268,6 +300,7 @@ func (s *service) startBot(ctx context.Context, cfg Config, e *engine, m *metric
 		OnDelivered:     m.observeDelivery,
 		BriefingGrace:   cfg.Briefing.Grace.Duration,
 		OnBriefing:      m.observeBriefing,
+		Claim:           s.member.Claim,
 	})
 	if err != nil {
 		return err
@@ -363,6 +396,7 @@ func (s *service) serveOps(addr string, m *metrics) error {
 	s.opsAddr = ln.Addr().String()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(m.collectors()...)
+	reg.MustRegister(peerCollectors(s.member)...)
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -379,6 +413,7 @@ func (s *service) serveOps(addr string, m *metrics) error {
 		// still "ok" (a supervisor must not restart Vigil for Discord's
 		// outage); the second line says what waits.
 		fmt.Fprintln(w, "ok")
+		s.writePeers(r.Context(), w)
 		if b == nil {
 			return
 		}
@@ -400,6 +435,27 @@ func (s *service) serveOps(addr string, m *metrics) error {
 		}
 	}()
 	return nil
+}
+
+// writePeers adds to /healthz, when other Vigil processes share the
+// database, who this one is and the leases it holds.
+func (s *service) writePeers(ctx context.Context, w io.Writer) {
+	peers := s.member.Peers()
+	if len(peers) < 2 {
+		return
+	}
+	leases, err := s.member.Leases(ctx)
+	if err != nil {
+		fmt.Fprintf(w, "peers: %d Vigil processes share the database; this one is %s; its leases cannot be read: %v\n", len(peers), s.member.ID(), err)
+		return
+	}
+	kinds := map[string]int{}
+	for _, l := range leases {
+		kind, _, _ := strings.Cut(l.Name, ":")
+		kinds[kind]++
+	}
+	fmt.Fprintf(w, "peers: %d Vigil processes share the database; this one is %s and holds %d leases (%d feeds being polled, %d channels being sent to, %d briefings)\n",
+		len(peers), s.member.ID(), len(leases), kinds["feed"], kinds["channel"], kinds["briefing"])
 }
 
 // stop ends polling (letting in-flight polls finish within ctx), the ops
@@ -446,6 +502,11 @@ func (s *service) stop(ctx context.Context) error {
 		if err := s.bot.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("disconnect from Discord: %w", err))
 		}
+	}
+	// Leaving hands this process's feeds and channels to the others at
+	// once instead of after its heartbeat expires.
+	if err := s.member.Leave(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("leave the Vigil processes sharing the database: %w", err))
 	}
 	if s.ops != nil {
 		if err := s.ops.Shutdown(ctx); err != nil {
@@ -545,6 +606,34 @@ func newMetrics(db *storage.DB) *metrics {
 		Name: "vigil_discord_delivery_held", Help: "1 while Discord does not answer sends and alerts wait for it.",
 	}, connection(func(c bot.Connection) float64 { return boolGauge(c.DeliveryHeld) }))
 	return m
+}
+
+// peerCollectors say which process this is and what it shares the
+// database with: vigil_peer_info carries the identity (join on it to tell
+// several processes' series apart), vigil_peers how many are alive and
+// vigil_leases_held what this one is doing for them.
+func peerCollectors(member *peer.Member) []prometheus.Collector {
+	info := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "vigil_peer_info",
+		Help:        "Always 1; its peer label is this process's identity among the Vigil processes sharing the database.",
+		ConstLabels: prometheus.Labels{"peer": member.ID()},
+	})
+	info.Set(1)
+	peers := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "vigil_peers", Help: "Vigil processes alive on this database at the last heartbeat, this one included.",
+	}, func() float64 { return float64(len(member.Peers())) })
+	leases := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "vigil_leases_held", Help: "Leases this process holds: feeds it is polling, channels it is sending to, briefings it is sending.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		l, err := member.Leases(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(len(l))
+	})
+	return []prometheus.Collector{info, peers, leases}
 }
 
 func boolGauge(v bool) float64 {

@@ -41,34 +41,10 @@ func TestCrashSoak(t *testing.T) {
 		restarts = n
 	}
 	dir := t.TempDir()
-	vigilBin, fakeBin := filepath.Join(dir, "vigil"), filepath.Join(dir, "fakediscord")
-	for bin, pkg := range map[string]string{vigilBin: ".", fakeBin: "../fakediscord"} {
-		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
-			t.Fatalf("build %s: %v\n%s", pkg, err, out)
-		}
-	}
-
+	vigilBin, fakeBin := buildSoakBinaries(t, dir)
 	// The fake Discord, accepting 5% of posts without answering them.
-	fake := exec.Command(fakeBin, "-channels", "4", "-accept-then-drop", "0.05")
-	stdout, _ := fake.StdoutPipe()
-	fake.Stderr = os.Stderr
-	if err := fake.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fake.Process.Signal(syscall.SIGTERM); fake.Wait() })
-	var ann struct {
-		APIBase, Token, GuildID, Control string `json:"-"`
-	}
-	var raw map[string]any
-	line, err := bufio.NewReader(stdout).ReadBytes('\n')
-	if err != nil || json.Unmarshal(line, &raw) != nil {
-		t.Fatalf("fakediscord did not announce itself: %v %q", err, line)
-	}
-	ann.APIBase, ann.Token, ann.GuildID, ann.Control = raw["api_base"].(string), raw["token"].(string), raw["guild_id"].(string), raw["control"].(string)
-	var channels []string
-	for _, c := range raw["channels"].([]any) {
-		channels = append(channels, c.(string))
-	}
+	ann := startFakeDiscord(t, fakeBin, "-channels", "4", "-accept-then-drop", "0.05")
+	channels := ann.Channels
 
 	feeds := newSoakFeeds(2)
 	srv := httptest.NewServer(feeds)
@@ -159,7 +135,74 @@ address = ""
 		t.Errorf("the final run's shutdown: %v", err)
 	}
 
-	// The check: the database's outbox against what the fake holds.
+	a := auditSoak(t, dbPath, ann.Control, channels, briefed, feeds)
+	t.Logf("crash soak: %d kill -9 restarts; %s", kills, a)
+	if !a.clean() {
+		t.Errorf("the soak found faults (log: %s)", filepath.Join(dir, "vigil.log"))
+	}
+}
+
+// buildSoakBinaries builds vigil and the fake Discord into dir.
+func buildSoakBinaries(t *testing.T, dir string) (vigilBin, fakeBin string) {
+	t.Helper()
+	vigilBin, fakeBin = filepath.Join(dir, "vigil"), filepath.Join(dir, "fakediscord")
+	for bin, pkg := range map[string]string{vigilBin: ".", fakeBin: "../fakediscord"} {
+		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v\n%s", pkg, err, out)
+		}
+	}
+	return vigilBin, fakeBin
+}
+
+// fakeAnnouncement is what cmd/fakediscord prints when it is ready.
+type fakeAnnouncement struct {
+	APIBase  string   `json:"api_base"`
+	Token    string   `json:"token"`
+	GuildID  string   `json:"guild_id"`
+	Control  string   `json:"control"`
+	Channels []string `json:"channels"`
+}
+
+// startFakeDiscord runs the fake Discord as a process of its own until the
+// test ends.
+func startFakeDiscord(t *testing.T, bin string, args ...string) fakeAnnouncement {
+	t.Helper()
+	fake := exec.Command(bin, args...)
+	stdout, _ := fake.StdoutPipe()
+	fake.Stderr = os.Stderr
+	if err := fake.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fake.Process.Signal(syscall.SIGTERM); fake.Wait() })
+	var ann fakeAnnouncement
+	line, err := bufio.NewReader(stdout).ReadBytes('\n')
+	if err != nil || json.Unmarshal(line, &ann) != nil || ann.Control == "" {
+		t.Fatalf("fakediscord did not announce itself: %v %q", err, line)
+	}
+	return ann
+}
+
+// soakAudit is what a soak left behind, checked against what the fake
+// Discord holds.
+type soakAudit struct {
+	expected, lost, doubled, outOfOrder, unstored                     int
+	briefingChannels, briefingParts, briefingDoubled, briefingMissing int
+}
+
+func (a soakAudit) String() string {
+	return fmt.Sprintf("%d alerts expected, %d lost, %d doubled, %d out of order; %d served items not stored; briefings: %d parts in %d channels, %d doubled, %d missing",
+		a.expected, a.lost, a.doubled, a.outOfOrder, a.unstored, a.briefingParts, a.briefingChannels, a.briefingDoubled, a.briefingMissing)
+}
+
+func (a soakAudit) clean() bool {
+	return a.lost+a.doubled+a.outOfOrder+a.unstored+a.briefingDoubled+a.briefingMissing == 0 && a.expected > 0
+}
+
+// auditSoak compares the database's outbox with what the fake holds:
+// every alert arrived once and in order, every item the feeds served
+// after their first poll is stored, every briefing arrived once and whole.
+func auditSoak(t *testing.T, dbPath, control string, channels, briefed []string, feeds *soakFeeds) soakAudit {
+	t.Helper()
 	sdb, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +214,7 @@ address = ""
 		if err != nil {
 			t.Fatal(err)
 		}
-		msgs := soakMessages(t, ann.Control, ch)
+		msgs := soakMessages(t, control, ch)
 		seen := map[string]int{}
 		var order []int
 		for _, m := range msgs {
@@ -214,7 +257,7 @@ address = ""
 	for _, ch := range briefed {
 		parts := map[string]int{}
 		total := 0
-		for _, m := range soakMessages(t, ann.Control, ch) {
+		for _, m := range soakMessages(t, control, ch) {
 			if !strings.HasPrefix(m.Nonce, "b") {
 				continue
 			}
@@ -233,11 +276,8 @@ address = ""
 			briefingMissing += max(total-len(parts), 1)
 		}
 	}
-	t.Logf("crash soak: %d kill -9 restarts; %d alerts expected, %d lost, %d doubled, %d out of order; %d served items not stored; briefings: %d parts in %d channels, %d doubled, %d missing",
-		kills, expected, lost, doubled, outOfOrder, unstored, briefingParts, len(briefed), briefingDoubled, briefingMissing)
-	if lost+doubled+outOfOrder+unstored+briefingDoubled+briefingMissing > 0 || expected == 0 {
-		t.Errorf("the soak found faults (log: %s)", filepath.Join(dir, "vigil.log"))
-	}
+	return soakAudit{expected: expected, lost: lost, doubled: doubled, outOfOrder: outOfOrder, unstored: unstored,
+		briefingChannels: len(briefed), briefingParts: briefingParts, briefingDoubled: briefingDoubled, briefingMissing: briefingMissing}
 }
 
 // soakFeeds serves n RSS feeds that each gain an item every tick, and
