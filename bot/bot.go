@@ -75,6 +75,10 @@ type Config struct {
 	// OnTokenRejected, if set, is called once when Discord answers 401 to
 	// the bot's token; from then on the bot makes no more requests.
 	OnTokenRejected func()
+	// RateShare, if set, is the share (0 to 1) of GlobalRate this process
+	// may use, when several Vigil processes run one bot: Discord's global
+	// limit is the bot's, not each process's. It is asked every second.
+	RateShare func() float64
 	// GlobalRate caps requests per second to Discord across all channels;
 	// Discord allows 50, and a 429 costs more than waiting.
 	GlobalRate float64
@@ -345,8 +349,33 @@ type pacer struct {
 }
 
 func newPacer(perSecond float64) *pacer {
-	limit := max(int(perSecond), 1)
-	return &pacer{limit: limit, spacing: time.Duration(float64(time.Second) / (perSecond + 1)), sent: make([]time.Time, 0, limit)}
+	p := &pacer{}
+	p.setRate(perSecond)
+	return p
+}
+
+// setRate changes the rate, keeping the latest sends so that the rolling
+// second still counts them. A rate below one request a second is one.
+func (p *pacer) setRate(perSecond float64) {
+	perSecond = max(perSecond, 1)
+	limit := int(perSecond)
+	if p.sent != nil && limit == p.limit {
+		return
+	}
+	// The ring in send order, oldest first, then its newest limit.
+	ordered := append(append([]time.Time(nil), p.sent[p.head:]...), p.sent[:p.head]...)
+	ordered = ordered[max(0, len(ordered)-limit):]
+	p.limit = limit
+	p.spacing = time.Duration(float64(time.Second) / (perSecond + 1))
+	p.sent = append(make([]time.Time, 0, limit), ordered...)
+	p.head = 0
+}
+
+// share sets the pacer to share of rate, under its lock.
+func (p *pacer) share(rate, share float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.setRate(rate * min(max(share, 0), 1))
 }
 
 // wait blocks until the caller may send one request.

@@ -53,3 +53,33 @@ func TestPacerStopsWaitingWhenCancelled(t *testing.T) {
 		t.Fatal("wait returned before the rate allowed and without the context's error")
 	}
 }
+
+func TestAPacerWhoseShareShrinksCountsTheSendsAlreadyMade(t *testing.T) {
+	p := newPacer(40)
+	var times []time.Time // appended under the pacer's lock
+	p.granted = func(at time.Time) { times = append(times, at) }
+	for range 30 {
+		if err := p.wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Another process joined: this one may now use a quarter, 10 a second.
+	p.share(40, 0.25)
+	changed := len(times)
+	for range 12 {
+		if err := p.wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := changed; i < len(times); i++ {
+		n := 0
+		for _, u := range times {
+			if !u.After(times[i]) && times[i].Sub(u) < time.Second {
+				n++
+			}
+		}
+		if n > 10 {
+			t.Fatalf("send %d had %d sends in the second up to it; the new limit is 10", i, n)
+		}
+	}
+}

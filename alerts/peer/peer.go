@@ -54,10 +54,11 @@ type Member struct {
 	cfg  Config
 	self alerts.Peer
 
-	mu   sync.Mutex
-	live []string // IDs of the live peers, sorted
-	stop context.CancelFunc
-	done chan struct{}
+	mu     sync.Mutex
+	live   []string // IDs of the live peers, sorted
+	joined time.Time
+	stop   context.CancelFunc
+	done   chan struct{}
 }
 
 // New returns the member for this process; it takes part once Join has run.
@@ -96,6 +97,7 @@ func (m *Member) Join(ctx context.Context) error {
 	}
 	bctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	m.mu.Lock()
+	m.joined = time.Now()
 	m.stop, m.done = stop, make(chan struct{})
 	done := m.done
 	m.mu.Unlock()
@@ -164,6 +166,25 @@ func (m *Member) Peers() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return slices.Clone(m.live)
+}
+
+// Share is the part of a budget that all the peers share (Discord's global
+// request rate is the bot's, not each process's) this process may use: an
+// equal share of the live peers'. A process that has just joined others
+// holds back until they have all seen it (one heartbeat interval, with a
+// margin), or their shares and its own would add up to more than the
+// whole.
+func (m *Member) Share() float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := len(m.live)
+	switch {
+	case n <= 1:
+		return 1
+	case time.Since(m.joined) < m.cfg.TTL/2:
+		return 0
+	}
+	return 1 / float64(n)
 }
 
 // Owner returns the live peer a piece of work belongs to: the one whose

@@ -209,3 +209,22 @@ func TestLeaveHandsWorkOverAtOnce(t *testing.T) {
 		t.Errorf("after a left, b sees peers %v, want [b]", got)
 	}
 }
+
+func TestSharesOfTheBudgetNeverAddUpToMoreThanTheWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vigil.db")
+	ttl := 900 * time.Millisecond
+	a := join(t, path, "a", ttl)
+	if got := a.Share(); got != 1 {
+		t.Errorf("alone, a's share is %v, want 1", got)
+	}
+	b := join(t, path, "b", ttl)
+	// Until a has seen b, a still takes everything; b must take nothing.
+	if got := b.Share(); got != 0 {
+		t.Errorf("just joined, b's share is %v, want 0 until a has seen it", got)
+	}
+	waitPeers(t, 2, a, b)
+	time.Sleep(ttl / 2)
+	if sa, sb := a.Share(), b.Share(); sa != 0.5 || sb != 0.5 {
+		t.Errorf("shares a %v, b %v; want a half each", sa, sb)
+	}
+}

@@ -301,6 +301,7 @@ func (s *service) startBot(ctx context.Context, cfg Config, e *engine, m *metric
 		BriefingGrace:   cfg.Briefing.Grace.Duration,
 		OnBriefing:      m.observeBriefing,
 		Claim:           s.member.Claim,
+		RateShare:       s.member.Share,
 	})
 	if err != nil {
 		return err
