@@ -38,6 +38,11 @@ const (
 // should be an error an admin reads, not a hang.
 const connectTimeout = 10 * time.Second
 
+// pgMaxConns is how many connections one process keeps at most: enough
+// for polls, deliveries and commands at once, and a small share of the
+// server's max_connections (100 by default) so several processes fit.
+const pgMaxConns = 16
+
 // ErrCannotConnect means the PostgreSQL server could not be reached or
 // refused the connection; the error says where and as whom, never the
 // password.
@@ -48,18 +53,9 @@ var ErrCannotConnect = errors.New("cannot connect to PostgreSQL")
 // schema up to date. The database must exist; its tables are created on
 // first use. A search_path in dsn puts Vigil's tables in that schema.
 func OpenPostgres(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
-	cfg, err := pgx.ParseConfig(dsn)
+	sqlDB, where, err := connectPostgres(ctx, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open PostgreSQL database: %w", DSNError(err))
-	}
-	if cfg.ConnectTimeout == 0 {
-		cfg.ConnectTimeout = connectTimeout
-	}
-	where := DescribeDSN(cfg)
-	sqlDB := stdlib.OpenDB(*cfg)
-	if err := sqlDB.PingContext(ctx); err != nil {
-		sqlDB.Close()
-		return nil, fmt.Errorf("%w at %s: %s", ErrCannotConnect, where, connectReason(err))
+		return nil, err
 	}
 	d := &DB{db: handle{db: sqlDB, dialect: &dialect{engine: EnginePostgres}}, now: time.Now}
 	for _, o := range opts {
@@ -70,6 +66,47 @@ func OpenPostgres(ctx context.Context, dsn string, opts ...Option) (*DB, error) 
 		return nil, fmt.Errorf("open PostgreSQL database at %s: %w", where, err)
 	}
 	return d, nil
+}
+
+// CheckPostgres connects to the database dsn names and reports the schema
+// version it has and the one this build would bring it to, changing
+// nothing: what `vigil check` tells an operator about the database.
+func CheckPostgres(ctx context.Context, dsn string) (where string, have, want int, err error) {
+	sqlDB, where, err := connectPostgres(ctx, dsn)
+	if err != nil {
+		return "", 0, 0, err
+	}
+	defer sqlDB.Close()
+	ms, err := migrations(EnginePostgres)
+	if err != nil {
+		return "", 0, 0, err
+	}
+	have, err = pgSchemaVersion(ctx, handle{db: sqlDB, dialect: &dialect{engine: EnginePostgres}})
+	if err != nil {
+		return "", 0, 0, fmt.Errorf("read the schema version of the PostgreSQL database at %s: %w", where, err)
+	}
+	return where, have, len(ms), nil
+}
+
+// connectPostgres opens a pool on dsn and makes sure a connection works,
+// returning where it connected in words for messages.
+func connectPostgres(ctx context.Context, dsn string) (*sql.DB, string, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, "", fmt.Errorf("open PostgreSQL database: %w", DSNError(err))
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = connectTimeout
+	}
+	where := DescribeDSN(cfg)
+	sqlDB := stdlib.OpenDB(*cfg)
+	sqlDB.SetMaxOpenConns(pgMaxConns)
+	sqlDB.SetMaxIdleConns(pgMaxConns)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, "", fmt.Errorf("%w at %s: %s", ErrCannotConnect, where, connectReason(err))
+	}
+	return sqlDB, where, nil
 }
 
 // DSNError is why dsn could not be read as a connection string, in words
