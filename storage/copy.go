@@ -186,14 +186,14 @@ func prepareTarget(ctx context.Context, tx pgx.Tx, tables []table, opts CopyOpti
 			return err
 		}
 		if n > 0 {
-			filled = append(filled, fmt.Sprintf("%s: %d rows", t.name, n))
+			filled = append(filled, fmt.Sprintf("%s: %d", t.name, n))
 		}
 	}
 	if len(filled) == 0 {
 		return nil
 	}
 	if !opts.Overwrite {
-		return fmt.Errorf("%w (%s); to replace it with the SQLite file's, ask to overwrite it", ErrTargetNotEmpty, strings.Join(filled, ", "))
+		return fmt.Errorf("%w (%s)", ErrTargetNotEmpty, strings.Join(filled, ", "))
 	}
 	names := make([]string, len(tables))
 	for i, t := range tables {

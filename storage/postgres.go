@@ -57,7 +57,7 @@ func OpenPostgres(ctx context.Context, dsn string, opts ...Option) (*DB, error) 
 	if err != nil {
 		return nil, err
 	}
-	d := &DB{db: handle{db: sqlDB, dialect: &dialect{engine: EnginePostgres}}, now: time.Now}
+	d := &DB{db: handle{db: sqlDB, dialect: &dialect{engine: EnginePostgres}}, location: where, now: time.Now}
 	for _, o := range opts {
 		o(d)
 	}

@@ -50,8 +50,11 @@ var ErrNotFound = alerts.ErrNotFound
 
 // DB is the open database.
 type DB struct {
-	db  handle
-	now func() time.Time
+	db handle
+	// location says where the database is, for messages: the file, or
+	// the server and login (never the password).
+	location string
+	now      func() time.Time
 	// limits are the per-server caps, enforced inside the transaction that
 	// adds, so that commands racing each other cannot pass them.
 	limits alerts.Limits
@@ -88,7 +91,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	d := &DB{db: handle{db: sqlDB, dialect: &dialect{engine: EngineSQLite}}, now: time.Now}
+	d := &DB{db: handle{db: sqlDB, dialect: &dialect{engine: EngineSQLite}}, location: path, now: time.Now}
 	for _, o := range opts {
 		o(d)
 	}
@@ -160,6 +163,10 @@ func (e causeError) Unwrap() error { return e.err }
 
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }
+
+// Location says where the database is: the SQLite file, or the
+// PostgreSQL server, user and database (never the password).
+func (d *DB) Location() string { return d.location }
 
 // Engine is the database engine in use: EngineSQLite or EnginePostgres.
 // Only operators' tools (vigil check, vigil migrate) need to know.
