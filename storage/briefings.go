@@ -15,7 +15,7 @@ import (
 // A server at its cap of briefings gets an *alerts.LimitError for a new
 // one; changing an existing briefing is always allowed.
 func (d *DB) SetBriefing(ctx context.Context, b alerts.BriefingSetting, createdBy string) error {
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.inTx(ctx, func(tx *txn) error {
 		if err := checkCap(ctx, tx, d.limits.BriefingsPerServer, "briefings in one server", "limits.briefings_per_server",
 			`SELECT CASE WHEN EXISTS (SELECT 1 FROM briefings WHERE channel_id = ?) THEN 0 ELSE count(*) END FROM briefings WHERE guild_id = ?`,
 			b.ChannelID, b.GuildID); err != nil {
@@ -85,7 +85,7 @@ func (d *DB) Briefings(ctx context.Context) ([]alerts.BriefingSetting, error) {
 // daylight-saving fall-back hour, a restart) end up sending once.
 func (d *DB) MarkBriefing(ctx context.Context, channelID, period string, sentAt time.Time) (bool, error) {
 	res, err := d.db.ExecContext(ctx, `
-		UPDATE briefings SET last_period = ?, last_sent_at = CASE WHEN ? > 0 THEN ? ELSE last_sent_at END
+		UPDATE briefings SET last_period = ?, last_sent_at = CASE WHEN CAST(? AS BIGINT) > 0 THEN CAST(? AS BIGINT) ELSE last_sent_at END
 		WHERE channel_id = ? AND last_period < ?`, period, toMillis(sentAt), toMillis(sentAt), channelID, period)
 	if err != nil {
 		return false, fmt.Errorf("mark briefing of channel %s: %w", channelID, err)

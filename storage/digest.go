@@ -33,7 +33,7 @@ type channelPace struct {
 
 // digester folds alerts, within one SaveStories transaction.
 type digester struct {
-	tx      *sql.Tx
+	tx      *txn
 	now     int64
 	feedURL string
 	perHour int
@@ -103,14 +103,12 @@ func (g *digester) openDigest(ctx context.Context, m alerts.Match, firstFolded i
 		due = last.Int64 + digestSpacing.Milliseconds()
 	}
 	cluster := "digest-" + strconv.FormatInt(firstFolded, 10)
-	res, err := g.tx.ExecContext(ctx, `
+	err = g.tx.QueryRowContext(ctx, `
 		INSERT INTO outbox (channel_id, cluster_id, subscription_id, feed_url, story_id, nonce, created_at, next_attempt_at, is_digest, guild_id)
-		SELECT channel_id, ?, subscription_id, feed_url, story_id, ?, ?, ?, 1, guild_id FROM outbox WHERE id = ?`,
-		cluster, deliveryNonce(m.ChannelID, cluster), g.now, due, firstFolded)
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
+		SELECT channel_id, ?, subscription_id, feed_url, story_id, ?, CAST(? AS BIGINT), CAST(? AS BIGINT), 1, guild_id FROM outbox WHERE id = ?
+		RETURNING id`,
+		cluster, deliveryNonce(m.ChannelID, cluster), g.now, due, firstFolded).Scan(&id)
+	return id, err
 }
 
 // DigestContents returns how many alerts were folded into digest id and the

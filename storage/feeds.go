@@ -16,20 +16,20 @@ import (
 // operator's empty ID is still an item.
 const feedColumns = `f.url, f.title, f.interval_ms, f.fetch_article, f.etag, f.last_modified,
 	f.last_poll_at, f.last_success_at, f.last_error, f.consecutive_failures, f.last_item_count, f.primed, f.added_at,
-	f.new_items_avg, coalesce((SELECT group_concat('g' || o.guild_id, char(31)) FROM feed_owners o WHERE o.url = f.url), '')`
+	f.new_items_avg, coalesce((SELECT string_agg('g' || o.guild_id, char(31)) FROM feed_owners o WHERE o.url = f.url), '')`
 
 // UpsertFeed adds an operator's feed (from the config file, shared by every
 // server), or updates its title, interval and fetch_article setting while
 // keeping its poll state.
 func (d *DB) UpsertFeed(ctx context.Context, f alerts.Feed) error {
-	err := d.inTx(ctx, func(tx *sql.Tx) error { return upsertOperatorFeed(ctx, tx, f, d.now()) })
+	err := d.inTx(ctx, func(tx *txn) error { return upsertOperatorFeed(ctx, tx, f, d.now()) })
 	if err != nil {
 		return fmt.Errorf("save feed %s: %w", f.URL, err)
 	}
 	return nil
 }
 
-func upsertOperatorFeed(ctx context.Context, tx *sql.Tx, f alerts.Feed, now time.Time) error {
+func upsertOperatorFeed(ctx context.Context, tx *txn, f alerts.Feed, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO feeds (url, title, interval_ms, fetch_article, added_at)
 		VALUES (?, ?, ?, ?, ?)
@@ -53,7 +53,8 @@ func upsertOperatorFeed(ctx context.Context, tx *sql.Tx, f alerts.Feed, now time
 // so their channels can be told.
 func (d *DB) SyncOperatorFeeds(ctx context.Context, feeds []alerts.Feed) ([]alerts.Subscription, error) {
 	var ended []alerts.Subscription
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.inTx(ctx, func(tx *txn) error {
+		ended = nil
 		keep := make(map[string]bool, len(feeds))
 		for _, f := range feeds {
 			if err := upsertOperatorFeed(ctx, tx, f, d.now()); err != nil {
@@ -94,7 +95,8 @@ func (d *DB) AddGuildFeed(ctx context.Context, guildID string, f alerts.Feed) (a
 	if guildID == alerts.Operator {
 		return false, fmt.Errorf("add feed %s: a server is needed", f.URL)
 	}
-	err = d.inTx(ctx, func(tx *sql.Tx) error {
+	err = d.inTx(ctx, func(tx *txn) error {
+		added = false
 		now := toMillis(d.now())
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO feeds (url, title, interval_ms, fetch_article, added_at)
@@ -133,7 +135,7 @@ func (d *DB) AddGuildFeed(ctx context.Context, guildID string, f alerts.Feed) (a
 // de-duplication; a feed no one owns any more is no longer polled.
 func (d *DB) RemoveGuildFeed(ctx context.Context, guildID, url string) ([]alerts.Subscription, error) {
 	var ended []alerts.Subscription
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.inTx(ctx, func(tx *txn) error {
 		if guildID == alerts.Operator {
 			return ErrNotFound
 		}
@@ -155,7 +157,7 @@ func (d *DB) RemoveGuildFeed(ctx context.Context, guildID, url string) ([]alerts
 
 // pruneSubscriptions ends the subscriptions to url of every server that can
 // no longer see it, returning them as they were before.
-func pruneSubscriptions(ctx context.Context, tx *sql.Tx, url string) ([]alerts.Subscription, error) {
+func pruneSubscriptions(ctx context.Context, tx *txn, url string) ([]alerts.Subscription, error) {
 	// The U+001F-joined list is matched whole-item, so a URL that is a
 	// prefix of another is not taken for it.
 	rows, err := tx.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions s
@@ -191,7 +193,7 @@ func pruneSubscriptions(ctx context.Context, tx *sql.Tx, url string) ([]alerts.S
 // RemoveFeed forgets a feed altogether, for every server; its stories stay
 // for briefings and de-duplication.
 func (d *DB) RemoveFeed(ctx context.Context, url string) error {
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM feeds WHERE url = ?`, url)
 		if err != nil {
 			return err
@@ -347,7 +349,7 @@ func scanFeed(s scanner, extra ...any) (alerts.Feed, error) {
 	return f, err
 }
 
-func queryStrings(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]string, error) {
+func queryStrings(ctx context.Context, tx *txn, query string, args ...any) ([]string, error) {
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err

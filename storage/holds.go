@@ -92,7 +92,7 @@ func (d *DB) Refusals(ctx context.Context, channelID string, since time.Time) (i
 // kind already in place counts one more failure, for back-off.
 func (d *DB) HoldChannel(ctx context.Context, h alerts.ChannelHold) (alerts.ChannelHold, error) {
 	var out alerts.ChannelHold
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.inTx(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO channel_holds (channel_id, until, kind, reason, failures, since) VALUES (?, ?, ?, ?, 1, ?)
 			ON CONFLICT (channel_id) DO UPDATE SET until = excluded.until, reason = excluded.reason,
@@ -160,7 +160,7 @@ func scanHold(s scanner) (alerts.ChannelHold, error) {
 // /watch resume bring them back.
 func (d *DB) RemoveGuild(ctx context.Context, guildID string, cause error) (int, error) {
 	var dropped int64
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET paused = 1 WHERE guild_id = ?`, guildID); err != nil {
 			return err
 		}
@@ -186,7 +186,7 @@ func (d *DB) SaveBriefingParts(ctx context.Context, parts []alerts.BriefingPart)
 		return nil, nil
 	}
 	channelID, period := parts[0].ChannelID, parts[0].Period
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.inTx(ctx, func(tx *txn) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM briefing_parts WHERE channel_id = ? AND period = ?`, channelID, period).Scan(&n); err != nil {
 			return err

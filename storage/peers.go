@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -15,7 +14,7 @@ import (
 func (d *DB) Beat(ctx context.Context, peer alerts.Peer, ttl time.Duration) ([]alerts.Peer, error) {
 	now := d.now()
 	var live []alerts.Peer
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO peers (id, host, pid, started_at, seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at, expires_at = excluded.expires_at`,
@@ -55,7 +54,7 @@ func (d *DB) Beat(ctx context.Context, peer alerts.Peer, ttl time.Duration) ([]a
 // Leave removes peer and frees its leases at once: a clean shutdown hands
 // its work over without the others waiting for it to expire.
 func (d *DB) Leave(ctx context.Context, peerID string) error {
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM leases WHERE holder = ?`, peerID); err != nil {
 			return err
 		}

@@ -1,10 +1,15 @@
-// Package storage keeps Vigil's whole state in one SQLite file: feeds and their
-// poll state, every story seen, subscriptions and the delivery outbox.
+// Package storage keeps Vigil's whole state: feeds and their poll state,
+// every story seen, subscriptions and the delivery outbox.
 //
-// It uses modernc.org/sqlite (pure Go, no cgo) in WAL mode so one binary and
-// one file run a deployment. The schema lives in migrations/*.sql, embedded
-// and applied in order, with PRAGMA user_version recording how far a file has
-// come. Consumers define the small interfaces they need; *DB satisfies them.
+// By default that is one SQLite file, through modernc.org/sqlite (pure Go,
+// no cgo) in WAL mode, so one binary and one file run a deployment.
+// PostgreSQL (through pgx) is the second engine, for deployments that
+// outgrow a file; the same code and the same API run on both (see
+// engine.go for how). The schema lives in migrations/*.sql for SQLite and
+// migrations/postgres/*.sql for PostgreSQL, the same numbered steps in each
+// engine's words, embedded and applied in order; PRAGMA user_version, or on
+// PostgreSQL the vigil_schema table, records how far a database has come.
+// Consumers define the small interfaces they need; *DB satisfies them.
 package storage
 
 import (
@@ -28,7 +33,7 @@ import (
 	"github.com/vigilbot/vigil/alerts"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
 
 // busyTimeout is how long a writer waits for another to finish before
@@ -45,8 +50,11 @@ var ErrNotFound = alerts.ErrNotFound
 
 // DB is the open database.
 type DB struct {
-	db  *sql.DB
-	now func() time.Time
+	db handle
+	// location says where the database is, for messages: the file, or
+	// the server and login (never the password).
+	location string
+	now      func() time.Time
 	// limits are the per-server caps, enforced inside the transaction that
 	// adds, so that commands racing each other cannot pass them.
 	limits alerts.Limits
@@ -83,7 +91,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	d := &DB{db: sqlDB, now: time.Now}
+	d := &DB{db: handle{db: sqlDB, dialect: &dialect{engine: EngineSQLite}}, location: path, now: time.Now}
 	for _, o := range opts {
 		o(d)
 	}
@@ -156,8 +164,19 @@ func (e causeError) Unwrap() error { return e.err }
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }
 
-// SchemaVersion is the number of migrations applied to the file.
+// Location says where the database is: the SQLite file, or the
+// PostgreSQL server, user and database (never the password).
+func (d *DB) Location() string { return d.location }
+
+// Engine is the database engine in use: EngineSQLite or EnginePostgres.
+// Only operators' tools (vigil check, vigil migrate) need to know.
+func (d *DB) Engine() string { return d.db.dialect.engine }
+
+// SchemaVersion is the number of migrations applied to the database.
 func (d *DB) SchemaVersion(ctx context.Context) (int, error) {
+	if d.db.dialect.engine == EnginePostgres {
+		return pgSchemaVersion(ctx, d.db)
+	}
 	var v int
 	err := d.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
 	return v, err
@@ -169,19 +188,27 @@ type migration struct {
 	sql     string
 }
 
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+// migrations returns the engine's migrations, in order.
+func migrations(engine string) ([]migration, error) {
+	dir := "migrations"
+	if engine == EnginePostgres {
+		dir = "migrations/postgres"
+	}
+	entries, err := fs.ReadDir(migrationFiles, dir)
 	if err != nil {
 		return nil, err
 	}
 	var out []migration
 	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
 		num, _, ok := strings.Cut(e.Name(), "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil {
 			return nil, fmt.Errorf("migration %s: name must start with its number", e.Name())
 		}
-		body, err := fs.ReadFile(migrationFiles, path.Join("migrations", e.Name()))
+		body, err := fs.ReadFile(migrationFiles, path.Join(dir, e.Name()))
 		if err != nil {
 			return nil, err
 		}
@@ -197,9 +224,12 @@ func migrations() ([]migration, error) {
 }
 
 func (d *DB) migrate(ctx context.Context) error {
-	ms, err := migrations()
+	ms, err := migrations(d.db.dialect.engine)
 	if err != nil {
 		return err
+	}
+	if d.db.dialect.engine == EnginePostgres {
+		return d.migratePostgres(ctx, ms)
 	}
 	current, err := d.SchemaVersion(ctx)
 	if err != nil {
@@ -209,7 +239,7 @@ func (d *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("%w: the file is at schema version %d, this build knows up to %d; run the newer vigil or restore a backup", ErrNewerSchema, current, len(ms))
 	}
 	for _, m := range ms[current:] {
-		err := d.inTx(ctx, func(tx *sql.Tx) error {
+		err := d.inTx(ctx, func(tx *txn) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return err
 			}
@@ -224,12 +254,26 @@ func (d *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-func (d *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := d.db.BeginTx(ctx, nil)
+// inTx runs fn in a write transaction. Its guarantee is SQLite's: the
+// outcome is that of the transactions running one at a time, so a check
+// made inside (a per-server cap, "is this briefing stored yet") still holds
+// when the transaction commits. SQLite gets it by taking the write lock up
+// front (_txlock=immediate); PostgreSQL runs the transaction SERIALIZABLE
+// and may refuse to commit one that raced another, in which case fn runs
+// again from the start. So fn must set, not accumulate, what it returns.
+func (d *DB) inTx(ctx context.Context, fn func(*txn) error) error {
+	if d.db.dialect.engine != EnginePostgres {
+		return d.runTx(ctx, nil, fn)
+	}
+	return d.retrySerializable(ctx, fn)
+}
+
+func (d *DB) runTx(ctx context.Context, opts *sql.TxOptions, fn func(*txn) error) error {
+	tx, err := d.db.db.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(&txn{tx: tx, dialect: d.db.dialect}); err != nil {
 		tx.Rollback()
 		return err
 	}

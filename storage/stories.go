@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base32"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -60,7 +61,8 @@ func (d *DB) KnownStoryIDs(ctx context.Context, feedURL string, ids []string) (m
 // replayed poll harmless. It also marks the feed primed.
 func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.Story, matches []alerts.Match) (alerts.SaveResult, error) {
 	var res alerts.SaveResult
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.inTx(ctx, func(tx *txn) error {
+		res = alerts.SaveResult{}
 		inserted := make(map[string]string, len(stories)) // story ID → cluster ID
 		storyStmt, err := tx.PrepareContext(ctx, `
 			INSERT INTO stories (feed_url, id, source, title, body, url, published, first_seen, countries, regions, summary, cluster_id, mentions, mention_regions)
@@ -87,9 +89,10 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 		// operator's, whatever the index matched.
 		outStmt, err := tx.PrepareContext(ctx, `
 			INSERT INTO outbox (channel_id, cluster_id, subscription_id, feed_url, story_id, terms, mention_role_id, nonce, created_at, guild_id)
-			SELECT ?, ?, s.id, ?, ?, ?, s.mention_role_id, ?, ?, s.guild_id FROM subscriptions s
+			SELECT ?, ?, s.id, ?, ?, ?, s.mention_role_id, ?, CAST(? AS BIGINT), s.guild_id FROM subscriptions s
 			WHERE s.id = ? AND EXISTS (SELECT 1 FROM feed_owners fo WHERE fo.url = ? AND fo.guild_id IN ('', s.guild_id))
-			ON CONFLICT DO NOTHING`)
+			ON CONFLICT DO NOTHING
+			RETURNING id`)
 		if err != nil {
 			return err
 		}
@@ -121,17 +124,14 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 			}
 			// A subscription removed since the index was built selects no
 			// row, so nothing is queued for it.
-			r, err := outStmt.ExecContext(ctx, m.ChannelID, cluster, feedURL, m.StoryID,
-				joinList(m.Terms), deliveryNonce(m.ChannelID, cluster), now, m.SubscriptionID, feedURL)
-			if err != nil {
+			var id int64
+			err := outStmt.QueryRowContext(ctx, m.ChannelID, cluster, feedURL, m.StoryID,
+				joinList(m.Terms), deliveryNonce(m.ChannelID, cluster), now, m.SubscriptionID, feedURL).Scan(&id)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("queue story %s for channel %s: %w", m.StoryID, m.ChannelID, err)
 			}
-			if n, _ := r.RowsAffected(); n == 1 {
+			if err == nil {
 				res.Deliveries++
-				id, err := r.LastInsertId()
-				if err != nil {
-					return err
-				}
 				folded, err := digests.maybeFold(ctx, m, id)
 				if err != nil {
 					return fmt.Errorf("fold story %s into the digest of channel %s: %w", m.StoryID, m.ChannelID, err)
@@ -150,7 +150,8 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 		// The first poll brings the whole feed, not a poll's worth of
 		// news, so the usual rate starts counting after it.
 		_, err = tx.ExecContext(ctx, `UPDATE feeds SET
-				new_items_avg = CASE WHEN primed = 0 THEN 0 ELSE new_items_avg * (1 - ?) + ? * ? END,
+				new_items_avg = CASE WHEN primed = 0 THEN 0
+					ELSE new_items_avg * (1 - CAST(? AS DOUBLE PRECISION)) + CAST(? AS DOUBLE PRECISION) * CAST(? AS DOUBLE PRECISION) END,
 				primed = 1
 			WHERE url = ?`, newItemsWeight, newItemsWeight, len(stories), feedURL)
 		return err
@@ -164,7 +165,7 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 // feedSubscribers returns whether a subscription's server may see the
 // feed: every subscription when the operator shares it, else those of the
 // servers that added it (at most their caps' worth).
-func feedSubscribers(ctx context.Context, tx *sql.Tx, feedURL string) (func(subID int64) bool, error) {
+func feedSubscribers(ctx context.Context, tx *txn, feedURL string) (func(subID int64) bool, error) {
 	var shared bool
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) > 0 FROM feed_owners WHERE url = ? AND guild_id = ''`, feedURL).Scan(&shared); err != nil {
 		return nil, err

@@ -11,7 +11,7 @@ import (
 // AddSubscription stores a subscription and returns it with its new ID. A
 // channel or server at its cap gets an *alerts.LimitError.
 func (d *DB) AddSubscription(ctx context.Context, s alerts.Subscription, createdBy string) (alerts.Subscription, error) {
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.inTx(ctx, func(tx *txn) error {
 		if err := checkCap(ctx, tx, d.limits.SubscriptionsPerChannel, "subscriptions in one channel", "limits.subscriptions_per_channel",
 			`SELECT count(*) FROM subscriptions WHERE channel_id = ?`, s.ChannelID); err != nil {
 			return err
@@ -20,15 +20,11 @@ func (d *DB) AddSubscription(ctx context.Context, s alerts.Subscription, created
 			`SELECT count(*) FROM subscriptions WHERE guild_id = ?`, s.GuildID); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `
+		return tx.QueryRowContext(ctx, `
 			INSERT INTO subscriptions (guild_id, channel_id, query, regions, feeds, mention_role_id, paused, created_by, created_at, scope)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			s.GuildID, s.ChannelID, s.Query, joinList(s.Regions), joinList(s.Feeds), s.MentionRoleID, s.Paused, createdBy, toMillis(d.now()), scopeOf(s))
-		if err != nil {
-			return err
-		}
-		s.ID, err = res.LastInsertId()
-		return err
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			s.GuildID, s.ChannelID, s.Query, joinList(s.Regions), joinList(s.Feeds), s.MentionRoleID, s.Paused, createdBy, toMillis(d.now()), scopeOf(s)).
+			Scan(&s.ID)
 	})
 	if err != nil {
 		return alerts.Subscription{}, fmt.Errorf("add subscription for channel %s: %w", s.ChannelID, err)
@@ -38,7 +34,7 @@ func (d *DB) AddSubscription(ctx context.Context, s alerts.Subscription, created
 
 // checkCap counts with query and refuses when the count has reached limit
 // (0 is no limit).
-func checkCap(ctx context.Context, tx *sql.Tx, limit int, what, key, query string, args ...any) error {
+func checkCap(ctx context.Context, tx *txn, limit int, what, key, query string, args ...any) error {
 	if limit <= 0 {
 		return nil
 	}
@@ -146,7 +142,7 @@ func (d *DB) SubscriptionsFingerprint(ctx context.Context) (string, error) {
 // channel was already paused.
 func (d *DB) PauseChannel(ctx context.Context, channelID string) ([]string, error) {
 	var creators []string
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.inTx(ctx, func(tx *txn) error {
 		var err error
 		creators, err = queryStrings(ctx, tx, `SELECT DISTINCT created_by FROM subscriptions
 			WHERE channel_id = ? AND paused = 0 AND created_by != '' ORDER BY created_by`, channelID)

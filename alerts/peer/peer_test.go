@@ -7,20 +7,35 @@ import (
 	"log/slog"
 	"math"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/vigilbot/vigil/storage"
+	"github.com/vigilbot/vigil/storage/storagetest"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// openDB opens one database file; each "process" gets its own handle on
+// engines are the databases the peers may share: a SQLite file, and a
+// PostgreSQL schema when VIGIL_TEST_POSTGRES names a server.
+func engines(t *testing.T, test func(t *testing.T, where string)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, filepath.Join(t.TempDir(), "vigil.db")) })
+	t.Run("postgres", func(t *testing.T) { test(t, storagetest.DSN(t)) })
+}
+
+// openDB opens the shared database; each "process" gets its own handle on
 // it, as separate processes would.
-func openDB(t *testing.T, path string) *storage.DB {
+func openDB(t *testing.T, where string) *storage.DB {
 	t.Helper()
-	db, err := storage.Open(context.Background(), path)
+	var db *storage.DB
+	var err error
+	if strings.HasPrefix(where, "postgres") {
+		db, err = storage.OpenPostgres(context.Background(), where)
+	} else {
+		db, err = storage.Open(context.Background(), where)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,52 +89,53 @@ func waitPeers(t *testing.T, n int, ms ...*Member) {
 }
 
 func TestWorkIsSharedEvenlyAndOnlyADeadPeersWorkMoves(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "vigil.db")
-	ttl := 600 * time.Millisecond
-	a, b, c := join(t, path, "a", ttl), join(t, path, "b", ttl), join(t, path, "c", ttl)
-	waitPeers(t, 3, a, b, c)
-	const keys = 3000
-	owner := map[string]string{}
-	count := map[string]int{}
-	for i := range keys {
-		k := fmt.Sprintf("feed:https://outlet-%d.example/rss", i)
-		o := a.Owner(k)
-		if b.Owner(k) != o || c.Owner(k) != o {
-			t.Fatalf("peers disagree on who owns %s", k)
+	engines(t, func(t *testing.T, path string) {
+		ttl := 600 * time.Millisecond
+		a, b, c := join(t, path, "a", ttl), join(t, path, "b", ttl), join(t, path, "c", ttl)
+		waitPeers(t, 3, a, b, c)
+		const keys = 3000
+		owner := map[string]string{}
+		count := map[string]int{}
+		for i := range keys {
+			k := fmt.Sprintf("feed:https://outlet-%d.example/rss", i)
+			o := a.Owner(k)
+			if b.Owner(k) != o || c.Owner(k) != o {
+				t.Fatalf("peers disagree on who owns %s", k)
+			}
+			if owns := []bool{a.Owns(k), b.Owns(k), c.Owns(k)}; countTrue(owns) != 1 {
+				t.Fatalf("%s is owned by %d peers, want exactly 1", k, countTrue(owns))
+			}
+			owner[k] = o
+			count[o]++
 		}
-		if owns := []bool{a.Owns(k), b.Owns(k), c.Owns(k)}; countTrue(owns) != 1 {
-			t.Fatalf("%s is owned by %d peers, want exactly 1", k, countTrue(owns))
+		for _, id := range []string{"a", "b", "c"} {
+			if share := float64(count[id]) / keys; math.Abs(share-1.0/3) > 0.04 {
+				t.Errorf("peer %s owns %.1f%% of the feeds, want about 33%%", id, 100*share)
+			}
 		}
-		owner[k] = o
-		count[o]++
-	}
-	for _, id := range []string{"a", "b", "c"} {
-		if share := float64(count[id]) / keys; math.Abs(share-1.0/3) > 0.04 {
-			t.Errorf("peer %s owns %.1f%% of the feeds, want about 33%%", id, 100*share)
-		}
-	}
-	t.Logf("3 peers own %v of %d feeds", count, keys)
+		t.Logf("3 peers own %v of %d feeds", count, keys)
 
-	c.kill()
-	waitPeers(t, 2, a, b)
-	moved := 0
-	for k, was := range owner {
-		now := a.Owner(k)
-		if now != b.Owner(k) {
-			t.Fatalf("the two live peers disagree on who owns %s", k)
+		c.kill()
+		waitPeers(t, 2, a, b)
+		moved := 0
+		for k, was := range owner {
+			now := a.Owner(k)
+			if now != b.Owner(k) {
+				t.Fatalf("the two live peers disagree on who owns %s", k)
+			}
+			switch {
+			case was == "c" && now == "c":
+				t.Fatalf("%s still belongs to the dead peer", k)
+			case was != "c" && now != was:
+				t.Fatalf("%s moved from live peer %s to %s when c died", k, was, now)
+			case was == "c":
+				moved++
+			}
 		}
-		switch {
-		case was == "c" && now == "c":
-			t.Fatalf("%s still belongs to the dead peer", k)
-		case was != "c" && now != was:
-			t.Fatalf("%s moved from live peer %s to %s when c died", k, was, now)
-		case was == "c":
-			moved++
+		if moved != count["c"] {
+			t.Errorf("%d feeds moved, want the dead peer's %d", moved, count["c"])
 		}
-	}
-	if moved != count["c"] {
-		t.Errorf("%d feeds moved, want the dead peer's %d", moved, count["c"])
-	}
+	})
 }
 
 func countTrue(bs []bool) int {
@@ -133,98 +149,101 @@ func countTrue(bs []bool) int {
 }
 
 func TestALeaseIsHeldByOnePeerAndPassesOnWhenItsHolderDies(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "vigil.db")
-	ttl := 600 * time.Millisecond
-	a, b := join(t, path, "a", ttl), join(t, path, "b", ttl)
-	ctx := context.Background()
+	engines(t, func(t *testing.T, path string) {
+		ttl := 600 * time.Millisecond
+		a, b := join(t, path, "a", ttl), join(t, path, "b", ttl)
+		ctx := context.Background()
 
-	// Many tries at once: exactly one wins.
-	var wg sync.WaitGroup
-	for range 10 {
-		for _, m := range []*Member{a, b} {
-			wg.Go(func() { m.Claim(ctx, "channel:1", time.Minute) })
+		// Many tries at once: exactly one wins.
+		var wg sync.WaitGroup
+		for range 10 {
+			for _, m := range []*Member{a, b} {
+				wg.Go(func() { m.Claim(ctx, "channel:1", time.Minute) })
+			}
 		}
-	}
-	wg.Wait()
-	// The winner may have renewed its own lease since: count holders.
-	la, _ := a.Leases(ctx)
-	lb, _ := b.Leases(ctx)
-	if len(la)+len(lb) != 1 {
-		t.Fatalf("after a race for one lease, a holds %v and b holds %v; want one of them to", la, lb)
-	}
-	holder, other := a, b
-	if len(lb) == 1 {
-		holder, other = b, a
-	}
-	if _, ok := other.Claim(ctx, "channel:1", time.Minute); ok {
-		t.Fatal("a lease held by a live peer was taken by another")
-	}
+		wg.Wait()
+		// The winner may have renewed its own lease since: count holders.
+		la, _ := a.Leases(ctx)
+		lb, _ := b.Leases(ctx)
+		if len(la)+len(lb) != 1 {
+			t.Fatalf("after a race for one lease, a holds %v and b holds %v; want one of them to", la, lb)
+		}
+		holder, other := a, b
+		if len(lb) == 1 {
+			holder, other = b, a
+		}
+		if _, ok := other.Claim(ctx, "channel:1", time.Minute); ok {
+			t.Fatal("a lease held by a live peer was taken by another")
+		}
 
-	// Given back, it is free at once.
-	release, ok := holder.Claim(ctx, "channel:1", time.Minute)
-	if !ok {
-		t.Fatal("the holder could not renew its own lease")
-	}
-	release()
-	if _, ok := other.Claim(ctx, "channel:1", time.Minute); !ok {
-		t.Fatal("a released lease could not be taken")
-	}
+		// Given back, it is free at once.
+		release, ok := holder.Claim(ctx, "channel:1", time.Minute)
+		if !ok {
+			t.Fatal("the holder could not renew its own lease")
+		}
+		release()
+		if _, ok := other.Claim(ctx, "channel:1", time.Minute); !ok {
+			t.Fatal("a released lease could not be taken")
+		}
 
-	// Its holder killed, a lease of a minute passes on once the holder's
-	// heartbeat expires, not after the minute.
-	killed := time.Now()
-	other.kill()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, ok := holder.Claim(ctx, "channel:1", time.Minute); ok {
-			break
+		// Its holder killed, a lease of a minute passes on once the holder's
+		// heartbeat expires, not after the minute.
+		killed := time.Now()
+		other.kill()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if _, ok := holder.Claim(ctx, "channel:1", time.Minute); ok {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the dead peer's lease never passed on")
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the dead peer's lease never passed on")
+		if took := time.Since(killed); took > 3*ttl {
+			t.Errorf("the lease passed on %v after its holder died; want within about the heartbeat TTL (%v)", took, ttl)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if took := time.Since(killed); took > 3*ttl {
-		t.Errorf("the lease passed on %v after its holder died; want within about the heartbeat TTL (%v)", took, ttl)
-	}
+	})
 }
 
 func TestLeaveHandsWorkOverAtOnce(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "vigil.db")
-	a, b := join(t, path, "a", time.Minute), join(t, path, "b", time.Minute)
-	ctx := context.Background()
-	if _, ok := a.Claim(ctx, "briefing:1", time.Hour); !ok {
-		t.Fatal("a could not take a free lease")
-	}
-	if err := a.Leave(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := b.Claim(ctx, "briefing:1", time.Hour); !ok {
-		t.Fatal("a lease of a peer that left was not free")
-	}
-	if err := b.beat(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if got := b.Peers(); len(got) != 1 || got[0] != "b" {
-		t.Errorf("after a left, b sees peers %v, want [b]", got)
-	}
+	engines(t, func(t *testing.T, path string) {
+		a, b := join(t, path, "a", time.Minute), join(t, path, "b", time.Minute)
+		ctx := context.Background()
+		if _, ok := a.Claim(ctx, "briefing:1", time.Hour); !ok {
+			t.Fatal("a could not take a free lease")
+		}
+		if err := a.Leave(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := b.Claim(ctx, "briefing:1", time.Hour); !ok {
+			t.Fatal("a lease of a peer that left was not free")
+		}
+		if err := b.beat(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := b.Peers(); len(got) != 1 || got[0] != "b" {
+			t.Errorf("after a left, b sees peers %v, want [b]", got)
+		}
+	})
 }
 
 func TestSharesOfTheBudgetNeverAddUpToMoreThanTheWhole(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "vigil.db")
-	ttl := 900 * time.Millisecond
-	a := join(t, path, "a", ttl)
-	if got := a.Share(); got != 1 {
-		t.Errorf("alone, a's share is %v, want 1", got)
-	}
-	b := join(t, path, "b", ttl)
-	// Until a has seen b, a still takes everything; b must take nothing.
-	if got := b.Share(); got != 0 {
-		t.Errorf("just joined, b's share is %v, want 0 until a has seen it", got)
-	}
-	waitPeers(t, 2, a, b)
-	time.Sleep(ttl / 2)
-	if sa, sb := a.Share(), b.Share(); sa != 0.5 || sb != 0.5 {
-		t.Errorf("shares a %v, b %v; want a half each", sa, sb)
-	}
+	engines(t, func(t *testing.T, path string) {
+		ttl := 900 * time.Millisecond
+		a := join(t, path, "a", ttl)
+		if got := a.Share(); got != 1 {
+			t.Errorf("alone, a's share is %v, want 1", got)
+		}
+		b := join(t, path, "b", ttl)
+		// Until a has seen b, a still takes everything; b must take nothing.
+		if got := b.Share(); got != 0 {
+			t.Errorf("just joined, b's share is %v, want 0 until a has seen it", got)
+		}
+		waitPeers(t, 2, a, b)
+		time.Sleep(ttl / 2)
+		if sa, sb := a.Share(), b.Share(); sa != 0.5 || sb != 0.5 {
+			t.Errorf("shares a %v, b %v; want a half each", sa, sb)
+		}
+	})
 }

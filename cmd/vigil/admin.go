@@ -50,7 +50,13 @@ func (a adminFlags) open(ctx context.Context, env *cliEnv, create bool) (Config,
 	if err != nil {
 		return Config{}, nil, err
 	}
-	_, err = os.Stat(cfg.Storage.Path)
+	if !cfg.Storage.isFile() {
+		// A server's database exists before vigil; only its tables are
+		// vigil's to create.
+		err = nil
+	} else {
+		_, err = os.Stat(cfg.Storage.Path)
+	}
 	switch {
 	case errors.Is(err, os.ErrNotExist) && create:
 		if _, err := os.Stat(filepath.Dir(cfg.Storage.Path)); err != nil {
@@ -61,7 +67,7 @@ func (a adminFlags) open(ctx context.Context, env *cliEnv, create bool) (Config,
 	case err != nil:
 		return Config{}, nil, fmt.Errorf("database %s: %w", cfg.Storage.Path, err)
 	}
-	db, err := storage.Open(ctx, cfg.Storage.Path, storage.WithLimits(cfg.Limits.limits()))
+	db, err := cfg.Storage.open(ctx, storage.WithLimits(cfg.Limits.limits()))
 	if err != nil {
 		return Config{}, nil, err
 	}

@@ -74,6 +74,9 @@ func runCheck(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	cfg.HTTP.AllowPrivateAddresses = cfg.HTTP.AllowPrivateAddresses || *allowPrivate
+	if err := checkDatabase(ctx, env, cfg); err != nil {
+		return err
+	}
 	feedURL, body, err := readFeed(ctx, cfg, *source)
 	if errors.Is(err, feed.ErrBlockedAddress) {
 		return fmt.Errorf("%w; for a feed on your own network, run check with --allow-private", err)

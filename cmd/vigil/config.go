@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,12 +20,14 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/vigilbot/vigil/alerts"
 	"github.com/vigilbot/vigil/alerts/brief"
 	"github.com/vigilbot/vigil/alerts/feed"
 	"github.com/vigilbot/vigil/alerts/peer"
 	"github.com/vigilbot/vigil/alerts/summary"
+	"github.com/vigilbot/vigil/storage"
 )
 
 // Config is vigil's whole configuration, read from TOML. config.example.toml
@@ -64,9 +67,38 @@ type DiscordConfig struct {
 	APIBase string `toml:"api_base"`
 }
 
-// StorageConfig says where the SQLite database lives.
+// StorageConfig says which database engine keeps vigil's state, and where.
 type StorageConfig struct {
-	Path string `toml:"path"`
+	// Driver is "sqlite" (the default: one file, Path) or "postgres"
+	// (a server, DSN).
+	Driver string `toml:"driver"`
+	Path   string `toml:"path"`
+	// DSN is the PostgreSQL connection string; VIGIL_DATABASE_URL, when
+	// set, replaces it, so that the password need not be in the file.
+	DSN string `toml:"dsn"`
+}
+
+// open opens the database the settings name, bringing its schema up to
+// date.
+func (s StorageConfig) open(ctx context.Context, opts ...storage.Option) (*storage.DB, error) {
+	if s.Driver == storage.EnginePostgres {
+		return storage.OpenPostgres(ctx, s.DSN, opts...)
+	}
+	return storage.Open(ctx, s.Path, opts...)
+}
+
+// isFile reports whether the database is a file vigil creates (SQLite's),
+// rather than a server's database someone else created.
+func (s StorageConfig) isFile() bool { return s.Driver != storage.EnginePostgres }
+
+// The storage engines storage.driver names.
+var storageDrivers = []string{storage.EngineSQLite, storage.EnginePostgres}
+
+// storageDriverAliases are what people write for an engine that vigil
+// spells otherwise.
+var storageDriverAliases = map[string]string{
+	"sqlite3": storage.EngineSQLite, "postgresql": storage.EnginePostgres, "pg": storage.EnginePostgres,
+	"pgx": storage.EnginePostgres, "psql": storage.EnginePostgres,
 }
 
 // HTTPConfig bounds what fetching a feed may cost.
@@ -220,7 +252,7 @@ const (
 // DefaultConfig is what vigil runs with when the file leaves a key out.
 func DefaultConfig() Config {
 	return Config{
-		Storage: StorageConfig{Path: "vigil.db"},
+		Storage: StorageConfig{Driver: storage.EngineSQLite, Path: "vigil.db"},
 		HTTP: HTTPConfig{
 			Timeout:      Duration{20 * time.Second},
 			MaxBodyBytes: 10 << 20,
@@ -297,6 +329,17 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	if tok := getenv("VIGIL_DISCORD_TOKEN"); tok != "" {
 		cfg.Discord.Token = tok
 	}
+	if dsn := getenv("VIGIL_DATABASE_URL"); dsn != "" {
+		// Only a postgres driver reads it: a variable left in the
+		// environment must not move a SQLite deployment to an empty
+		// server.
+		if cfg.Storage.Driver == storage.EnginePostgres {
+			cfg.Storage.DSN = dsn
+		} else {
+			cfg.Warnings = append(cfg.Warnings, fmt.Sprintf(
+				"VIGIL_DATABASE_URL is set but storage.driver is %q, so it is not used; set storage.driver = \"postgres\" to keep vigil's state in PostgreSQL", cfg.Storage.Driver))
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		return Config{}, err
 	}
@@ -329,6 +372,11 @@ func configWarnings(path string, info fs.FileInfo, cfg Config) []string {
 	var warnings []string
 	// Windows keeps permissions in ACLs; its mode bits say nothing about
 	// who may read the file.
+	if cfg.Storage.DSN != "" && dsnHasPassword(cfg.Storage.DSN) && runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
+		warnings = append(warnings, fmt.Sprintf(
+			"config %s holds a database password in storage.dsn and other users may read it (mode %04o); run chmod 600 %s, or remove storage.dsn from the file and set VIGIL_DATABASE_URL instead",
+			path, uint32(info.Mode().Perm()), path))
+	}
 	if cfg.Discord.Token != "" && runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
 		// The token is the bot: whoever reads it can post in every
 		// server the bot is in.
@@ -400,8 +448,8 @@ func (c *Config) Validate() error {
 			return fail("discord.api_base", "%v", err)
 		}
 	}
-	if c.Storage.Path == "" {
-		return fail("storage.path", "is required: the SQLite file vigil keeps its state in")
+	if err := c.checkStorage(fail); err != nil {
+		return err
 	}
 	if key, msg := c.checkRanges(); key != "" {
 		return fail(key, "%s", msg)
@@ -456,6 +504,63 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// checkStorage checks the [storage] table for the driver it names.
+func (c *Config) checkStorage(fail func(key, format string, args ...any) error) error {
+	switch d := c.Storage.Driver; d {
+	case storage.EngineSQLite:
+		if c.Storage.Path == "" {
+			return fail("storage.path", "is required: the SQLite file vigil keeps its state in")
+		}
+	case storage.EnginePostgres:
+		if c.Storage.DSN == "" {
+			err := fail("storage.dsn", "is required with storage.driver = \"postgres\": a connection string such as \"postgres://vigil@db.example:5432/vigil\" (or set VIGIL_DATABASE_URL)")
+			// The key is missing, so the line that asked for it is the
+			// one to show.
+			if ce, ok := err.(*ConfigError); ok && ce.Line == 0 {
+				ce.Line = validatedKeyLine(c.fileData, "storage.driver")
+			}
+			return err
+		}
+		if _, err := pgx.ParseConfig(c.Storage.DSN); err != nil {
+			return fail("storage.dsn", "%v", storage.DSNError(err))
+		}
+	default:
+		msg := fmt.Sprintf("must be %q or %q, got %q", storage.EngineSQLite, storage.EnginePostgres, d)
+		if near := nearestValue(d, storageDrivers, storageDriverAliases); near != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", near)
+		}
+		return fail("storage.driver", "%s", msg)
+	}
+	return nil
+}
+
+// nearestValue is the one of known that v most likely means: an alias
+// people use for it, or a near spelling; "" when none is close.
+func nearestValue(v string, known []string, aliases map[string]string) string {
+	lower := strings.ToLower(strings.TrimSpace(v))
+	if a, ok := aliases[lower]; ok {
+		return a
+	}
+	best, bestDist := "", max(2, len(lower)/3)+1
+	for _, k := range known {
+		if d := editDistance(lower, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// dsnHasPassword reports whether a connection string carries a password
+// (as a URL's user info or a password= pair).
+func dsnHasPassword(dsn string) bool {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			return true
+		}
+	}
+	return regexp.MustCompile(`(^|\s)password\s*=`).MatchString(dsn)
 }
 
 // checkRanges returns the first number out of its range and why; "" when
@@ -820,4 +925,30 @@ func typeMismatch(file string, err error) *ConfigError {
 		want = "a different kind of value"
 	}
 	return &ConfigError{File: file, Line: line, Key: m[2], Msg: fmt.Sprintf("must be %s, not %s", want, got)}
+}
+
+// checkDatabase tells, on stderr, whether a PostgreSQL database the config
+// names can be reached and how far its schema is, changing nothing; a
+// database that cannot be reached is an error, in the words an operator
+// needs (where, as whom; never the password). A SQLite file is vigil's own
+// to create, so there is nothing to check before it runs.
+func checkDatabase(ctx context.Context, env *cliEnv, cfg Config) error {
+	if cfg.Storage.isFile() {
+		return nil
+	}
+	where, have, want, err := storage.CheckPostgres(ctx, cfg.Storage.DSN)
+	if err != nil {
+		return fmt.Errorf("storage: %w", err)
+	}
+	state := "up to date"
+	switch {
+	case have == 0:
+		state = "no tables yet; vigil run creates them"
+	case have < want:
+		state = fmt.Sprintf("schema version %d; vigil run brings it to %d", have, want)
+	case have > want:
+		return fmt.Errorf("storage: the PostgreSQL database at %s is at schema version %d, newer than this vigil knows (%d); run the newer vigil", where, have, want)
+	}
+	fmt.Fprintf(env.stderr, "database: PostgreSQL at %s: connected, %s\n", where, state)
+	return nil
 }

@@ -46,6 +46,7 @@ func commands() []command {
 		{"feeds", "add, list, remove, import or export feeds (OPML) in the database", runFeeds},
 		{"watch", "add, list or remove channel subscriptions in the database", runWatch},
 		{"recent", "list stored stories, newest first", runRecent},
+		{"migrate", "copy a SQLite database into PostgreSQL", runMigrate},
 		{"version", "print vigil's version, commit and Go version", runVersion},
 	}
 }

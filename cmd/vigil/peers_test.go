@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/vigilbot/vigil/alerts"
 	"github.com/vigilbot/vigil/storage"
+	"github.com/vigilbot/vigil/storage/storagetest"
 )
 
 // TestThreeProcessesShareOneDatabaseAndSurviveAKill runs three real vigil
@@ -25,10 +25,23 @@ import (
 // have arrived once and in order, and every briefing once and whole.
 func TestThreeProcessesShareOneDatabaseAndSurviveAKill(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs three vigil processes for about a minute and a half")
+		t.Skip("runs three vigil processes for about a minute")
 	}
 	t.Parallel()
-	dir := t.TempDir()
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		threeProcesses(t, dir, filepath.Join(dir, "vigil.db"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		threeProcesses(t, t.TempDir(), storagetest.DSN(t))
+	})
+}
+
+// threeProcesses is the test on the database where names: a SQLite file or
+// a PostgreSQL connection string.
+func threeProcesses(t *testing.T, dir, where string) {
 	vigilBin, fakeBin := buildSoakBinaries(t, dir)
 	ann := startFakeDiscord(t, fakeBin, "-channels", "3")
 	channels := ann.Channels
@@ -38,8 +51,14 @@ func TestThreeProcessesShareOneDatabaseAndSurviveAKill(t *testing.T) {
 	srv := httptest.NewServer(feeds)
 	t.Cleanup(srv.Close)
 
-	dbPath := filepath.Join(dir, "vigil.db")
-	db, err := storage.Open(context.Background(), dbPath)
+	dbPath := where
+	storageConfig := fmt.Sprintf("path = %q", where)
+	open := storage.Open
+	if strings.HasPrefix(where, "postgres") {
+		storageConfig = fmt.Sprintf("driver = \"postgres\"\ndsn = %q", where)
+		open = storage.OpenPostgres
+	}
+	db, err := open(context.Background(), where)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +88,7 @@ func TestThreeProcessesShareOneDatabaseAndSurviveAKill(t *testing.T) {
 guild_id = %q
 api_base = %q
 [storage]
-path = %q
+%s
 [http]
 allow_private_addresses = true
 [polling]
@@ -82,7 +101,7 @@ address = ""
 [limits]
 # Every item is an alert: no digest waiting out its ten minutes.
 channel_alerts_per_hour = 3600
-%s`, ann.GuildID, ann.APIBase, dbPath, peerTimeout, feedConfig.String())
+%s`, ann.GuildID, ann.APIBase, storageConfig, peerTimeout, feedConfig.String())
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +119,9 @@ channel_alerts_per_hour = 3600
 		}
 		return cmd
 	}
-	stopGrowing := feeds.grow(time.Second)
+	// 15 new items a feed per 30 s poll: under the 20 past which a burst
+	// is folded into a digest that waits out its spacing.
+	stopGrowing := feeds.grow(2 * time.Second)
 	procs := []*exec.Cmd{start(0), start(1), start(2)}
 	t.Cleanup(func() {
 		for _, p := range procs {
@@ -149,6 +170,7 @@ channel_alerts_per_hour = 3600
 			break
 		}
 		if time.Now().After(deadline) {
+			t.Logf("still pending: %s", describePending(dbPath))
 			t.Fatalf("after 2 minutes %d alerts still pending (err %v)", pending, err)
 		}
 		time.Sleep(time.Second)
@@ -190,7 +212,7 @@ func oldestPoll(dbPath string) (time.Time, error) {
 }
 
 func countRows(dbPath, query string) (int, error) {
-	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
+	db, err := openAudit(dbPath)
 	if err != nil {
 		return 0, err
 	}
@@ -211,4 +233,39 @@ func logTails(t *testing.T, dir string) {
 		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 		t.Logf("%s, last lines:\n%s", filepath.Base(name), strings.Join(lines[max(0, len(lines)-25):], "\n"))
 	}
+}
+
+// describePending lists the pending alerts, their channels' holds and the
+// leases, for a failure's message.
+func describePending(where string) string {
+	db, err := openAudit(where)
+	if err != nil {
+		return err.Error()
+	}
+	defer db.Close()
+	var b strings.Builder
+	for _, q := range []string{
+		`SELECT id, channel_id, is_digest, attempts, next_attempt_at, attempted_at, last_error FROM outbox WHERE state = 'pending'`,
+		`SELECT channel_id, kind, until, reason FROM channel_holds`,
+		`SELECT name, holder, expires_at FROM leases`,
+		`SELECT id, expires_at FROM peers`,
+	} {
+		rows, err := db.Query(q)
+		if err != nil {
+			fmt.Fprintf(&b, "%s: %v\n", q, err)
+			continue
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			rows.Scan(ptrs...)
+			fmt.Fprintf(&b, "%v %v\n", cols, vals)
+		}
+		rows.Close()
+	}
+	return b.String()
 }

@@ -149,8 +149,8 @@ type service struct {
 
 func startService(ctx context.Context, cfg Config, log *slog.Logger, opts ...func(*service)) (*service, error) {
 	_, statErr := os.Stat(cfg.Storage.Path)
-	created := errors.Is(statErr, os.ErrNotExist)
-	db, err := storage.Open(ctx, cfg.Storage.Path, storage.WithLimits(cfg.Limits.limits()))
+	created := cfg.Storage.isFile() && errors.Is(statErr, os.ErrNotExist)
+	db, err := cfg.Storage.open(ctx, storage.WithLimits(cfg.Limits.limits()))
 	if err != nil {
 		return nil, err
 	}

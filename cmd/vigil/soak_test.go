@@ -203,14 +203,14 @@ func (a soakAudit) clean() bool {
 // after their first poll is stored, every briefing arrived once and whole.
 func auditSoak(t *testing.T, dbPath, control string, channels, briefed []string, feeds *soakFeeds) soakAudit {
 	t.Helper()
-	sdb, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
+	sdb, err := openAudit(dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sdb.Close()
 	var expected, lost, doubled, outOfOrder, unstored int
 	for _, ch := range channels {
-		refs, err := soakOutbox(sdb, ch)
+		refs, err := soakOutbox(sdb, dbPath, ch)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -249,7 +249,7 @@ func auditSoak(t *testing.T, dbPath, control string, channels, briefed []string,
 	// Every item the feeds served after their first poll is stored.
 	for _, title := range feeds.servedAfterFirst() {
 		var n int
-		if err := sdb.QueryRow(`SELECT count(*) FROM stories WHERE title = ?`, title).Scan(&n); err != nil || n == 0 {
+		if err := sdb.QueryRow(auditSQL(dbPath, `SELECT count(*) FROM stories WHERE title = ?`), title).Scan(&n); err != nil || n == 0 {
 			unstored++
 		}
 	}
@@ -380,9 +380,9 @@ type soakRefs struct {
 	index map[string]int
 }
 
-func soakOutbox(db *sql.DB, channelID string) (soakRefs, error) {
+func soakOutbox(db *sql.DB, where, channelID string) (soakRefs, error) {
 	refs := soakRefs{index: map[string]int{}}
-	rows, err := db.Query(`SELECT nonce FROM outbox WHERE channel_id = ? AND state != 'dropped' ORDER BY id`, channelID)
+	rows, err := db.Query(auditSQL(where, `SELECT nonce FROM outbox WHERE channel_id = ? AND state != 'dropped' ORDER BY id`), channelID)
 	if err != nil {
 		return refs, err
 	}
@@ -401,7 +401,7 @@ func soakOutbox(db *sql.DB, channelID string) (soakRefs, error) {
 }
 
 func soakPending(dbPath string) (int, error) {
-	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
+	db, err := openAudit(dbPath)
 	if err != nil {
 		return 0, err
 	}
@@ -413,7 +413,7 @@ func soakPending(dbPath string) (int, error) {
 
 // soakBriefed reports whether every channel's briefing of today was handled.
 func soakBriefed(dbPath string, channels []string) bool {
-	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
+	db, err := openAudit(dbPath)
 	if err != nil {
 		return false
 	}
@@ -421,7 +421,7 @@ func soakBriefed(dbPath string, channels []string) bool {
 	today := time.Now().UTC().Format("2006-01-02")
 	for _, ch := range channels {
 		var period string
-		if db.QueryRow(`SELECT last_period FROM briefings WHERE channel_id = ?`, ch).Scan(&period) != nil || period != today {
+		if db.QueryRow(auditSQL(dbPath, `SELECT last_period FROM briefings WHERE channel_id = ?`), ch).Scan(&period) != nil || period != today {
 			return false
 		}
 	}
@@ -444,4 +444,21 @@ func soakMessages(t *testing.T, control, channelID string) []soakMessage {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// openAudit opens, to read what a run left, the database where names: a
+// SQLite file, or a PostgreSQL connection string.
+func openAudit(where string) (*sql.DB, error) {
+	if strings.HasPrefix(where, "postgres") {
+		return sql.Open("pgx", where)
+	}
+	return sql.Open("sqlite", "file:"+where+"?mode=ro")
+}
+
+// auditSQL writes a query's one parameter as the engine where names wants.
+func auditSQL(where, query string) string {
+	if strings.HasPrefix(where, "postgres") {
+		return strings.Replace(query, "?", "$1", 1)
+	}
+	return query
 }
