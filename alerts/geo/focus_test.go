@@ -217,8 +217,9 @@ func TestFocusOnNewswireTraining(t *testing.T) {
 		t.Logf("misses:\n%s", strings.Join(misses, "\n"))
 	}
 	// The floors are what the fitted weights reach on the whole training
-	// split with datelines in the text (P 0.880, R 0.854), less a margin.
-	if withDateline && (focus.precision() < 0.87 || focus.recall() < 0.84) {
-		t.Errorf("focus %v is below the floors P 0.87, R 0.84 the weights were fitted to", focus)
+	// split with datelines in the text, as testdata/focus/README.md
+	// describes the copy (P 0.889, R 0.852), less a margin.
+	if withDateline && (focus.precision() < 0.88 || focus.recall() < 0.84) {
+		t.Errorf("focus %v is below the floors P 0.88, R 0.84 the weights were fitted to", focus)
 	}
 }
