@@ -1,6 +1,10 @@
 package cluster
 
-import "hash/fnv"
+import (
+	"hash/fnv"
+
+	"github.com/vigilbot/vigil/alerts"
+)
 
 const (
 	// bands and rows shape the LSH: a story becomes a candidate when all
@@ -62,13 +66,5 @@ func hashString(s string) uint64 {
 	return h.Sum64()
 }
 
-// mix is the SplitMix64 finaliser: a cheap, well-spread 64-bit permutation,
-// used to derive the family of MinHash functions from one string hash.
-func mix(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return x
-}
+// mix derives the family of MinHash functions from one string hash.
+func mix(x uint64) uint64 { return alerts.SplitMix64(x) }

@@ -10,7 +10,6 @@ package peer
 import (
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
@@ -214,14 +213,7 @@ func score(peerID, key string) uint64 {
 	h.Write([]byte(peerID))
 	h.Write([]byte{0})
 	h.Write([]byte(key))
-	var b [8]byte
-	x := binary.LittleEndian.Uint64(h.Sum(b[:0]))
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return x
+	return alerts.SplitMix64(h.Sum64())
 }
 
 // Claim takes the lease name for ttl and reports whether this process
