@@ -218,8 +218,8 @@ func TestFocusOnNewswireTraining(t *testing.T) {
 	}
 	// The floors are what the fitted weights reach on the whole training
 	// split with datelines in the text, as testdata/focus/README.md
-	// describes the copy (P 0.889, R 0.852), less a margin.
-	if withDateline && (focus.precision() < 0.88 || focus.recall() < 0.84) {
-		t.Errorf("focus %v is below the floors P 0.88, R 0.84 the weights were fitted to", focus)
+	// describes the copy (P 0.899, R 0.851), less a margin.
+	if withDateline && (focus.precision() < 0.89 || focus.recall() < 0.84) {
+		t.Errorf("focus %v is below the floors P 0.89, R 0.84 the weights were fitted to", focus)
 	}
 }

@@ -68,6 +68,24 @@ func TestTagTellsFocusFromMentions(t *testing.T) {
 			focus: []string{"JP"},
 		},
 		{
+			name:  "a state after a dateline's city puts the city in the United States",
+			title: "Bank earnings rise",
+			text:  "FLORENCE, Ala., March 3 - First Florence Bancorp said fourth-quarter net income rose 12 percent on higher lending.",
+			focus: []string{"US"},
+		},
+		{
+			name:  "a state abbreviation with dots after a dateline's city",
+			title: "Exchange lists new futures",
+			text:  "ATHENS, Ga., March 3 - A grain cooperative said it would list soybean futures on a regional exchange next month.",
+			focus: []string{"US"},
+		},
+		{
+			name:  "a dateline city without a state keeps its own country",
+			title: "Tourism revenue falls",
+			text:  "FLORENCE, March 3 - The city's hotels reported a fall in bookings for the spring, the local tourism office said.",
+			focus: []string{"IT"},
+		},
+		{
 			name:  "a currency is a mention",
 			title: "Bank issues bond",
 			text: "Britain's Barclays said on Monday it had issued a 200 million Swiss franc bond through its London desk. " +

@@ -379,6 +379,12 @@ func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 
 	pos := newPositions(seg, s.toks, kind, allCaps)
 	toks := s.toks
+	// "FLORENCE, Ala., March 3 -" is a reporter in Alabama, not in Italy:
+	// a state after the dateline's city says which country the city is in.
+	usDateline := pos.datelineEnd > 0 && usStateAfter(seg[toks[pos.datelineEnd-1].end:])
+	if usDateline {
+		s.mentions = append(s.mentions, mention{target: int32(t.byCode["US"]), at: base + int32(toks[0].start), where: inDateline})
+	}
 	for i := 0; i < len(toks); {
 		var best *pattern
 		end := -1
@@ -400,6 +406,10 @@ func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 		}
 		if best == nil {
 			i++
+			continue
+		}
+		if usDateline && i < pos.datelineEnd {
+			i = end + 1
 			continue
 		}
 		if len(best.targets) > 0 && (!best.person || allCaps || !t.isPerson(seg, toks, i, titleCase)) {
@@ -446,4 +456,30 @@ func sentenceStart(seg string, toks []token, i int) bool {
 		return true
 	}
 	return false
+}
+
+// usStates are the United States' states as wire datelines write them
+// after a city: AP abbreviations, and the names AP style leaves whole.
+var usStates = func() map[string]bool {
+	m := map[string]bool{}
+	for _, s := range strings.Fields(`Ala. Ariz. Ark. Calif. Colo. Conn. Del. Fla. Ga. Ill. Ind. Kan. Kans.
+		Ky. La. Md. Mass. Mich. Minn. Miss. Mo. Mont. Neb. Nebr. Nev. N.H. N.J. N.M. N.Y.
+		N.C. N.D. Okla. Ore. Pa. Penn. R.I. S.C. S.D. Tenn. Tex. Vt. Va. Wash. W.Va.
+		Wis. Wisc. Wyo. Alaska Hawaii Idaho Iowa Maine Ohio Texas Utah D.C.`) {
+		m[s] = true
+	}
+	return m
+}()
+
+// usStateAfter reports whether rest, the text after a dateline's city,
+// opens with a US state: ", Ala., March 3 -", ", N.Y. -".
+func usStateAfter(rest string) bool {
+	rest, ok := strings.CutPrefix(rest, ", ")
+	if !ok {
+		return false
+	}
+	if i := strings.IndexAny(rest, ", ("); i >= 0 {
+		rest = rest[:i]
+	}
+	return usStates[rest]
 }
