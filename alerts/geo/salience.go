@@ -24,12 +24,15 @@ import (
 //     counts only when the story names the place again, or names nowhere
 //     else.
 //
-// A place is in the focus when its salience is at least a share of the most
-// salient place's and above a floor. The weights were fitted on the training
-// split of a newswire corpus whose editors listed the countries each story
-// is about, and checked on Vigil's own labelled stories
-// (testdata/focus/README.md): tuning the split the figures are quoted on
-// would overstate them.
+// Each place's salience is the sum of what its mentions weigh by where they
+// stand (weights below); it orders the focus and the mentions. Whether a
+// country is in the focus is decided from its evidence, salience relative
+// to the top country's among it, by a model fitted on the training split of
+// a newswire corpus whose editors listed the countries each story is about
+// (focusmodel.go). A region named in the text is in the focus when its
+// salience is at least a share of the most salient place's and above a
+// floor. Vigil's own labelled stories check both (testdata/focus/README.md):
+// tuning on the split the figures are quoted on would overstate them.
 var weights = salienceWeights{
 	title: 1.5, lead: 1.5, body: 1.0, late: 0.4, dateline: 5, datelineAlone: 3,
 	weakRole: 0.1, share: 0.25, floor: 1.5, datelineShare: 0.2,
@@ -45,10 +48,11 @@ type salienceWeights struct {
 	dateline, datelineAlone float32
 	// weakRole scales a name that only describes something else.
 	weakRole float32
-	// share is the share of the top place's salience a place needs to be
-	// in the focus, and floor the least salience it needs at all.
+	// share is the share of the top place's salience a region named in the
+	// text needs to be in the focus, and floor the least salience it needs
+	// at all.
 	share, floor float32
-	// datelineShare replaces share for a place named only in the dateline:
+	// datelineShare replaces share for a region named only in the dateline:
 	// the reporter's city is the story's place unless the story is plainly
 	// about somewhere else.
 	datelineShare float32
