@@ -109,6 +109,20 @@ func TestTagTellsFocusFromMentions(t *testing.T) {
 			focus:        []string{"PR"},
 			alsoMentions: []string{"ES"},
 		},
+		{
+			name:  "a currency in a headline in capitals is a mention",
+			title: "SCOTIA MORTGAGE ISSUES 100 MLN CANADIAN DLR BOND",
+			text: "LONDON, March 3 - Scotia Mortgage Corp is issuing a 100 mln Canadian dlr eurobond due April 9, 1992, lead manager Wood Gundy Ltd said. " +
+				"The bond will be listed in Luxembourg.",
+			focus:        []string{"GB"},
+			alsoMentions: []string{"CA", "LU"},
+		},
+		{
+			name:  "an abbreviation in a dateline's city keeps the dateline whole",
+			title: "Milton Roy sets quarterly dividend",
+			text:  "ST. PETERSBURG, Fla., April 7 - Milton Roy Co said its board declared a quarterly dividend of 11 cts a share, payable June 15.",
+			focus: []string{"US"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,6 +135,68 @@ func TestTagTellsFocusFromMentions(t *testing.T) {
 				if slices.Contains(got.Countries, c) || !slices.Contains(got.Mentions, c) {
 					t.Errorf("%s: focus %v, mentions %v; want it mentioned only", c, got.Countries, got.Mentions)
 				}
+			}
+		})
+	}
+}
+
+// TestContextSaysWhatANameDoes pins the words around a name that the focus
+// model reads as the name acting, standing where something happens, or
+// being the other side of a relation.
+func TestContextSaysWhatANameDoes(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       uint16
+	}{
+		{"a country that speaks acts", "Japan said on Monday it would cut tariffs.", ctxActor},
+		{"a possessive acts", "Japan's exports rose in March.", ctxActor},
+		{"a place after in is where it happens", "A blast in Japan killed three.", ctxIn},
+		{"a place after to is the other side", "Exports to Japan rose in March.", ctxPartner},
+		{"a place after with is the other side", "Talks with Japan resume next week.", ctxPartner},
+		{"a name alone does nothing", "Japan.", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			toks := tokenize(tt.text, nil, nil)
+			i := slices.IndexFunc(toks, func(tk token) bool { return tt.text[tk.start:tk.end] == "Japan" })
+			if got := context(tt.text, toks, i, i); got != tt.want {
+				t.Errorf("context = %b, want %b", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestWeighCountsEvidence pins what the scan's mentions add to each
+// country's evidence, which the focus model reads.
+func TestWeighCountsEvidence(t *testing.T) {
+	tg := newTagger(t)
+	title := "Rubber producers welcome new pact"
+	text := "KUALA LUMPUR, March 25 - Officials in Malaysia, Indonesia and Thailand said the new pact would stabilise prices. " +
+		"Traders in Singapore were unhappy with it. Dealers said demand from tyre makers had weakened over the winter, " +
+		"stocks at the ports were high and buyers held back, and prices fell in Japan."
+	s := new(scan)
+	tg.scanSegment(s, title, segTitle, 0)
+	tg.scanSegment(s, text, segText, int32(len(title))+1)
+	s.prepare(len(tg.countries) + len(tg.regions))
+	t.Cleanup(s.release)
+	story := tg.weigh(s)
+	if story.datelines != 1 {
+		t.Errorf("%d countries in the dateline, want 1", story.datelines)
+	}
+	tests := []struct {
+		code string
+		want evidence
+	}{
+		{"MY", evidence{dateline: 1, lead: 1, listed: 1, in: 1, total: 2}},
+		{"ID", evidence{lead: 1, listed: 1, total: 1}},
+		{"TH", evidence{lead: 1, listed: 1, actor: 1, partner: 1, total: 1}},
+		{"SG", evidence{body: 1, in: 1, total: 1}},
+		{"JP", evidence{late: 1, in: 1, total: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			if got := s.evidence[tg.byCode[tt.code]]; got != tt.want {
+				t.Errorf("evidence = %+v, want %+v", got, tt.want)
 			}
 		})
 	}

@@ -323,6 +323,10 @@ type scan struct {
 	all      []bool    // per target: mentioned, implied or brought along
 	touched  []int32   // the targets with all set, in the order reached
 	order    []int32   // targets, for sorting by salience
+
+	// evidence is, per target, where its mentions stand and what they do
+	// there: what the focus is decided from (see salience.go).
+	evidence []evidence
 }
 
 var scanPool = sync.Pool{New: func() any { return new(scan) }}
@@ -383,7 +387,7 @@ func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 	// a state after the dateline's city says which country the city is in.
 	usDateline := pos.datelineEnd > 0 && usStateAfter(seg[toks[pos.datelineEnd-1].end:])
 	if usDateline {
-		s.mentions = append(s.mentions, mention{target: int32(t.byCode["US"]), at: base + int32(toks[0].start), where: inDateline})
+		s.mentions = append(s.mentions, mention{target: int32(t.byCode["US"]), at: base + int32(toks[0].start), end: base + int32(toks[pos.datelineEnd-1].end), where: inDateline})
 	}
 	for i := 0; i < len(toks); {
 		var best *pattern
@@ -415,7 +419,7 @@ func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 		if len(best.targets) > 0 && (!best.person || allCaps || !t.isPerson(seg, toks, i, titleCase)) {
 			where := pos.of(seg, toks, i, end) | t.role(seg, toks, i, end, allCaps, titleCase)
 			for _, target := range best.targets {
-				s.mentions = append(s.mentions, mention{target: int32(target), at: base + int32(toks[i].start), where: where})
+				s.mentions = append(s.mentions, mention{target: int32(target), at: base + int32(toks[i].start), end: base + int32(toks[end].end), where: where})
 			}
 		}
 		i = end + 1
