@@ -155,6 +155,11 @@ func build(g *gazetteer, regions []regionData) (*Tagger, error) {
 		b.add(phrase, -1, false)
 	}
 	t.resolve = b.resolve
+	t.lex.freeze()
+	t.firstWord = make([]*node, len(t.lex.words))
+	for id, n := range t.root.children {
+		t.firstWord[id] = n
+	}
 	t.buildSuggestions(g, regions)
 	return t, nil
 }
@@ -318,7 +323,7 @@ func (b *trieBuilder) add(name string, target int, person bool) {
 func (b *trieBuilder) insert(words []string, classes []uint8, target int, person bool, headline *headlineRule) {
 	n := b.t.root
 	for _, w := range words {
-		n = n.child(w)
+		n = n.child(b.t.lex.id(w))
 	}
 	p := &pattern{classes: classes, person: person, headline: headline}
 	for _, q := range n.patterns {

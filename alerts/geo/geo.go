@@ -124,9 +124,13 @@ type Tagger struct {
 	// regions, not tagged only by name, that contain all its countries.
 	implies [][]int
 
-	root     *node
-	resolve  map[string]string
-	suggests []suggestion
+	// lex numbers the words of every name; firstWord holds, by word, the
+	// trie nodes of the names that start with it (nil for the rest).
+	lex       lexicon
+	firstWord []*node
+	root      *node
+	resolve   map[string]string
+	suggests  []suggestion
 
 	// nonPersonPrev and nonPersonNext are capitalised words that do not make
 	// a neighbouring given-name-like place name a person's.

@@ -7,23 +7,24 @@ import (
 	"unicode/utf8"
 )
 
-// node is one word of a token trie; children are keyed by folded word.
+// node is one word of a token trie; children are keyed by the lexicon id
+// of their folded word. The root's children are Tagger.firstWord.
 type node struct {
-	children map[string]*node
+	children map[int32]*node
 	// patterns end here; several differ only in the case their words need
 	// ("NATO" and "Nato").
 	patterns []*pattern
 }
 
-func (n *node) child(word string) *node {
-	if c, ok := n.children[word]; ok {
+func (n *node) child(id int32) *node {
+	if c, ok := n.children[id]; ok {
 		return c
 	}
 	if n.children == nil {
-		n.children = make(map[string]*node)
+		n.children = make(map[int32]*node)
 	}
 	c := &node{}
-	n.children[word] = c
+	n.children[id] = c
 	return c
 }
 
@@ -83,8 +84,12 @@ func (p *pattern) matches(seg string, toks []token, i int, allCaps bool) bool {
 
 // token is one word of text: a run of letters, digits and combining marks.
 type token struct {
-	start, end   int // byte offsets in the text
-	fstart, fend int // byte offsets of the folded word in the fold buffer
+	start, end int // byte offsets in the text
+	// fstart and fend locate the folded word in the fold buffer when the
+	// word has a non-ASCII character; an ASCII word is its own fold (see
+	// foldsTo) and has fstart -1, so most words are never copied.
+	fstart, fend int
+	hash         uint32 // foldHash of the folded word
 	flags        uint8
 }
 
@@ -110,8 +115,11 @@ func (tk token) nameLike() bool {
 	return tk.flags&firstUpper != 0 && tk.flags&hasLower != 0
 }
 
-// asciiClass classifies ASCII bytes for the tokenizer: 0 separates words.
-var asciiClass = func() (t [utf8.RuneSelf]uint8) {
+// byteClass classifies bytes for the tokenizer: charNone separates words,
+// charMulti starts (or continues) a multi-byte rune, to be decoded. The
+// kinds of ASCII word bytes are single bits, so that a word's bytes can be
+// ORed together and a byte tested with one comparison.
+var byteClass = func() (t [256]uint8) {
 	for c := 'a'; c <= 'z'; c++ {
 		t[c] = charLower
 	}
@@ -121,97 +129,99 @@ var asciiClass = func() (t [utf8.RuneSelf]uint8) {
 	for c := '0'; c <= '9'; c++ {
 		t[c] = charDigit
 	}
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = charMulti
+	}
 	return t
 }()
 
-// Kinds of word characters.
+// Kinds of characters.
 const (
-	charNone uint8 = iota
-	charLower
-	charUpper
-	charDigit // and other word characters without case
+	charNone  uint8 = 0
+	charLower uint8 = 1
+	charUpper uint8 = 2
+	charDigit uint8 = 4 // and other word characters without case
+	charMulti uint8 = 8
 )
 
-// tokenize appends the words of s to buf. With fold not nil it also appends
-// each word folded (see foldToken) to *fold and records where.
+// asciiFoldBit lower-cases an ASCII letter and leaves a digit as it is:
+// every ASCII word byte folds by setting it.
+const asciiFoldBit = 0x20
+
+// tokenize appends the words of s to buf, with each word's case flags and
+// the hash of its fold (see foldToken, foldHash). A word with a non-ASCII
+// character is also appended folded to *fold (when fold is not nil), and
+// records where; ASCII words, most of any English text, are never copied.
 func tokenize(s string, buf []token, fold *[]byte) []token {
-	inWord := false
-	var cur token
 	var f []byte
 	if fold != nil {
 		f = *fold
 	}
 	for i := 0; i < len(s); {
-		c := s[i]
-		kind, r, size := uint8(0), rune(c), 1
-		if c < utf8.RuneSelf {
-			kind = asciiClass[c]
-		} else {
-			r, size = utf8.DecodeRuneInString(s[i:])
-			kind = runeClass(r)
-		}
+		kind := byteClass[s[i]]
 		if kind == charNone {
-			if inWord {
-				cur.end, cur.fend = i, len(f)
-				buf = append(buf, cur)
-				inWord = false
-			}
-			i += size
+			i++
 			continue
 		}
-		if !inWord {
-			cur = token{start: i, fstart: len(f)}
-			if kind == charUpper {
-				cur.flags |= firstUpper
+		if kind == charMulti {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if kind = runeClass(r); kind == charNone {
+				i += size
+				continue
 			}
-			inWord = true
 		}
-		if c >= utf8.RuneSelf {
-			switch kind {
-			case charUpper:
-				cur.flags |= hasUpper
-			case charLower:
-				cur.flags |= hasLower
-			}
-			if fold != nil {
-				f = foldRune(f, r)
-			}
-			i += size
-			continue
+		// The word's fields are kept in registers and stored once: building
+		// the token in place, a byte at a time, costs a stall on the copy.
+		var flags, seen uint8 // seen: the kinds of the word's characters, ORed
+		if kind == charUpper {
+			flags = firstUpper
 		}
-		// Most text is ASCII: take the whole run of ASCII word bytes at
-		// once and fold it with one append.
-		j, seen := i, uint8(0)
-		for j < len(s) && s[j] < utf8.RuneSelf {
-			k := asciiClass[s[j]]
+		fstart, copied := -1, 0 // copied: where the word is copied up to
+		j := i
+		for j < len(s) {
+			k := byteClass[s[j]]
+			if k-1 < charMulti-1 {
+				seen |= k
+				j++
+				continue
+			}
 			if k == charNone {
 				break
 			}
-			seen |= 1 << k
-			j++
-		}
-		if seen&(1<<charUpper) != 0 {
-			cur.flags |= hasUpper
-		}
-		if seen&(1<<charLower) != 0 {
-			cur.flags |= hasLower
-		}
-		if fold != nil {
-			from := len(f)
-			f = append(f, s[i:j]...)
-			if seen&(1<<charUpper) != 0 {
-				for x := from; x < len(f); x++ {
-					if 'A' <= f[x] && f[x] <= 'Z' {
-						f[x] += 'a' - 'A'
-					}
-				}
+			r, size := utf8.DecodeRuneInString(s[j:])
+			if k = runeClass(r); k == charNone {
+				break
 			}
+			if fstart < 0 {
+				fstart, copied = len(f), i
+			}
+			for ; copied < j; copied++ {
+				f = append(f, s[copied]|asciiFoldBit)
+			}
+			f = foldRune(f, r)
+			seen |= k
+			j += size
+			copied = j
 		}
+		if seen&charUpper != 0 {
+			flags |= hasUpper
+		}
+		if seen&charLower != 0 {
+			flags |= hasLower
+		}
+		var hash uint32
+		fend := -1
+		if fstart >= 0 {
+			for ; copied < j; copied++ {
+				f = append(f, s[copied]|asciiFoldBit)
+			}
+			fend = len(f)
+			hash = foldHash(string(f[fstart:fend]))
+		} else {
+			hash = hashASCII(s, i, j)
+		}
+		buf = append(buf, token{start: i, end: j, fstart: fstart, fend: fend, hash: hash, flags: flags})
 		i = j
-	}
-	if inWord {
-		cur.end, cur.fend = len(s), len(f)
-		buf = append(buf, cur)
 	}
 	if fold != nil {
 		*fold = f
@@ -388,21 +398,26 @@ func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 	for i := 0; i < len(toks); {
 		var best *pattern
 		end := -1
-		n := t.root
-		for j := i; j < len(toks); j++ {
-			if j > i && !joinable(seg, toks[j-1], toks[j]) {
-				break
-			}
-			n = n.children[string(s.fold[toks[j].fstart:toks[j].fend])]
-			if n == nil {
-				break
-			}
+		var n *node
+		if id := t.lex.find(seg, s.fold, &toks[i]); id >= 0 {
+			n = t.firstWord[id]
+		}
+		for j := i; n != nil; {
 			for _, p := range n.patterns {
 				if p.matches(seg, toks, i, allCaps) {
 					best, end = p, j
 					break
 				}
 			}
+			j++
+			if j == len(toks) || !joinable(seg, toks[j-1], toks[j]) {
+				break
+			}
+			id := t.lex.find(seg, s.fold, &toks[j])
+			if id < 0 {
+				break
+			}
+			n = n.children[id]
 		}
 		if best == nil {
 			i++

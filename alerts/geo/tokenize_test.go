@@ -1,14 +1,17 @@
 package geo
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 )
 
 // TestTokenizeFoldsEachWordAsFoldTokenDoes checks the tokenizer's ASCII fast
 // path against the plain per-rune fold: the trie is built with foldToken, so
-// any difference would lose a name.
+// any difference in a word's fold or its hash would lose a name.
 func TestTokenizeFoldsEachWordAsFoldTokenDoes(t *testing.T) {
 	tests := []string{
 		"NATO moves troops to the Baltic states",
@@ -39,8 +42,18 @@ func TestTokenizeFoldsEachWordAsFoldTokenDoes(t *testing.T) {
 			if got := s[tk.start:tk.end]; got != words[i] {
 				t.Errorf("%q: token %d = %q, want %q", s, i, got, words[i])
 			}
-			if got, want := string(fold[tk.fstart:tk.fend]), string(foldToken(nil, words[i])); got != want {
-				t.Errorf("%q: token %q folds to %q, want %q", s, words[i], got, want)
+			want := string(foldToken(nil, words[i]))
+			if !tk.foldsTo(s, fold, want) {
+				t.Errorf("%q: token %q does not fold to %q", s, words[i], want)
+			}
+			if tk.foldsTo(s, fold, want+"x") || len(want) > 0 && tk.foldsTo(s, fold, want[:len(want)-1]) {
+				t.Errorf("%q: token %q folds to a word longer or shorter than %q", s, words[i], want)
+			}
+			if got := tk.hash; got != foldHash(want) {
+				t.Errorf("%q: token %q hashes to %#x, want foldHash(%q) = %#x", s, words[i], got, want, foldHash(want))
+			}
+			if ascii := isASCII(words[i]); ascii != (tk.fstart < 0) {
+				t.Errorf("%q: token %q copied to the fold buffer = %v, want %v (only non-ASCII words are)", s, words[i], tk.fstart >= 0, !ascii)
 			}
 			if got, want := tk.flags, caseFlags(words[i]); got != want {
 				t.Errorf("%q: token %q has flags %b, want %b", s, words[i], got, want)
@@ -63,4 +76,29 @@ func caseFlags(word string) uint8 {
 		}
 	}
 	return f
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func BenchmarkTokenize(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "seed-story.txt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := string(raw)
+	var toks []token
+	var fold []byte
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		fold = fold[:0]
+		toks = tokenize(text, toks[:0], &fold)
+	}
 }
