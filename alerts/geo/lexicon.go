@@ -112,24 +112,25 @@ func (l *lexicon) freeze() {
 
 // filterWords sizes the filter: 32,768 bits keep it to one in ten or so
 // absent words passing with the built-in gazetteer's 2,700 words, in 4 KiB.
-const filterWords = 512
+const filterWords = 512 // a power of two
 
-// The filter reads hash bits above the ones the table's index uses (at
-// most 16 with any realistic gazetteer) so that the two tests are apart.
-func filterIndex(h uint32) (word, bit uint32) {
-	return (h >> 17) % filterWords, (h >> 26) & 63
+// mayHave reports whether the word with this hash may be in the lexicon;
+// false is certain.
+func (l *lexicon) mayHave(hash uint32) bool {
+	return l.filter[hash>>17&(filterWords-1)]&(1<<(hash>>26&63)) != 0
 }
 
+// setFilter sets the filter's bit for a hash; mayHave tests it. The filter
+// reads hash bits above the ones the table's index uses (at most 16 with
+// any realistic gazetteer) so that the two tests are apart.
 func (l *lexicon) setFilter(h uint32) {
-	w, b := filterIndex(h)
-	l.filter[w] |= 1 << b
+	l.filter[h>>17&(filterWords-1)] |= 1 << (h >> 26 & 63)
 }
 
 // find returns the id of the word tk of seg, or -1 when no name has it.
+// Callers test mayHave first, inlined, and call find only for the few
+// words it lets through.
 func (l *lexicon) find(seg string, fold []byte, tk *token) int32 {
-	if w, b := filterIndex(tk.hash); l.filter[w]&(1<<b) == 0 {
-		return -1
-	}
 	for k := tk.hash & l.mask; ; k = (k + 1) & l.mask {
 		sl := l.slots[k]
 		if sl.id1 == 0 {

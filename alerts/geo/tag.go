@@ -407,8 +407,10 @@ func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 		var best *pattern
 		end := -1
 		var n *node
-		if id := t.lex.find(seg, s.fold, &toks[i]); id >= 0 {
-			n = t.firstWord[id]
+		if t.lex.mayHave(toks[i].hash) {
+			if id := t.lex.find(seg, s.fold, &toks[i]); id >= 0 {
+				n = t.firstWord[id]
+			}
 		}
 		for j := i; n != nil; {
 			for _, p := range n.patterns {
@@ -419,6 +421,9 @@ func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 			}
 			j++
 			if j == len(toks) || !joinable(seg, toks[j-1], toks[j]) {
+				break
+			}
+			if !t.lex.mayHave(toks[j].hash) {
 				break
 			}
 			id := t.lex.find(seg, s.fold, &toks[j])
