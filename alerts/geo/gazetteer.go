@@ -18,6 +18,9 @@ var gazetteerJSON []byte
 type gazetteer struct {
 	Countries []countryData `json:"countries"`
 	Regions   []regionData  `json:"regions"`
+	// Homonyms are country names that are also a place in another country
+	// ("Georgia", a US state): see homonymRule.
+	Homonyms []homonymData `json:"homonyms"`
 	// NotPlaces are phrases that contain a place name but are not about the
 	// place: outlets ("Washington Post"), products, idioms, people.
 	NotPlaces []string `json:"not_places"`
@@ -30,6 +33,15 @@ type gazetteer struct {
 	// to a name that is also a given name without making it a person's.
 	NonPersonPrev []string `json:"non_person_prev"`
 	NonPersonNext []string `json:"non_person_next"`
+}
+
+type homonymData struct {
+	Name    string `json:"name"`
+	Country string `json:"country"`
+	Else    string `json:"else"`
+	// Cues are names of other places in Else, of the same kind as the
+	// homonym ("Florida" for the state of Georgia).
+	Cues []string `json:"cues"`
 }
 
 type countryData struct {
@@ -153,6 +165,9 @@ func build(g *gazetteer, regions []regionData) (*Tagger, error) {
 	}
 	for _, phrase := range g.NotPlaces {
 		b.add(phrase, -1, false)
+	}
+	if err := b.addHomonyms(g.Homonyms); err != nil {
+		return nil, err
 	}
 	t.resolve = b.resolve
 	t.lex.freeze()
@@ -338,4 +353,52 @@ func (b *trieBuilder) insert(words []string, classes []uint8, target int, person
 	if target >= 0 && !slices.Contains(p.targets, target) {
 		p.targets = append(p.targets, target)
 	}
+}
+
+// maxHomonyms bounds the homonym rules: scan keeps them as bits of a uint8.
+const maxHomonyms = 8
+
+// addHomonyms marks the patterns of each homonym and of its cues; names
+// must be in the trie already.
+func (b *trieBuilder) addHomonyms(rules []homonymData) error {
+	if len(rules) > maxHomonyms {
+		return fmt.Errorf("gazetteer: %d homonyms, at most %d", len(rules), maxHomonyms)
+	}
+	for k, h := range rules {
+		country, ok := b.t.byCode[h.Country]
+		alt, okAlt := b.t.byCode[h.Else]
+		if !ok || !okAlt {
+			return fmt.Errorf("gazetteer: homonym %q: unknown country %q or %q", h.Name, h.Country, h.Else)
+		}
+		b.t.homonyms = append(b.t.homonyms, homonymRule{country: int32(country), alt: int32(alt)})
+		if n := b.mark(h.Name, country, func(p *pattern) { p.homonym = uint8(k + 1) }); n == 0 {
+			return fmt.Errorf("gazetteer: homonym %q is no name of %s", h.Name, h.Country)
+		}
+		for _, cue := range h.Cues {
+			if n := b.mark(cue, alt, func(p *pattern) { p.cues |= 1 << k }); n == 0 {
+				return fmt.Errorf("gazetteer: homonym %q: cue %q is no name of %s", h.Name, cue, h.Else)
+			}
+		}
+	}
+	return nil
+}
+
+// mark applies set to the patterns of name that tag target and returns how
+// many there were.
+func (b *trieBuilder) mark(name string, target int, set func(*pattern)) int {
+	n := b.t.root
+	for _, tk := range tokenize(name, nil, nil) {
+		n = n.children[b.t.lex.id(string(foldToken(nil, name[tk.start:tk.end])))]
+		if n == nil {
+			return 0
+		}
+	}
+	marked := 0
+	for _, p := range n.patterns {
+		if slices.Contains(p.targets, target) {
+			set(p)
+			marked++
+		}
+	}
+	return marked
 }

@@ -23,6 +23,9 @@
 //     which tags US. "Georgia", "Jordan" and "Chad" are also given names: next
 //     to another capitalised name ("Michael Jordan", "Jordan Peterson", "Chad
 //     Smith") they are a person, not a place.
+//   - "Georgia" in a story that names other US states ("Georgia, Michigan,
+//     and Wisconsin", "Marco Rubio of Florida ... David Perdue of Georgia")
+//     and nothing else of the country (Tbilisi, Georgian) is the US state.
 //   - Names of outlets and things that contain a place ("Washington Post",
 //     "Canadian Press", "Agence France-Presse", "French fries") tag nothing.
 //   - A country tags every region it belongs to, except regions tagged only
@@ -131,6 +134,9 @@ type Tagger struct {
 	root      *node
 	resolve   map[string]string
 	suggests  []suggestion
+
+	// homonyms are the country names that are also a place elsewhere.
+	homonyms []homonymRule
 
 	// nonPersonPrev and nonPersonNext are capitalised words that do not make
 	// a neighbouring given-name-like place name a person's.

@@ -40,6 +40,18 @@ type pattern struct {
 	person bool
 	// headline is set for an abbreviation that is also an English word.
 	headline *headlineRule
+	// homonym is one plus the index of the homonym rule whose ambiguous
+	// name this is, 0 for none; cues has bit k set when the name is a cue
+	// of rule k.
+	homonym, cues uint8
+}
+
+// homonymRule is a country name that is also a place in another country
+// ("Georgia" is a US state). A story that names other places of that kind
+// there (cues: "Florida", "Michigan") and nothing else of the country
+// means the other place.
+type homonymRule struct {
+	country, alt int32
 }
 
 // headlineRule says when an abbreviation that is also a word ("US") is a
@@ -341,6 +353,16 @@ type scan struct {
 	all      []bool    // per target: mentioned, implied or brought along
 	touched  []int32   // the targets with all set, in the order reached
 	order    []int32   // targets, for sorting by salience
+	// homonymAt are the mentions made by a homonym, to settle once the
+	// whole story is read; cued and countered have bit k set when a cue of
+	// rule k, or another name of its country, was found.
+	homonymAt       []homonymMention
+	cued, countered uint8
+}
+
+type homonymMention struct {
+	mention int // index in mentions
+	rule    uint8
 }
 
 var scanPool = sync.Pool{New: func() any { return new(scan) }}
@@ -359,8 +381,10 @@ func (t *Tagger) Tag(title, text string) Tags {
 		defer scanPool.Put(s)
 	}
 	s.mentions = s.mentions[:0]
+	s.homonymAt, s.cued, s.countered = s.homonymAt[:0], 0, 0
 	t.scanSegment(s, title, segTitle, 0)
 	t.scanSegment(s, text, segText, int32(len(title))+1)
+	t.settleHomonyms(s)
 	return t.collect(s)
 }
 
@@ -443,10 +467,38 @@ func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 		if len(best.targets) > 0 && (!best.person || allCaps || !t.isPerson(seg, toks, i, titleCase)) {
 			where := pos.of(seg, toks, i, end) | t.role(seg, toks, i, end, allCaps, titleCase)
 			for _, target := range best.targets {
+				t.noteHomonyms(s, best, int32(target))
 				s.mentions = append(s.mentions, mention{target: int32(target), at: base + int32(toks[i].start), where: where})
 			}
+			s.cued |= best.cues
 		}
 		i = end + 1
+	}
+}
+
+// noteHomonyms records what the mention of target by p, about to be
+// appended, says for the homonym rules.
+func (t *Tagger) noteHomonyms(s *scan, p *pattern, target int32) {
+	for k, h := range t.homonyms {
+		if target != h.country {
+			continue
+		}
+		if p.homonym == uint8(k+1) {
+			s.homonymAt = append(s.homonymAt, homonymMention{mention: len(s.mentions), rule: uint8(k)})
+		} else {
+			s.countered |= 1 << k
+		}
+	}
+}
+
+// settleHomonyms moves a homonym's mentions to the other country when the
+// story cued it and named nothing else of the first.
+func (t *Tagger) settleHomonyms(s *scan) {
+	for _, hm := range s.homonymAt {
+		bit := uint8(1) << hm.rule
+		if s.cued&bit != 0 && s.countered&bit == 0 {
+			s.mentions[hm.mention].target = t.homonyms[hm.rule].alt
+		}
 	}
 }
 
