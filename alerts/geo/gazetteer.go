@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +22,11 @@ type gazetteer struct {
 	// Homonyms are country names that are also a place in another country
 	// ("Georgia", a US state): see homonymRule.
 	Homonyms []homonymData `json:"homonyms"`
+	// Outlets are organisations named after a country ("Agence
+	// France-Presse", "British Airways"), by their country's code: they
+	// mention it, in a weak role (an outlet reporting says nothing of what
+	// the story is about).
+	Outlets map[string]string `json:"outlets"`
 	// NotPlaces are phrases that contain a place name but are not about the
 	// place: outlets ("Washington Post"), products, idioms, people.
 	NotPlaces []string `json:"not_places"`
@@ -162,6 +168,13 @@ func build(g *gazetteer, regions []regionData) (*Tagger, error) {
 	}
 	for i, r := range regions {
 		b.addRegion(i, r)
+	}
+	for _, name := range slices.Sorted(maps.Keys(g.Outlets)) {
+		ci, ok := t.byCode[g.Outlets[name]]
+		if !ok {
+			return nil, fmt.Errorf("gazetteer: outlet %q: unknown country %q", name, g.Outlets[name])
+		}
+		b.addWithRole(name, ci, false, roleOutlet)
 	}
 	for _, phrase := range g.NotPlaces {
 		b.add(phrase, -1, false)
@@ -319,6 +332,11 @@ func (b *trieBuilder) key(name, target string) {
 // "the", so that "the Gulf of Mexico" is read whole rather than as the alias
 // "the Gulf" followed by "of Mexico".
 func (b *trieBuilder) add(name string, target int, person bool) {
+	b.addWithRole(name, target, person, 0)
+}
+
+// addWithRole adds a name whose every mention plays role (see weakRoles).
+func (b *trieBuilder) addWithRole(name string, target int, person bool, role uint16) {
 	toks := tokenize(name, nil, nil)
 	if len(toks) == 0 {
 		return
@@ -329,20 +347,20 @@ func (b *trieBuilder) add(name string, target int, person bool) {
 		words[i] = string(foldToken(nil, name[tk.start:tk.end]))
 		classes[i] = tk.class()
 	}
-	b.insert(words, classes, target, person && len(toks) == 1, b.headline[name])
+	b.insert(words, classes, target, person && len(toks) == 1, b.headline[name], role)
 	if len(words) > 1 && classes[0] == classCap && words[0] != "the" {
-		b.insert(append([]string{"the"}, words...), append([]uint8{classLower}, classes...), target, false, nil)
+		b.insert(append([]string{"the"}, words...), append([]uint8{classLower}, classes...), target, false, nil, role)
 	}
 }
 
-func (b *trieBuilder) insert(words []string, classes []uint8, target int, person bool, headline *headlineRule) {
+func (b *trieBuilder) insert(words []string, classes []uint8, target int, person bool, headline *headlineRule, role uint16) {
 	n := b.t.root
 	for _, w := range words {
 		n = n.child(b.t.lex.id(w))
 	}
-	p := &pattern{classes: classes, person: person, headline: headline}
+	p := &pattern{classes: classes, person: person, headline: headline, role: role}
 	for _, q := range n.patterns {
-		if slices.Equal(q.classes, p.classes) && q.person == p.person && q.headline == p.headline {
+		if slices.Equal(q.classes, p.classes) && q.person == p.person && q.headline == p.headline && q.role == p.role {
 			p = q
 			break
 		}

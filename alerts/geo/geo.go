@@ -26,8 +26,10 @@
 //   - "Georgia" in a story that names other US states ("Georgia, Michigan,
 //     and Wisconsin", "Marco Rubio of Florida ... David Perdue of Georgia")
 //     and nothing else of the country (Tbilisi, Georgian) is the US state.
-//   - Names of outlets and things that contain a place ("Washington Post",
-//     "Canadian Press", "Agence France-Presse", "French fries") tag nothing.
+//   - An outlet or a company named after a country ("Agence France-Presse",
+//     "Canadian Press", "British Airways") mentions it, in a weak role that
+//     says nothing of the focus. Other names of outlets and things that
+//     contain a place ("Washington Post", "French fries") tag nothing.
 //   - A country tags every region it belongs to, except regions tagged only
 //     when named: seas, straits and the Arctic, whose countries are only the
 //     states around them, and forums such as the G7 or the Quad, whose members

@@ -76,7 +76,7 @@ func TestTagResolvesTheClassicTraps(t *testing.T) {
 		{"China is the country", "", "China responded.", []string{"CN"}},
 		{"Chad is the country", "", "Chad expelled diplomats.", []string{"TD"}},
 		{"Chad Smith is a person", "", "Drummer Chad Smith played.", nil},
-		{"agency credits are not places", "", "(AFP) (Reuters) The Canadian Press and Agence France-Presse reported, Al Jazeera said.", nil},
+		{"agencies named after a country mention it, others nothing", "", "(AFP) (Reuters) The Canadian Press and Agence France-Presse reported, Al Jazeera said.", []string{"CA", "FR"}},
 		{"New Mexico is not Mexico", "", "A lab in New Mexico.", []string{"US"}},
 		{"New Jersey is not Jersey", "", "A port in New Jersey.", []string{"US"}},
 		{"Jersey is Jersey", "", "Banks in Jersey.", []string{"JE"}},
@@ -233,6 +233,26 @@ func TestTagOutputIsUniqueKnownAndFocusFirst(t *testing.T) {
 	}
 	if want := []string{"IR", "IL", "US"}; !slices.Equal(got.Mentions, want) {
 		t.Errorf("Mentions = %v, want %v (the focus first)", got.Mentions, want)
+	}
+}
+
+func TestTagAnOutletNamedAfterACountryIsNeverTheFocus(t *testing.T) {
+	tg := newTagger(t)
+	tests := []struct {
+		name, title, text string
+		focus, mentions   []string
+	}{
+		{"a news agency quoted", "Fire kills five in Koszalin, Poland", "A fire in an escape room in Koszalin killed five, a spokesman told Agence France-Presse.", []string{"PL"}, []string{"PL", "FR"}},
+		{"an airline in a story about elsewhere", "", "A British Airways flight was diverted after a bomb threat at Nairobi airport in Kenya.", []string{"KE"}, []string{"KE", "GB"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tg.Tag(tt.title, tt.text)
+			checkTags(t, tg, got)
+			if !slices.Equal(got.Countries, tt.focus) || !slices.Equal(got.Mentions, tt.mentions) {
+				t.Errorf("Tag = focus %v, mentions %v; want focus %v, mentions %v", got.Countries, got.Mentions, tt.focus, tt.mentions)
+			}
+		})
 	}
 }
 

@@ -44,6 +44,9 @@ type pattern struct {
 	// name this is, 0 for none; cues has bit k set when the name is a cue
 	// of rule k.
 	homonym, cues uint8
+	// role is what every mention by this name plays (see weakRoles), as
+	// for an outlet named after its country.
+	role uint16
 }
 
 // homonymRule is a country name that is also a place in another country
@@ -465,7 +468,7 @@ func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 			continue
 		}
 		if len(best.targets) > 0 && (!best.person || allCaps || !t.isPerson(seg, toks, i, titleCase)) {
-			where := pos.of(seg, toks, i, end) | t.role(seg, toks, i, end, allCaps, titleCase)
+			where := pos.of(seg, toks, i, end) | t.role(seg, toks, i, end, allCaps, titleCase) | best.role
 			for _, target := range best.targets {
 				t.noteHomonyms(s, best, int32(target))
 				s.mentions = append(s.mentions, mention{target: int32(target), at: base + int32(toks[i].start), where: where})
