@@ -347,6 +347,11 @@ func (b *trieBuilder) addWithRole(name string, target int, person bool, role uin
 		words[i] = string(foldToken(nil, name[tk.start:tk.end]))
 		classes[i] = tk.class()
 	}
+	// "The Hague" is "the Hague" in a sentence: a leading article matches
+	// in any case.
+	if len(words) > 1 && words[0] == "the" {
+		classes[0] = classLower
+	}
 	b.insert(words, classes, target, person && len(toks) == 1, b.headline[name], role)
 	if len(words) > 1 && classes[0] == classCap && words[0] != "the" {
 		b.insert(append([]string{"the"}, words...), append([]uint8{classLower}, classes...), target, false, nil, role)

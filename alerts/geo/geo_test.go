@@ -115,6 +115,11 @@ func TestTagResolvesTheClassicTraps(t *testing.T) {
 		{"Washington on a weekday is the US", "", "Washington Tuesday imposed sanctions.", []string{"US"}},
 		{"the Gulf of Mexico is not the Persian Gulf", "", "A storm in the Gulf of Mexico.", []string{"MX", "US"}},
 		{"Kashmir is claimed by India and Pakistan", "", "Shelling in Kashmir.", []string{"IN", "PK"}},
+		{"a street named after a country is not the country", "", "The match at Wynnum's Grenada Street ground.", nil},
+		{"Downing Street is still the UK", "", "Downing Street said on Monday.", []string{"GB"}},
+		{"the Hague in a sentence is the Netherlands", "", "A case before the court in the Hague.", []string{"NL"}},
+		{"Easter Island is Chile", "", "Statues on Easter Island, or Rapa Nui.", []string{"CL"}},
+		{"Voice of America is an American outlet", "", "He told Voice of America on Monday.", []string{"US"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

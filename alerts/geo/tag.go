@@ -467,7 +467,7 @@ func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 			i = end + 1
 			continue
 		}
-		if len(best.targets) > 0 && (!best.person || allCaps || !t.isPerson(seg, toks, i, titleCase)) {
+		if len(best.targets) > 0 && !streetAfter(seg, toks, end) && (!best.person || allCaps || !t.isPerson(seg, toks, i, titleCase)) {
 			where := pos.of(seg, toks, i, end) | t.role(seg, toks, i, end, allCaps, titleCase) | best.role
 			for _, target := range best.targets {
 				t.noteHomonyms(s, best, int32(target))
@@ -521,6 +521,19 @@ func (t *Tagger) isPerson(seg string, toks []token, i int, titleCase bool) bool 
 		}
 	}
 	return false
+}
+
+// streetWords after a place name make it a street's: "Grenada Street",
+// "Moscow Road".
+var streetWords = map[string]bool{"Street": true, "Road": true, "Avenue": true, "Boulevard": true, "Lane": true}
+
+// streetAfter reports whether the name ending at toks[end] names a street.
+func streetAfter(seg string, toks []token, end int) bool {
+	if end+1 >= len(toks) {
+		return false
+	}
+	next := toks[end+1]
+	return seg[toks[end].end:next.start] == " " && streetWords[seg[next.start:next.end]]
 }
 
 // sentenceStart reports whether toks[i] begins a sentence, where a capital
