@@ -103,8 +103,9 @@ type token struct {
 	start, end int // byte offsets in the text
 	// fstart and fend locate the folded word in the fold buffer when the
 	// word has a non-ASCII character; an ASCII word is its own fold (see
-	// foldsTo) and has fstart -1, so most words are never copied.
-	fstart, fend int
+	// foldsTo) and has fstart -1, so most words are never copied. They are
+	// 32 bits to keep a token to 32 bytes (see maxTokenizedText).
+	fstart, fend int32
 	hash         uint32 // foldHash of the folded word
 	flags        uint8
 }
@@ -164,11 +165,19 @@ const (
 // every ASCII word byte folds by setting it.
 const asciiFoldBit = 0x20
 
+// maxTokenizedText is how much of a text tokenize reads: folding at most
+// doubles a word, so fold buffer offsets fit in 32 bits. A story is a
+// millionth of it.
+const maxTokenizedText = 1 << 30
+
 // tokenize appends the words of s to buf, with each word's case flags and
 // the hash of its fold (see foldToken, foldHash). A word with a non-ASCII
 // character is also appended folded to *fold (when fold is not nil), and
 // records where; ASCII words, most of any English text, are never copied.
 func tokenize(s string, buf []token, fold *[]byte) []token {
+	if len(s) > maxTokenizedText {
+		s = s[:maxTokenizedText]
+	}
 	var f []byte
 	if fold != nil {
 		f = *fold
@@ -192,7 +201,7 @@ func tokenize(s string, buf []token, fold *[]byte) []token {
 		if kind == charUpper {
 			flags = firstUpper
 		}
-		fstart, copied := -1, 0 // copied: where the word is copied up to
+		fstart, copied := int32(-1), 0 // copied: where the word is copied up to
 		j := i
 		for j < len(s) {
 			k := byteClass[s[j]]
@@ -209,7 +218,7 @@ func tokenize(s string, buf []token, fold *[]byte) []token {
 				break
 			}
 			if fstart < 0 {
-				fstart, copied = len(f), i
+				fstart, copied = int32(len(f)), i
 			}
 			for ; copied < j; copied++ {
 				f = append(f, s[copied]|asciiFoldBit)
@@ -226,12 +235,12 @@ func tokenize(s string, buf []token, fold *[]byte) []token {
 			flags |= hasLower
 		}
 		var hash uint32
-		fend := -1
+		fend := int32(-1)
 		if fstart >= 0 {
 			for ; copied < j; copied++ {
 				f = append(f, s[copied]|asciiFoldBit)
 			}
-			fend = len(f)
+			fend = int32(len(f))
 			hash = foldHash(string(f[fstart:fend]))
 		} else {
 			hash = hashASCII(s, i, j)
