@@ -102,3 +102,57 @@ func BenchmarkTokenize(b *testing.B) {
 		toks = tokenize(text, toks[:0], &fold)
 	}
 }
+
+// referenceWord is a word as the plain per-rune reading finds it.
+type referenceWord struct {
+	start, end int
+	folded     string
+	flags      uint8
+}
+
+// referenceTokenize reads s rune by rune, the obvious way, for the
+// tokenizer's fast paths to be checked against.
+func referenceTokenize(s string) []referenceWord {
+	var out []referenceWord
+	start := -1
+	for i := 0; i <= len(s); {
+		r, size := utf8.RuneError, 1
+		if i < len(s) {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		word := i < len(s) && runeClass(r) != charNone
+		if word && start < 0 {
+			start = i
+		}
+		if !word && start >= 0 {
+			w := s[start:i]
+			out = append(out, referenceWord{start, i, string(foldToken(nil, w)), caseFlags(w)})
+			start = -1
+		}
+		i += size
+	}
+	return out
+}
+
+func FuzzTokenize(f *testing.F) {
+	for _, s := range []string{"NATO moves troops", "Türkiye, TÜRKIYE", "e\u0301tat", "\xff\xfeA", "Russia’s “war”", "ǅemal ﬁnance İstanbul", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var fold []byte
+		got := tokenize(s, nil, &fold)
+		want := referenceTokenize(s)
+		if len(got) != len(want) {
+			t.Fatalf("%q: %d tokens, want %d", s, len(got), len(want))
+		}
+		for i, w := range want {
+			tk := got[i]
+			if tk.start != w.start || tk.end != w.end || tk.flags != w.flags {
+				t.Fatalf("%q: token %d = [%d,%d) flags %b, want [%d,%d) flags %b", s, i, tk.start, tk.end, tk.flags, w.start, w.end, w.flags)
+			}
+			if !tk.foldsTo(s, fold, w.folded) || tk.hash != foldHash(w.folded) {
+				t.Fatalf("%q: token %q does not fold or hash as %q", s, s[tk.start:tk.end], w.folded)
+			}
+		}
+	})
+}
