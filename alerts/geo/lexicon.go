@@ -8,6 +8,14 @@ import "math/bits"
 // them: most words of a text are in no name and fall out on an empty slot,
 // without a string being built or compared.
 //
+// Tag's cost is per word of text: on the seed story (testdata/seed-story.txt,
+// 3.2 kB, 488 words) it fell from about 33 to 27 µs of CPU with the
+// lexicon, the tokenizer's hashing and its 32-byte tokens (December 2026,
+// a loaded 2-core machine: minimum thread CPU time of 2,000 calls, old and
+// new run in turn). What is left: tokenizing 9.5 µs, the roles of the names
+// found (salience.go's role) 7.7 µs, scoring 3 µs, the trie walk the rest.
+// Measure with `go test -bench Tag -run X -count 5 -benchtime 2s ./alerts/geo`.
+//
 // The table is open addressing with linear probing, at most half full. It
 // is larger than a core's first-level cache, so a filter small enough to
 // stay there (one bit per hash, a few kilobytes) answers for most absent
