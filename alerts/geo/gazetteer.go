@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +19,14 @@ var gazetteerJSON []byte
 type gazetteer struct {
 	Countries []countryData `json:"countries"`
 	Regions   []regionData  `json:"regions"`
+	// Homonyms are country names that are also a place in another country
+	// ("Georgia", a US state): see homonymRule.
+	Homonyms []homonymData `json:"homonyms"`
+	// Outlets are organisations named after a country ("Agence
+	// France-Presse", "British Airways"), by their country's code: they
+	// mention it, in a weak role (an outlet reporting says nothing of what
+	// the story is about).
+	Outlets map[string]string `json:"outlets"`
 	// NotPlaces are phrases that contain a place name but are not about the
 	// place: outlets ("Washington Post"), products, idioms, people.
 	NotPlaces []string `json:"not_places"`
@@ -30,6 +39,15 @@ type gazetteer struct {
 	// to a name that is also a given name without making it a person's.
 	NonPersonPrev []string `json:"non_person_prev"`
 	NonPersonNext []string `json:"non_person_next"`
+}
+
+type homonymData struct {
+	Name    string `json:"name"`
+	Country string `json:"country"`
+	Else    string `json:"else"`
+	// Cues are names of other places in Else, of the same kind as the
+	// homonym ("Florida" for the state of Georgia).
+	Cues []string `json:"cues"`
 }
 
 type countryData struct {
@@ -151,10 +169,25 @@ func build(g *gazetteer, regions []regionData) (*Tagger, error) {
 	for i, r := range regions {
 		b.addRegion(i, r)
 	}
+	for _, name := range slices.Sorted(maps.Keys(g.Outlets)) {
+		ci, ok := t.byCode[g.Outlets[name]]
+		if !ok {
+			return nil, fmt.Errorf("gazetteer: outlet %q: unknown country %q", name, g.Outlets[name])
+		}
+		b.addWithRole(name, ci, false, roleOutlet)
+	}
 	for _, phrase := range g.NotPlaces {
 		b.add(phrase, -1, false)
 	}
+	if err := b.addHomonyms(g.Homonyms); err != nil {
+		return nil, err
+	}
 	t.resolve = b.resolve
+	t.lex.freeze()
+	t.firstWord = make([]*node, len(t.lex.words))
+	for id, n := range t.root.children {
+		t.firstWord[id] = n
+	}
 	t.buildSuggestions(g, regions)
 	return t, nil
 }
@@ -299,6 +332,11 @@ func (b *trieBuilder) key(name, target string) {
 // "the", so that "the Gulf of Mexico" is read whole rather than as the alias
 // "the Gulf" followed by "of Mexico".
 func (b *trieBuilder) add(name string, target int, person bool) {
+	b.addWithRole(name, target, person, 0)
+}
+
+// addWithRole adds a name whose every mention plays role (see weakRoles).
+func (b *trieBuilder) addWithRole(name string, target int, person bool, role uint16) {
 	toks := tokenize(name, nil, nil)
 	if len(toks) == 0 {
 		return
@@ -309,20 +347,25 @@ func (b *trieBuilder) add(name string, target int, person bool) {
 		words[i] = string(foldToken(nil, name[tk.start:tk.end]))
 		classes[i] = tk.class()
 	}
-	b.insert(words, classes, target, person && len(toks) == 1, b.headline[name])
+	// "The Hague" is "the Hague" in a sentence: a leading article matches
+	// in any case.
+	if len(words) > 1 && words[0] == "the" {
+		classes[0] = classLower
+	}
+	b.insert(words, classes, target, person && len(toks) == 1, b.headline[name], role)
 	if len(words) > 1 && classes[0] == classCap && words[0] != "the" {
-		b.insert(append([]string{"the"}, words...), append([]uint8{classLower}, classes...), target, false, nil)
+		b.insert(append([]string{"the"}, words...), append([]uint8{classLower}, classes...), target, false, nil, role)
 	}
 }
 
-func (b *trieBuilder) insert(words []string, classes []uint8, target int, person bool, headline *headlineRule) {
+func (b *trieBuilder) insert(words []string, classes []uint8, target int, person bool, headline *headlineRule, role uint16) {
 	n := b.t.root
 	for _, w := range words {
-		n = n.child(w)
+		n = n.child(b.t.lex.id(w))
 	}
-	p := &pattern{classes: classes, person: person, headline: headline}
+	p := &pattern{classes: classes, person: person, headline: headline, role: role}
 	for _, q := range n.patterns {
-		if slices.Equal(q.classes, p.classes) && q.person == p.person && q.headline == p.headline {
+		if slices.Equal(q.classes, p.classes) && q.person == p.person && q.headline == p.headline && q.role == p.role {
 			p = q
 			break
 		}
@@ -333,4 +376,52 @@ func (b *trieBuilder) insert(words []string, classes []uint8, target int, person
 	if target >= 0 && !slices.Contains(p.targets, target) {
 		p.targets = append(p.targets, target)
 	}
+}
+
+// maxHomonyms bounds the homonym rules: scan keeps them as bits of a uint8.
+const maxHomonyms = 8
+
+// addHomonyms marks the patterns of each homonym and of its cues; names
+// must be in the trie already.
+func (b *trieBuilder) addHomonyms(rules []homonymData) error {
+	if len(rules) > maxHomonyms {
+		return fmt.Errorf("gazetteer: %d homonyms, at most %d", len(rules), maxHomonyms)
+	}
+	for k, h := range rules {
+		country, ok := b.t.byCode[h.Country]
+		alt, okAlt := b.t.byCode[h.Else]
+		if !ok || !okAlt {
+			return fmt.Errorf("gazetteer: homonym %q: unknown country %q or %q", h.Name, h.Country, h.Else)
+		}
+		b.t.homonyms = append(b.t.homonyms, homonymRule{country: int32(country), alt: int32(alt)})
+		if n := b.mark(h.Name, country, func(p *pattern) { p.homonym = uint8(k + 1) }); n == 0 {
+			return fmt.Errorf("gazetteer: homonym %q is no name of %s", h.Name, h.Country)
+		}
+		for _, cue := range h.Cues {
+			if n := b.mark(cue, alt, func(p *pattern) { p.cues |= 1 << k }); n == 0 {
+				return fmt.Errorf("gazetteer: homonym %q: cue %q is no name of %s", h.Name, cue, h.Else)
+			}
+		}
+	}
+	return nil
+}
+
+// mark applies set to the patterns of name that tag target and returns how
+// many there were.
+func (b *trieBuilder) mark(name string, target int, set func(*pattern)) int {
+	n := b.t.root
+	for _, tk := range tokenize(name, nil, nil) {
+		n = n.children[b.t.lex.id(string(foldToken(nil, name[tk.start:tk.end])))]
+		if n == nil {
+			return 0
+		}
+	}
+	marked := 0
+	for _, p := range n.patterns {
+		if slices.Contains(p.targets, target) {
+			set(p)
+			marked++
+		}
+	}
+	return marked
 }

@@ -23,8 +23,13 @@
 //     which tags US. "Georgia", "Jordan" and "Chad" are also given names: next
 //     to another capitalised name ("Michael Jordan", "Jordan Peterson", "Chad
 //     Smith") they are a person, not a place.
-//   - Names of outlets and things that contain a place ("Washington Post",
-//     "Canadian Press", "Agence France-Presse", "French fries") tag nothing.
+//   - "Georgia" in a story that names other US states ("Georgia, Michigan,
+//     and Wisconsin", "Marco Rubio of Florida ... David Perdue of Georgia")
+//     and nothing else of the country (Tbilisi, Georgian) is the US state.
+//   - An outlet or a company named after a country ("Agence France-Presse",
+//     "Canadian Press", "British Airways") mentions it, in a weak role that
+//     says nothing of the focus. Other names of outlets and things that
+//     contain a place ("Washington Post", "French fries") tag nothing.
 //   - A country tags every region it belongs to, except regions tagged only
 //     when named: seas, straits and the Arctic, whose countries are only the
 //     states around them, and forums such as the G7 or the Quad, whose members
@@ -124,9 +129,16 @@ type Tagger struct {
 	// regions, not tagged only by name, that contain all its countries.
 	implies [][]int
 
-	root     *node
-	resolve  map[string]string
-	suggests []suggestion
+	// lex numbers the words of every name; firstWord holds, by word, the
+	// trie nodes of the names that start with it (nil for the rest).
+	lex       lexicon
+	firstWord []*node
+	root      *node
+	resolve   map[string]string
+	suggests  []suggestion
+
+	// homonyms are the country names that are also a place elsewhere.
+	homonyms []homonymRule
 
 	// nonPersonPrev and nonPersonNext are capitalised words that do not make
 	// a neighbouring given-name-like place name a person's.

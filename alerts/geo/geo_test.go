@@ -55,6 +55,10 @@ func TestTagResolvesTheClassicTraps(t *testing.T) {
 		{"Tbilisi is Georgia the country", "", "Protesters in Tbilisi.", []string{"GE"}},
 		{"the Georgian government is Georgia", "", "The Georgian government said.", []string{"GE"}},
 		{"bare Georgia is the country", "", "Russia warned Georgia on Tuesday.", []string{"GE", "RU"}},
+		{"Georgia among other US states is the US state", "", "Lawsuits in Georgia, Michigan, Pennsylvania and Wisconsin.", []string{"US"}},
+		{"Georgia beside a senator of Florida is the US state", "", "Marco Rubio of Florida and David Perdue of Georgia, both Republicans.", []string{"US"}},
+		{"Georgia with Tbilisi stays the country beside US states", "", "Texas and Florida sent aid to Georgia after floods in Tbilisi.", []string{"GE", "US"}},
+		{"Georgia with a US city but no state stays the country", "", "Officials in Washington praised Georgia.", []string{"GE", "US"}},
 		{"Michael Jordan is a person", "", "Basketball star Michael Jordan retired.", nil},
 		{"Jordan Peterson is a person", "", "The author Jordan Peterson spoke.", nil},
 		{"a capitalised surname makes Jordan a person", "", "Coach Jordan Smith spoke.", nil},
@@ -72,7 +76,7 @@ func TestTagResolvesTheClassicTraps(t *testing.T) {
 		{"China is the country", "", "China responded.", []string{"CN"}},
 		{"Chad is the country", "", "Chad expelled diplomats.", []string{"TD"}},
 		{"Chad Smith is a person", "", "Drummer Chad Smith played.", nil},
-		{"agency credits are not places", "", "(AFP) (Reuters) The Canadian Press and Agence France-Presse reported, Al Jazeera said.", nil},
+		{"agencies named after a country mention it, others nothing", "", "(AFP) (Reuters) The Canadian Press and Agence France-Presse reported, Al Jazeera said.", []string{"CA", "FR"}},
 		{"New Mexico is not Mexico", "", "A lab in New Mexico.", []string{"US"}},
 		{"New Jersey is not Jersey", "", "A port in New Jersey.", []string{"US"}},
 		{"Jersey is Jersey", "", "Banks in Jersey.", []string{"JE"}},
@@ -111,6 +115,11 @@ func TestTagResolvesTheClassicTraps(t *testing.T) {
 		{"Washington on a weekday is the US", "", "Washington Tuesday imposed sanctions.", []string{"US"}},
 		{"the Gulf of Mexico is not the Persian Gulf", "", "A storm in the Gulf of Mexico.", []string{"MX", "US"}},
 		{"Kashmir is claimed by India and Pakistan", "", "Shelling in Kashmir.", []string{"IN", "PK"}},
+		{"a street named after a country is not the country", "", "The match at Wynnum's Grenada Street ground.", nil},
+		{"Downing Street is still the UK", "", "Downing Street said on Monday.", []string{"GB"}},
+		{"the Hague in a sentence is the Netherlands", "", "A case before the court in the Hague.", []string{"NL"}},
+		{"Easter Island is Chile", "", "Statues on Easter Island, or Rapa Nui.", []string{"CL"}},
+		{"Voice of America is an American outlet", "", "He told Voice of America on Monday.", []string{"US"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,6 +238,26 @@ func TestTagOutputIsUniqueKnownAndFocusFirst(t *testing.T) {
 	}
 	if want := []string{"IR", "IL", "US"}; !slices.Equal(got.Mentions, want) {
 		t.Errorf("Mentions = %v, want %v (the focus first)", got.Mentions, want)
+	}
+}
+
+func TestTagAnOutletNamedAfterACountryIsNeverTheFocus(t *testing.T) {
+	tg := newTagger(t)
+	tests := []struct {
+		name, title, text string
+		focus, mentions   []string
+	}{
+		{"a news agency quoted", "Fire kills five in Koszalin, Poland", "A fire in an escape room in Koszalin killed five, a spokesman told Agence France-Presse.", []string{"PL"}, []string{"PL", "FR"}},
+		{"an airline in a story about elsewhere", "", "A British Airways flight was diverted after a bomb threat at Nairobi airport in Kenya.", []string{"KE"}, []string{"KE", "GB"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tg.Tag(tt.title, tt.text)
+			checkTags(t, tg, got)
+			if !slices.Equal(got.Countries, tt.focus) || !slices.Equal(got.Mentions, tt.mentions) {
+				t.Errorf("Tag = focus %v, mentions %v; want focus %v, mentions %v", got.Countries, got.Mentions, tt.focus, tt.mentions)
+			}
+		})
 	}
 }
 

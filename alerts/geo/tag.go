@@ -1,29 +1,31 @@
 package geo
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
 )
 
-// node is one word of a token trie; children are keyed by folded word.
+// node is one word of a token trie; children are keyed by the lexicon id
+// of their folded word. The root's children are Tagger.firstWord.
 type node struct {
-	children map[string]*node
+	children map[int32]*node
 	// patterns end here; several differ only in the case their words need
 	// ("NATO" and "Nato").
 	patterns []*pattern
 }
 
-func (n *node) child(word string) *node {
-	if c, ok := n.children[word]; ok {
+func (n *node) child(id int32) *node {
+	if c, ok := n.children[id]; ok {
 		return c
 	}
 	if n.children == nil {
-		n.children = make(map[string]*node)
+		n.children = make(map[int32]*node)
 	}
 	c := &node{}
-	n.children[word] = c
+	n.children[id] = c
 	return c
 }
 
@@ -38,6 +40,21 @@ type pattern struct {
 	person bool
 	// headline is set for an abbreviation that is also an English word.
 	headline *headlineRule
+	// homonym is one plus the index of the homonym rule whose ambiguous
+	// name this is, 0 for none; cues has bit k set when the name is a cue
+	// of rule k.
+	homonym, cues uint8
+	// role is what every mention by this name plays (see weakRoles), as
+	// for an outlet named after its country.
+	role uint16
+}
+
+// homonymRule is a country name that is also a place in another country
+// ("Georgia" is a US state). A story that names other places of that kind
+// there (cues: "Florida", "Michigan") and nothing else of the country
+// means the other place.
+type homonymRule struct {
+	country, alt int32
 }
 
 // headlineRule says when an abbreviation that is also a word ("US") is a
@@ -83,8 +100,13 @@ func (p *pattern) matches(seg string, toks []token, i int, allCaps bool) bool {
 
 // token is one word of text: a run of letters, digits and combining marks.
 type token struct {
-	start, end   int // byte offsets in the text
-	fstart, fend int // byte offsets of the folded word in the fold buffer
+	start, end int // byte offsets in the text
+	// fstart and fend locate the folded word in the fold buffer when the
+	// word has a non-ASCII character; an ASCII word is its own fold (see
+	// foldsTo) and has fstart -1, so most words are never copied. They are
+	// 32 bits to keep a token to 32 bytes (see maxTokenizedText).
+	fstart, fend int32
+	hash         uint32 // foldHash of the folded word
 	flags        uint8
 }
 
@@ -110,8 +132,11 @@ func (tk token) nameLike() bool {
 	return tk.flags&firstUpper != 0 && tk.flags&hasLower != 0
 }
 
-// asciiClass classifies ASCII bytes for the tokenizer: 0 separates words.
-var asciiClass = func() (t [utf8.RuneSelf]uint8) {
+// byteClass classifies bytes for the tokenizer: charNone separates words,
+// charMulti starts (or continues) a multi-byte rune, to be decoded. The
+// kinds of ASCII word bytes are single bits, so that a word's bytes can be
+// ORed together and a byte tested with one comparison.
+var byteClass = func() (t [256]uint8) {
 	for c := 'a'; c <= 'z'; c++ {
 		t[c] = charLower
 	}
@@ -121,97 +146,114 @@ var asciiClass = func() (t [utf8.RuneSelf]uint8) {
 	for c := '0'; c <= '9'; c++ {
 		t[c] = charDigit
 	}
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = charMulti
+	}
 	return t
 }()
 
-// Kinds of word characters.
+// Kinds of characters.
 const (
-	charNone uint8 = iota
-	charLower
-	charUpper
-	charDigit // and other word characters without case
+	charNone  uint8 = 0
+	charLower uint8 = 1
+	charUpper uint8 = 2
+	charDigit uint8 = 4 // and other word characters without case
+	charMulti uint8 = 8
 )
 
-// tokenize appends the words of s to buf. With fold not nil it also appends
-// each word folded (see foldToken) to *fold and records where.
+// asciiFoldBit lower-cases an ASCII letter and leaves a digit as it is:
+// every ASCII word byte folds by setting it.
+const asciiFoldBit = 0x20
+
+// maxTokenizedText is how much of a text tokenize reads: folding at most
+// doubles a word, so fold buffer offsets fit in 32 bits. A story is a
+// millionth of it.
+const maxTokenizedText = 1 << 30
+
+// tokenize appends the words of s to buf, with each word's case flags and
+// the hash of its fold (see foldToken, foldHash). A word with a non-ASCII
+// character is also appended folded to *fold (when fold is not nil), and
+// records where; ASCII words, most of any English text, are never copied.
 func tokenize(s string, buf []token, fold *[]byte) []token {
-	inWord := false
-	var cur token
+	if len(s) > maxTokenizedText {
+		s = s[:maxTokenizedText]
+	}
 	var f []byte
 	if fold != nil {
 		f = *fold
 	}
 	for i := 0; i < len(s); {
-		c := s[i]
-		kind, r, size := uint8(0), rune(c), 1
-		if c < utf8.RuneSelf {
-			kind = asciiClass[c]
-		} else {
-			r, size = utf8.DecodeRuneInString(s[i:])
-			kind = runeClass(r)
-		}
+		kind := byteClass[s[i]]
 		if kind == charNone {
-			if inWord {
-				cur.end, cur.fend = i, len(f)
-				buf = append(buf, cur)
-				inWord = false
-			}
-			i += size
+			i++
 			continue
 		}
-		if !inWord {
-			cur = token{start: i, fstart: len(f)}
-			if kind == charUpper {
-				cur.flags |= firstUpper
+		if kind == charMulti {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if kind = runeClass(r); kind == charNone {
+				i += size
+				continue
 			}
-			inWord = true
 		}
-		if c >= utf8.RuneSelf {
-			switch kind {
-			case charUpper:
-				cur.flags |= hasUpper
-			case charLower:
-				cur.flags |= hasLower
-			}
-			if fold != nil {
-				f = foldRune(f, r)
-			}
-			i += size
-			continue
+		// The word's fields are kept in registers and stored once: building
+		// the token in place, a byte at a time, costs a stall on the copy.
+		var flags, seen uint8 // seen: the kinds of the word's characters, ORed
+		if kind == charUpper {
+			flags = firstUpper
 		}
-		// Most text is ASCII: take the whole run of ASCII word bytes at
-		// once and fold it with one append.
-		j, seen := i, uint8(0)
-		for j < len(s) && s[j] < utf8.RuneSelf {
-			k := asciiClass[s[j]]
+		fstart, copied := int32(-1), 0 // copied: where the word is copied up to
+		j := i
+		for j < len(s) {
+			k := byteClass[s[j]]
+			if k-1 < charMulti-1 {
+				seen |= k
+				j++
+				continue
+			}
 			if k == charNone {
 				break
 			}
-			seen |= 1 << k
-			j++
-		}
-		if seen&(1<<charUpper) != 0 {
-			cur.flags |= hasUpper
-		}
-		if seen&(1<<charLower) != 0 {
-			cur.flags |= hasLower
-		}
-		if fold != nil {
-			from := len(f)
-			f = append(f, s[i:j]...)
-			if seen&(1<<charUpper) != 0 {
-				for x := from; x < len(f); x++ {
-					if 'A' <= f[x] && f[x] <= 'Z' {
-						f[x] += 'a' - 'A'
-					}
-				}
+			r, size := utf8.DecodeRuneInString(s[j:])
+			if k = runeClass(r); k == charNone {
+				break
 			}
+			if fstart < 0 {
+				fstart, copied = int32(len(f)), i
+			}
+			for ; copied < j; copied++ {
+				f = append(f, s[copied]|asciiFoldBit)
+			}
+			f = foldRune(f, r)
+			seen |= k
+			j += size
+			copied = j
 		}
+		if seen&charUpper != 0 {
+			flags |= hasUpper
+		}
+		if seen&charLower != 0 {
+			flags |= hasLower
+		}
+		var hash uint32
+		fend := int32(-1)
+		if fstart >= 0 {
+			for ; copied < j; copied++ {
+				f = append(f, s[copied]|asciiFoldBit)
+			}
+			fend = int32(len(f))
+			hash = foldHash(string(f[fstart:fend]))
+		} else {
+			hash = hashASCII(s, i, j)
+		}
+		// Stored field by field: appending a token literal builds it on
+		// the stack and copies it, five times slower here.
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, 1)
+		}
+		buf = buf[:len(buf)+1]
+		tk := &buf[len(buf)-1]
+		tk.start, tk.end, tk.fstart, tk.fend, tk.hash, tk.flags = i, j, fstart, fend, hash, flags
 		i = j
-	}
-	if inWord {
-		cur.end, cur.fend = len(s), len(f)
-		buf = append(buf, cur)
 	}
 	if fold != nil {
 		*fold = f
@@ -323,10 +365,20 @@ type scan struct {
 	all      []bool    // per target: mentioned, implied or brought along
 	touched  []int32   // the targets with all set, in the order reached
 	order    []int32   // targets, for sorting by salience
+	// homonymAt are the mentions made by a homonym, to settle once the
+	// whole story is read; cued and countered have bit k set when a cue of
+	// rule k, or another name of its country, was found.
+	homonymAt       []homonymMention
+	cued, countered uint8
 
 	// evidence is, per target, where its mentions stand and what they do
 	// there: what the focus is decided from (see salience.go).
 	evidence []evidence
+}
+
+type homonymMention struct {
+	mention int // index in mentions
+	rule    uint8
 }
 
 var scanPool = sync.Pool{New: func() any { return new(scan) }}
@@ -345,8 +397,10 @@ func (t *Tagger) Tag(title, text string) Tags {
 		defer scanPool.Put(s)
 	}
 	s.mentions = s.mentions[:0]
+	s.homonymAt, s.cued, s.countered = s.homonymAt[:0], 0, 0
 	t.scanSegment(s, title, segTitle, 0)
 	t.scanSegment(s, text, segText, int32(len(title))+1)
+	t.settleHomonyms(s)
 	return t.collect(s)
 }
 
@@ -392,21 +446,31 @@ func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 	for i := 0; i < len(toks); {
 		var best *pattern
 		end := -1
-		n := t.root
-		for j := i; j < len(toks); j++ {
-			if j > i && !joinable(seg, toks[j-1], toks[j]) {
-				break
+		var n *node
+		if t.lex.mayHave(toks[i].hash) {
+			if id := t.lex.find(seg, s.fold, &toks[i]); id >= 0 {
+				n = t.firstWord[id]
 			}
-			n = n.children[string(s.fold[toks[j].fstart:toks[j].fend])]
-			if n == nil {
-				break
-			}
+		}
+		for j := i; n != nil; {
 			for _, p := range n.patterns {
 				if p.matches(seg, toks, i, allCaps) {
 					best, end = p, j
 					break
 				}
 			}
+			j++
+			if j == len(toks) || !joinable(seg, toks[j-1], toks[j]) {
+				break
+			}
+			if !t.lex.mayHave(toks[j].hash) {
+				break
+			}
+			id := t.lex.find(seg, s.fold, &toks[j])
+			if id < 0 {
+				break
+			}
+			n = n.children[id]
 		}
 		if best == nil {
 			i++
@@ -416,13 +480,41 @@ func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 			i = end + 1
 			continue
 		}
-		if len(best.targets) > 0 && (!best.person || allCaps || !t.isPerson(seg, toks, i, titleCase)) {
-			where := pos.of(seg, toks, i, end) | t.role(seg, toks, i, end, allCaps, titleCase)
+		if len(best.targets) > 0 && !streetAfter(seg, toks, end) && (!best.person || allCaps || !t.isPerson(seg, toks, i, titleCase)) {
+			where := pos.of(seg, toks, i, end) | t.role(seg, toks, i, end, allCaps, titleCase) | best.role
 			for _, target := range best.targets {
+				t.noteHomonyms(s, best, int32(target))
 				s.mentions = append(s.mentions, mention{target: int32(target), at: base + int32(toks[i].start), end: base + int32(toks[end].end), where: where})
 			}
+			s.cued |= best.cues
 		}
 		i = end + 1
+	}
+}
+
+// noteHomonyms records what the mention of target by p, about to be
+// appended, says for the homonym rules.
+func (t *Tagger) noteHomonyms(s *scan, p *pattern, target int32) {
+	for k, h := range t.homonyms {
+		if target != h.country {
+			continue
+		}
+		if p.homonym == uint8(k+1) {
+			s.homonymAt = append(s.homonymAt, homonymMention{mention: len(s.mentions), rule: uint8(k)})
+		} else {
+			s.countered |= 1 << k
+		}
+	}
+}
+
+// settleHomonyms moves a homonym's mentions to the other country when the
+// story cued it and named nothing else of the first.
+func (t *Tagger) settleHomonyms(s *scan) {
+	for _, hm := range s.homonymAt {
+		bit := uint8(1) << hm.rule
+		if s.cued&bit != 0 && s.countered&bit == 0 {
+			s.mentions[hm.mention].target = t.homonyms[hm.rule].alt
+		}
 	}
 }
 
@@ -442,6 +534,19 @@ func (t *Tagger) isPerson(seg string, toks []token, i int, titleCase bool) bool 
 		}
 	}
 	return false
+}
+
+// streetWords after a place name make it a street's: "Grenada Street",
+// "Moscow Road".
+var streetWords = map[string]bool{"Street": true, "Road": true, "Avenue": true, "Boulevard": true, "Lane": true}
+
+// streetAfter reports whether the name ending at toks[end] names a street.
+func streetAfter(seg string, toks []token, end int) bool {
+	if end+1 >= len(toks) {
+		return false
+	}
+	next := toks[end+1]
+	return seg[toks[end].end:next.start] == " " && streetWords[seg[next.start:next.end]]
 }
 
 // sentenceStart reports whether toks[i] begins a sentence, where a capital
