@@ -85,8 +85,8 @@ func scaleWorkloadFromEnv(b *testing.B) scaleWorkload {
 	}
 	if v := os.Getenv("VIGIL_BENCH_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)
-		if err != nil || d < 10*time.Second {
-			b.Fatalf("VIGIL_BENCH_INTERVAL=%q: want a duration of at least 10s", v)
+		if err != nil || d < 30*time.Second {
+			b.Fatalf("VIGIL_BENCH_INTERVAL=%q: want a duration of at least 30s, polling's least interval", v)
 		}
 		w.interval = d
 	}
@@ -132,7 +132,7 @@ func runScaleOut(b *testing.B, w scaleWorkload, where string, procs int) {
 	}
 	b.Cleanup(func() {
 		for _, p := range running {
-			p.cmd.Process.Kill()
+			p.kill()
 		}
 		if b.Failed() {
 			logTails(b, dir)
@@ -141,7 +141,7 @@ func runScaleOut(b *testing.B, w scaleWorkload, where string, procs int) {
 
 	// The first poll of every feed only records what is there.
 	started := time.Now()
-	waitUntil(b, "every feed's first poll", 5*time.Minute, func() bool { return feeds.firstPolled() == w.feeds })
+	waitUntil(b, running, "every feed's first poll", 5*time.Minute, func() bool { return feeds.firstPolled() == w.feeds })
 	b.Logf("every feed polled once %v after start", time.Since(started).Round(time.Millisecond))
 
 	// Steady state: one interval of conditional polls, with a trickle of
@@ -165,7 +165,7 @@ func runScaleOut(b *testing.B, w scaleWorkload, where string, procs int) {
 		b.ReportMetric(float64(slices.Min(counts)), "feeds-min/proc")
 		b.ReportMetric(float64(slices.Max(counts)), "feeds-max/proc")
 	}
-	waitDelivered(b, feeds, fake, tokens, 2*w.interval+time.Minute)
+	waitDelivered(b, running, feeds, fake, tokens, 2*w.interval+time.Minute)
 	lat := latencies(feeds, fake.messages(b, ann), tokens)
 	b.ReportMetric(percentile(lat, 0.50).Seconds(), "s-latency-p50")
 	b.ReportMetric(percentile(lat, 0.99).Seconds(), "s-latency-p99")
@@ -181,7 +181,7 @@ func runScaleOut(b *testing.B, w scaleWorkload, where string, procs int) {
 		tokens = append(tokens, feeds.add(f, w.products()))
 	}
 	samples := sampleStats(b, fake)
-	waitDelivered(b, feeds, fake, tokens, 3*w.interval+5*time.Minute)
+	waitDelivered(b, running, feeds, fake, tokens, 3*w.interval+5*time.Minute)
 	drain := samples.stop()
 	after := fake.stats(b)
 	msgs := fake.messages(b, ann)
@@ -206,9 +206,6 @@ func runScaleOut(b *testing.B, w scaleWorkload, where string, procs int) {
 	if procs > 1 {
 		reportFailover(b, w, feeds, fake, ann, running, spread)
 	}
-	for _, p := range running[1:] {
-		p.cmd.Process.Signal(syscall.SIGTERM)
-	}
 }
 
 // reportFailover kills the first process without warning and measures how
@@ -221,14 +218,13 @@ func reportFailover(b *testing.B, w scaleWorkload, feeds *scaleFeeds, fake fakeC
 		b.Fatalf("process 0 polled no feeds in the steady state: %v", spreadCounts(spread))
 	}
 	killed := time.Now()
-	victim.cmd.Process.Signal(syscall.SIGKILL)
-	victim.cmd.Wait()
+	victim.kill()
 	token := feeds.add(orphans[0], w.products())
-	waitUntil(b, "the killed process's feeds polled by another", 2*w.interval+time.Minute, func() bool {
+	waitUntil(b, running, "the killed process's feeds polled by another", 2*w.interval+time.Minute, func() bool {
 		return feeds.allPolledSince(orphans, killed, victim.agent)
 	})
 	repolled := time.Since(killed)
-	waitDelivered(b, feeds, fake, []string{token}, 2*w.interval+time.Minute)
+	waitDelivered(b, running, feeds, fake, []string{token}, 2*w.interval+time.Minute)
 	lat := latencies(feeds, fake.messages(b, ann), []string{token})
 	delivered := feeds.addedAt(token).Sub(killed) + percentile(lat, 0)
 	b.ReportMetric(repolled.Seconds(), "s-failover-repoll")
@@ -360,8 +356,29 @@ channel_alerts_per_hour = 3600
 
 // scaleProc is one vigil run process.
 type scaleProc struct {
-	cmd   *exec.Cmd
-	agent string
+	cmd    *exec.Cmd
+	agent  string
+	done   chan struct{} // closed when the process has exited
+	err    error         // how it exited, once done
+	killed atomic.Bool   // the benchmark ended it on purpose
+}
+
+// kill ends the process without warning and waits for it.
+func (p *scaleProc) kill() {
+	p.killed.Store(true)
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.done
+}
+
+// check fails the benchmark when the process ended on its own.
+func (p *scaleProc) check(b *testing.B) {
+	select {
+	case <-p.done:
+		if !p.killed.Load() {
+			b.Fatalf("%s exited during the benchmark: %v (its log is below)", p.agent, p.err)
+		}
+	default:
+	}
 }
 
 func startScaleProc(b *testing.B, bin, cfgPath, token, logPath string) *scaleProc {
@@ -377,7 +394,12 @@ func startScaleProc(b *testing.B, bin, cfgPath, token, logPath string) *scalePro
 		b.Fatal(err)
 	}
 	n := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(cfgPath), "vigil-"), ".toml")
-	return &scaleProc{cmd: cmd, agent: "vigil-bench/" + n}
+	p := &scaleProc{cmd: cmd, agent: "vigil-bench/" + n, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	return p
 }
 
 // peakRSS is the process's peak resident set in MB, from the kernel.
@@ -616,11 +638,14 @@ func (c fakeControl) messages(b *testing.B, ann fakeAnnouncement) []fakeMessage 
 
 // waitDelivered waits until every token's item has been fetched and then
 // no alert is left to send: the fake's request count stops moving.
-func waitDelivered(b *testing.B, feeds *scaleFeeds, c fakeControl, tokens []string, within time.Duration) {
+func waitDelivered(b *testing.B, procs []*scaleProc, feeds *scaleFeeds, c fakeControl, tokens []string, within time.Duration) {
 	deadline := time.Now().Add(within)
 	last, quiet := -1, 0
 	for time.Now().Before(deadline) {
 		time.Sleep(time.Second)
+		for _, p := range procs {
+			p.check(b)
+		}
 		if !feeds.fetched(tokens) {
 			continue
 		}
@@ -748,9 +773,12 @@ func (s *statSamples) between(from, to time.Time) float64 {
 }
 
 // waitUntil polls cond every 200 ms until it holds or within passes.
-func waitUntil(b *testing.B, what string, within time.Duration, cond func() bool) {
+func waitUntil(b *testing.B, procs []*scaleProc, what string, within time.Duration, cond func() bool) {
 	deadline := time.Now().Add(within)
 	for !cond() {
+		for _, p := range procs {
+			p.check(b)
+		}
 		if time.Now().After(deadline) {
 			b.Fatalf("%s: not after %v", what, within)
 		}
