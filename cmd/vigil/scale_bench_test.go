@@ -159,7 +159,11 @@ func runScaleOut(b *testing.B, w scaleWorkload, where string, procs int) {
 	b.ReportMetric(float64(polled.requests)/steady.Seconds(), "polls/s")
 	b.ReportMetric(100*float64(polled.notModified)/float64(max(1, polled.requests)), "%304")
 	spread := feeds.pollersSince(steadyFrom)
-	b.Logf("steady state over %v: %d polls, %d answered 304; feeds polled by each process: %v", steady.Round(time.Second), polled.requests, polled.notModified, spread)
+	perProcess := map[string]int{}
+	for agent, fs := range spread {
+		perProcess[agent] = len(fs)
+	}
+	b.Logf("steady state over %v: %d polls, %d answered 304; feeds polled by each process: %v", steady.Round(time.Second), polled.requests, polled.notModified, perProcess)
 	if procs > 1 {
 		counts := spreadCounts(spread)
 		b.ReportMetric(float64(slices.Min(counts)), "feeds-min/proc")
