@@ -465,8 +465,12 @@ func (f *scaleFeeds) add(n, products int) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	token := fmt.Sprintf("tok%dx%d", n, len(f.feeds[n].items))
-	title := fmt.Sprintf("Germany: %s and %s flaws exploited against Berlin agencies, ref %s %s",
-		productName(f.rng.IntN(products)), productName(f.rng.IntN(products)), token, scaleRandomWords(f.rng, 5))
+	// Mostly made-up words, so that no two items are reports of one
+	// event to the clusterer, which would fold them into one alert a
+	// channel, fewer with one process than with three (each clusters
+	// what it polled).
+	title := fmt.Sprintf("%s and %s flaw exploited in Germany, ref %s %s",
+		productName(f.rng.IntN(products)), productName(f.rng.IntN(products)), token, scaleRandomWords(f.rng, 10))
 	f.feeds[n].items = append(f.feeds[n].items, title)
 	f.feeds[n].unread = append(f.feeds[n].unread, token)
 	f.feeds[n].etag = etagOf(f.feeds[n].items)
@@ -519,7 +523,7 @@ func (f *scaleFeeds) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/rss+xml")
 	fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Wire %d</title><link>https://wire.example/%d</link>`, n, n)
 	for i := len(items) - 1; i >= 0; i-- {
-		fmt.Fprintf(w, `<item><guid isPermaLink="false">wire-%d-%d</guid><title>%s</title><link>https://wire.example/%d/%d</link><description>%s. German officials in Berlin said the attacks continue.</description></item>`,
+		fmt.Fprintf(w, `<item><guid isPermaLink="false">wire-%d-%d</guid><title>%s</title><link>https://wire.example/%d/%d</link><description>%s.</description></item>`,
 			n, i, items[i], n, i, items[i])
 	}
 	fmt.Fprint(w, `</channel></rss>`)
