@@ -46,6 +46,43 @@ func upsertOperatorFeed(ctx context.Context, tx *txn, f alerts.Feed, now time.Ti
 	return err
 }
 
+// operatorFeedRow is what the database holds of a feed, and whether the
+// operator shares it.
+type operatorFeedRow struct {
+	title        string
+	interval     int64 // milliseconds
+	fetchArticle bool
+	shared       bool
+}
+
+// sameAs reports whether upserting f as an operator feed would change
+// nothing.
+func (r operatorFeedRow) sameAs(f alerts.Feed) bool {
+	return r.shared && r.interval == f.Interval.Milliseconds() && r.fetchArticle == f.FetchArticle &&
+		(f.Title == "" || f.Title == r.title)
+}
+
+// operatorFeedRows reads every stored feed by URL.
+func operatorFeedRows(ctx context.Context, tx *txn) (map[string]operatorFeedRow, error) {
+	rows, err := tx.QueryContext(ctx, `
+		SELECT f.url, f.title, f.interval_ms, f.fetch_article, o.url IS NOT NULL
+		FROM feeds f LEFT JOIN feed_owners o ON o.url = f.url AND o.guild_id = ''`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]operatorFeedRow{}
+	for rows.Next() {
+		var url string
+		var r operatorFeedRow
+		if err := rows.Scan(&url, &r.title, &r.interval, &r.fetchArticle, &r.shared); err != nil {
+			return nil, err
+		}
+		out[url] = r
+	}
+	return out, rows.Err()
+}
+
 // SyncOperatorFeeds makes the operator's feeds exactly feeds (the config
 // file's): each is added or updated, and a feed dropped from the config is
 // no longer shared. It stays polled for the servers that added it
@@ -55,12 +92,23 @@ func (d *DB) SyncOperatorFeeds(ctx context.Context, feeds []alerts.Feed) ([]aler
 	var ended []alerts.Subscription
 	err := d.inTx(ctx, func(tx *txn) error {
 		ended = nil
+		stored, err := operatorFeedRows(ctx, tx)
+		if err != nil {
+			return err
+		}
 		keep := make(map[string]bool, len(feeds))
 		for _, f := range feeds {
+			keep[f.URL] = true
+			// Writing only what changed keeps a restart of several
+			// processes with the same config from racing each other
+			// over thousands of identical rows: on PostgreSQL the
+			// losers' transactions would be refused again and again.
+			if old, ok := stored[f.URL]; ok && old.sameAs(f) {
+				continue
+			}
 			if err := upsertOperatorFeed(ctx, tx, f, d.now()); err != nil {
 				return fmt.Errorf("feed %s: %w", f.URL, err)
 			}
-			keep[f.URL] = true
 		}
 		gone, err := queryStrings(ctx, tx, `SELECT url FROM feed_owners WHERE guild_id = '' ORDER BY url`)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vigilbot/vigil/alerts"
 )
@@ -145,6 +146,68 @@ func TestChannelPaceHoldsWhenFeedsSaveAtOnce(t *testing.T) {
 		n, _, err := d.DigestContents(ctx, ds[len(ds)-1].ID, 1)
 		if err != nil || n != feeds*perFeed-perHour {
 			t.Errorf("the digest holds %d alerts, %v; want the other %d", n, err, feeds*perFeed-perHour)
+		}
+	})
+}
+
+func TestProcessesJoiningPeersThatPollAllSaveTheConfigsFeeds(t *testing.T) {
+	eachBackend(t, func(t *testing.T, eng backend) {
+		ctx := context.Background()
+		where := eng.fresh(t)
+		// The first process has saved the config's feeds and polls
+		// them, writing each feed's row after each poll, while two more
+		// start with the same config: they must get past saving it
+		// however busy the feeds' rows are.
+		const nFeeds = 1000
+		var feeds []alerts.Feed
+		for i := range nFeeds {
+			feeds = append(feeds, alerts.Feed{URL: fmt.Sprintf("https://wire.example/%d", i), Title: fmt.Sprintf("Wire %d", i), Interval: time.Minute})
+		}
+		first := eng.reopen(t, where)
+		if _, err := first.SyncOperatorFeeds(ctx, feeds); err != nil {
+			t.Fatal(err)
+		}
+		pollCtx, stopPolling := context.WithCancel(ctx)
+		polled := make(chan error, 1)
+		go func() {
+			for i := 0; pollCtx.Err() == nil; i++ {
+				if err := first.RecordPoll(pollCtx, feeds[i%nFeeds].URL, alerts.PollResult{At: t0, NotModified: true}); err != nil && pollCtx.Err() == nil {
+					polled <- err
+					return
+				}
+			}
+			polled <- nil
+		}()
+		joining := []*DB{eng.reopen(t, where), eng.reopen(t, where)}
+		errs := make([]error, len(joining))
+		race(len(joining), func(i int) { _, errs[i] = joining[i].SyncOperatorFeeds(ctx, feeds) })
+		stopPolling()
+		if err := <-polled; err != nil {
+			t.Errorf("the first process's polls: %v", err)
+		}
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("process %d joining: %v", i+2, err)
+			}
+		}
+		got, err := joining[0].Feeds(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != nFeeds {
+			t.Errorf("%d feeds stored, want %d", len(got), nFeeds)
+		}
+		// A change in the config still reaches the database.
+		feeds[7].Interval = 2 * time.Minute
+		if _, err := joining[1].SyncOperatorFeeds(ctx, feeds); err != nil {
+			t.Fatal(err)
+		}
+		f, err := first.Feed(ctx, feeds[7].URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Interval != 2*time.Minute {
+			t.Errorf("after the config changed a feed's interval to 2m, it is %v", f.Interval)
 		}
 	})
 }

@@ -6,7 +6,9 @@
 // It prints one JSON line on stdout: the API base to give vigil as
 // discord.api_base, the bot token, the guild and channel IDs, and the
 // address of a control server whose GET /messages?channel=ID lists what a
-// channel holds, for an independent check of what arrived.
+// channel holds, for an independent check of what arrived, and whose GET
+// /stats counts the REST requests and the 429s the fake's rate limits
+// answered, for benchmarks.
 package main
 
 import (
@@ -22,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -59,6 +62,21 @@ type Announcement struct {
 	GuildID  string   `json:"guild_id"`
 	Channels []string `json:"channels"`
 	Control  string   `json:"control"`
+	// Guilds lists every guild with its channels when -guilds asks for
+	// more than one; the first is GuildID with Channels.
+	Guilds []AnnouncedGuild `json:"guilds"`
+}
+
+// AnnouncedGuild is one guild of the announcement.
+type AnnouncedGuild struct {
+	ID       string   `json:"id"`
+	Channels []string `json:"channels"`
+}
+
+// Stats is what GET /stats answers.
+type Stats struct {
+	Requests    int `json:"requests"`
+	RateLimited int `json:"rate_limited"`
 }
 
 // Message is a message as the control server lists it.
@@ -68,25 +86,31 @@ type Message struct {
 	Title  string `json:"title"`
 	Footer string `json:"footer"`
 	Text   string `json:"text"`
+	// Time is when the fake accepted the message.
+	Time time.Time `json:"time"`
 }
 
 func main() {
-	channels := flag.Int("channels", 4, "text channels in the guild")
+	channels := flag.Int("channels", 4, "text channels in each guild")
+	guilds := flag.Int("guilds", 1, "guilds, the first with the ID -guild and the others numbered after it")
 	guildID := flag.String("guild", "940000000000000001", "the guild's ID")
 	faultRate := flag.Float64("accept-then-drop", 0, "share of message posts Discord accepts but whose answer is lost (0 to 1)")
 	flag.Parse()
 
 	o := &owner{}
 	defer o.close()
-	guild := &discordgo.Guild{ID: *guildID, Name: "Soak", Roles: []*discordgo.Role{{ID: *guildID, Name: "@everyone",
-		Permissions: discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionEmbedLinks | discordgo.PermissionReadMessageHistory}}}
-	var ids []string
-	for i := range *channels {
-		id := fmt.Sprintf("94%016d", i+10)
-		ids = append(ids, id)
-		guild.Channels = append(guild.Channels, &discordgo.Channel{ID: id, GuildID: *guildID, Name: fmt.Sprintf("soak-%d", i), Type: discordgo.ChannelTypeGuildText})
+	var announced []AnnouncedGuild
+	var opts []discordtest.Option
+	for g := range *guilds {
+		id := *guildID
+		if g > 0 {
+			id = fmt.Sprintf("95%016d", g)
+		}
+		guild, ids := soakGuild(id, g, *channels)
+		opts = append(opts, discordtest.WithGuild(guild))
+		announced = append(announced, AnnouncedGuild{ID: id, Channels: ids})
 	}
-	srv := discordtest.NewServer(o, discordtest.WithGuild(guild))
+	srv := discordtest.NewServer(o, opts...)
 	if *faultRate > 0 {
 		srv.Inject(func(r *http.Request) *discordtest.Fault {
 			if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/messages") && rand.Float64() < *faultRate {
@@ -104,7 +128,7 @@ func main() {
 	mux.HandleFunc("GET /messages", func(w http.ResponseWriter, r *http.Request) {
 		out := []Message{}
 		for _, m := range srv.Messages(r.URL.Query().Get("channel")) {
-			msg := Message{ID: m.ID, Nonce: m.Nonce}
+			msg := Message{ID: m.ID, Nonce: m.Nonce, Time: m.Timestamp}
 			for _, e := range m.Embeds {
 				if msg.Title == "" {
 					msg.Title = e.Title
@@ -118,10 +142,31 @@ func main() {
 		}
 		json.NewEncoder(w).Encode(out)
 	})
+	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(Stats{Requests: len(srv.Requests()), RateLimited: srv.RateLimited()})
+	})
 	go http.Serve(ln, mux)
 
-	json.NewEncoder(os.Stdout).Encode(Announcement{APIBase: srv.URL(), Token: strings.TrimPrefix(srv.Token(), "Bot "), GuildID: *guildID, Channels: ids, Control: "http://" + ln.Addr().String()})
+	json.NewEncoder(os.Stdout).Encode(Announcement{APIBase: srv.URL(), Token: strings.TrimPrefix(srv.Token(), "Bot "), GuildID: *guildID, Channels: announced[0].Channels, Guilds: announced, Control: "http://" + ln.Addr().String()})
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
 	<-sig
+}
+
+// soakGuild is guild number g with its text channels, where the bot may
+// post.
+func soakGuild(id string, g, channels int) (*discordgo.Guild, []string) {
+	guild := &discordgo.Guild{ID: id, Name: fmt.Sprintf("Soak %d", g), Roles: []*discordgo.Role{{ID: id, Name: "@everyone",
+		Permissions: discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionEmbedLinks | discordgo.PermissionReadMessageHistory}}}
+	var ids []string
+	for i := range channels {
+		// The first guild keeps the IDs it always had.
+		chID := fmt.Sprintf("94%016d", i+10)
+		if g > 0 {
+			chID = fmt.Sprintf("96%08d%08d", g, i)
+		}
+		ids = append(ids, chID)
+		guild.Channels = append(guild.Channels, &discordgo.Channel{ID: chID, GuildID: id, Name: fmt.Sprintf("soak-%d", i), Type: discordgo.ChannelTypeGuildText})
+	}
+	return guild, ids
 }

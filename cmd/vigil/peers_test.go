@@ -223,7 +223,7 @@ func countRows(dbPath, query string) (int, error) {
 }
 
 // logTails shows the end of each process's log, which t.TempDir removes.
-func logTails(t *testing.T, dir string) {
+func logTails(t testing.TB, dir string) {
 	logs, _ := filepath.Glob(filepath.Join(dir, "vigil-*.log"))
 	for _, name := range logs {
 		b, err := os.ReadFile(name)

@@ -143,7 +143,7 @@ address = ""
 }
 
 // buildSoakBinaries builds vigil and the fake Discord into dir.
-func buildSoakBinaries(t *testing.T, dir string) (vigilBin, fakeBin string) {
+func buildSoakBinaries(t testing.TB, dir string) (vigilBin, fakeBin string) {
 	t.Helper()
 	vigilBin, fakeBin = filepath.Join(dir, "vigil"), filepath.Join(dir, "fakediscord")
 	for bin, pkg := range map[string]string{vigilBin: ".", fakeBin: "../fakediscord"} {
@@ -161,11 +161,15 @@ type fakeAnnouncement struct {
 	GuildID  string   `json:"guild_id"`
 	Control  string   `json:"control"`
 	Channels []string `json:"channels"`
+	Guilds   []struct {
+		ID       string   `json:"id"`
+		Channels []string `json:"channels"`
+	} `json:"guilds"`
 }
 
 // startFakeDiscord runs the fake Discord as a process of its own until the
 // test ends.
-func startFakeDiscord(t *testing.T, bin string, args ...string) fakeAnnouncement {
+func startFakeDiscord(t testing.TB, bin string, args ...string) fakeAnnouncement {
 	t.Helper()
 	fake := exec.Command(bin, args...)
 	stdout, _ := fake.StdoutPipe()
