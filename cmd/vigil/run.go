@@ -302,6 +302,12 @@ func (s *service) startBot(ctx context.Context, cfg Config, e *engine, m *metric
 		OnBriefing:      m.observeBriefing,
 		Claim:           s.member.Claim,
 		RateShare:       s.member.Share,
+		ShardCount:      cfg.Discord.ShardCount,
+		// A shard belongs to one live peer, like a feed; the lease
+		// "shard:<n>" keeps two from holding it while they disagree for a
+		// moment about who is alive.
+		OwnsShard:  func(n int) bool { return s.member.Owns(fmt.Sprintf("shard:%d", n)) },
+		ShardLease: s.peerTTL,
 	})
 	if err != nil {
 		return err
