@@ -6,7 +6,11 @@
 // It prints one JSON line on stdout: the API base to give vigil as
 // discord.api_base, the bot token, the guild and channel IDs, and the
 // address of a control server whose GET /messages?channel=ID lists what a
-// channel holds, for an independent check of what arrived.
+// channel holds, for an independent check of what arrived. With -shards and
+// -guilds the guilds are spread over the shards, and the control server
+// also answers GET /shards (live gateway sessions per shard), POST
+// /slash?channel=ID (an admin runs /watch list there) and GET
+// /interaction?id=ID (how the bot answered it).
 package main
 
 import (
@@ -19,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -59,6 +64,17 @@ type Announcement struct {
 	GuildID  string   `json:"guild_id"`
 	Channels []string `json:"channels"`
 	Control  string   `json:"control"`
+	// ChannelGuilds maps each channel to its guild, and GuildShards each
+	// guild to the shard its events go to.
+	ChannelGuilds map[string]string `json:"channel_guilds"`
+	GuildShards   map[string]int    `json:"guild_shards"`
+}
+
+// Answer is an interaction as GET /interaction shows it.
+type Answer struct {
+	Answered  bool   `json:"answered"`
+	Callbacks int    `json:"callbacks"`
+	Content   string `json:"content"`
 }
 
 // Message is a message as the control server lists it.
@@ -74,19 +90,44 @@ func main() {
 	channels := flag.Int("channels", 4, "text channels in the guild")
 	guildID := flag.String("guild", "940000000000000001", "the guild's ID")
 	faultRate := flag.Float64("accept-then-drop", 0, "share of message posts Discord accepts but whose answer is lost (0 to 1)")
+	shards := flag.Int("shards", 1, "the shard count GET /gateway/bot recommends")
+	nGuilds := flag.Int("guilds", 1, "guilds, spread over the shards; the channels are dealt out among them")
+	maxConcurrency := flag.Int("max-concurrency", 0, "enforce session_start_limit.max_concurrency IDENTIFYs per 5 s (0: report 1, enforce nothing)")
 	flag.Parse()
 
 	o := &owner{}
 	defer o.close()
-	guild := &discordgo.Guild{ID: *guildID, Name: "Soak", Roles: []*discordgo.Role{{ID: *guildID, Name: "@everyone",
-		Permissions: discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionEmbedLinks | discordgo.PermissionReadMessageHistory}}}
+	guildIDs := []string{*guildID}
+	for i := 1; i < *nGuilds; i++ {
+		guildIDs = append(guildIDs, guildOnShard(i, *shards))
+	}
+	if *nGuilds > 1 {
+		guildIDs[0] = guildOnShard(0, *shards)
+	}
+	var guilds []*discordgo.Guild
+	shardOf := map[string]int{}
+	for i, id := range guildIDs {
+		guilds = append(guilds, &discordgo.Guild{ID: id, Name: fmt.Sprintf("Soak %d", i), Roles: []*discordgo.Role{{ID: id, Name: "@everyone",
+			Permissions: discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionEmbedLinks | discordgo.PermissionReadMessageHistory}}})
+		shardOf[id] = discordtest.ShardOf(id, *shards)
+	}
 	var ids []string
+	channelGuild := map[string]string{}
 	for i := range *channels {
 		id := fmt.Sprintf("94%016d", i+10)
+		g := guilds[i%len(guilds)]
 		ids = append(ids, id)
-		guild.Channels = append(guild.Channels, &discordgo.Channel{ID: id, GuildID: *guildID, Name: fmt.Sprintf("soak-%d", i), Type: discordgo.ChannelTypeGuildText})
+		channelGuild[id] = g.ID
+		g.Channels = append(g.Channels, &discordgo.Channel{ID: id, GuildID: g.ID, Name: fmt.Sprintf("soak-%d", i), Type: discordgo.ChannelTypeGuildText})
 	}
-	srv := discordtest.NewServer(o, discordtest.WithGuild(guild))
+	opts := []discordtest.Option{discordtest.WithRecommendedShards(*shards)}
+	if *maxConcurrency > 0 {
+		opts = append(opts, discordtest.WithMaxConcurrency(*maxConcurrency))
+	}
+	for _, g := range guilds {
+		opts = append(opts, discordtest.WithGuild(g))
+	}
+	srv := discordtest.NewServer(o, opts...)
 	if *faultRate > 0 {
 		srv.Inject(func(r *http.Request) *discordtest.Fault {
 			if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/messages") && rand.Float64() < *faultRate {
@@ -118,10 +159,51 @@ func main() {
 		}
 		json.NewEncoder(w).Encode(out)
 	})
+	mux.HandleFunc("GET /shards", func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(srv.ShardSessions())
+	})
+	mux.HandleFunc("POST /slash", func(w http.ResponseWriter, r *http.Request) {
+		channel := r.URL.Query().Get("channel")
+		guild, ok := channelGuild[channel]
+		if !ok {
+			http.Error(w, "no such channel", http.StatusNotFound)
+			return
+		}
+		admin := discordtest.Member{User: discordtest.User{ID: "950000000000000001", Username: "admin"}, Permissions: discordgo.PermissionAdministrator}
+		i := srv.SlashCommand(guild, channel, admin, "watch", discordtest.Subcommand("list"))
+		if i == nil {
+			http.Error(w, "the command is not registered for that guild", http.StatusConflict)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]string{"id": i.ID})
+	})
+	mux.HandleFunc("GET /interaction", func(w http.ResponseWriter, r *http.Request) {
+		rec, ok := srv.Interaction(r.URL.Query().Get("id"))
+		if !ok {
+			http.Error(w, "no such interaction", http.StatusNotFound)
+			return
+		}
+		a := Answer{Answered: rec.Response != nil, Callbacks: rec.Callbacks}
+		if rec.Response != nil {
+			a.Content = rec.Response.Content
+		}
+		json.NewEncoder(w).Encode(a)
+	})
 	go http.Serve(ln, mux)
 
-	json.NewEncoder(os.Stdout).Encode(Announcement{APIBase: srv.URL(), Token: strings.TrimPrefix(srv.Token(), "Bot "), GuildID: *guildID, Channels: ids, Control: "http://" + ln.Addr().String()})
+	json.NewEncoder(os.Stdout).Encode(Announcement{APIBase: srv.URL(), Token: strings.TrimPrefix(srv.Token(), "Bot "), GuildID: guildIDs[0], Channels: ids,
+		Control: "http://" + ln.Addr().String(), ChannelGuilds: channelGuild, GuildShards: shardOf})
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
 	<-sig
+}
+
+// guildOnShard is a guild ID whose events go to shard i % shards: Discord
+// routes by the snowflake's timestamp bits, (id >> 22) % shards.
+func guildOnShard(i, shards int) string {
+	// A timestamp part of some 63 years past Discord's epoch keeps the IDs
+	// at 19 digits, the length of today's.
+	const base = 2_000_000_000_000
+	t := base - base%uint64(max(shards, 1)) + uint64(i)
+	return strconv.FormatUint(t<<22, 10)
 }
