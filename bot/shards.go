@@ -144,6 +144,11 @@ func (b *Bot) balanceShards(ctx context.Context) ([]*shard, error) {
 				b.closeShardLocked(sh)
 			}
 		case owns:
+			if !b.identifySlotFree(n) {
+				// Waiting here would hold up the renewal of the leases
+				// this process has; the next pass comes soon enough.
+				continue
+			}
 			release, ok := b.claimShard(ctx, n)
 			if !ok {
 				continue // its last holder's lease has not lapsed yet
@@ -162,9 +167,7 @@ func (b *Bot) balanceShards(ctx context.Context) ([]*shard, error) {
 
 // openShardLocked starts shard n's gateway session; READY follows.
 func (b *Bot) openShardLocked(ctx context.Context, n int, release func()) (*shard, error) {
-	if err := b.waitIdentifySlot(ctx, n); err != nil {
-		return nil, fmt.Errorf("open gateway shard %d: %w", n, err)
-	}
+	b.shards.lastIDs[n%b.shards.maxConc] = time.Now()
 	sh, err := b.newShard(n, b.shards.count)
 	if err != nil {
 		return nil, err
@@ -181,27 +184,15 @@ func (b *Bot) openShardLocked(ctx context.Context, n int, release func()) (*shar
 	return sh, nil
 }
 
-// waitIdentifySlot keeps this process's IDENTIFYs within Discord's
-// max_concurrency per five seconds for shard n's rate-limit key. Processes
-// that open shards together rarely do it in the same five seconds (each
-// takes over a dead peer's shards a heartbeat apart); one that does is
-// told to wait by an Invalid Session, which discordgo answers by
-// identifying again.
-func (b *Bot) waitIdentifySlot(ctx context.Context, n int) error {
-	key := n % b.shards.maxConc
-	if last, ok := b.shards.lastIDs[key]; ok {
-		if wait := time.Until(last.Add(identifyWindow)); wait > 0 {
-			t := time.NewTimer(wait)
-			defer t.Stop()
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-	}
-	b.shards.lastIDs[key] = time.Now()
-	return nil
+// identifySlotFree reports whether shard n may IDENTIFY now within
+// Discord's max_concurrency per five seconds for its rate-limit key, as far
+// as this process's own IDENTIFYs go. Processes that open shards at once
+// rarely do it in the same five seconds (each takes over a dead peer's
+// shards a heartbeat apart); one that does is told to wait by an Invalid
+// Session, after which discordgo identifies again.
+func (b *Bot) identifySlotFree(n int) bool {
+	last, ok := b.shards.lastIDs[n%b.shards.maxConc]
+	return !ok || time.Since(last) >= identifyWindow
 }
 
 // closeShardLocked closes a shard's session and then gives back its lease.
