@@ -45,39 +45,50 @@ type shard struct {
 
 // shards is the set of gateway sessions this process holds.
 type shards struct {
-	// mu serialises claiming, opening and closing; it is not held while
-	// waiting for READY.
-	mu      sync.Mutex
-	count   int // 0 until Open learnt it
-	maxConc int
-	held    map[int]*shard
-	up      map[int]bool // shards whose gateway is connected
-	lastIDs map[int]time.Time
-	// lastFatal is the fatal close code of a shard since closed.
-	lastFatal int
-	upMu      sync.Mutex
+	// mu serialises claiming, opening and closing. Opening a shard holds
+	// it until READY (discordgo reads READY in Open).
+	mu        sync.Mutex
+	count     int // 0 until Open learnt it
+	maxConc   int
+	held      map[int]*shard
+	lastIDs   map[int]time.Time // last IDENTIFY by rate-limit key
+	lastFatal int               // the fatal close code of a shard since closed
 	stopLoop  context.CancelFunc
+
+	// upMu guards up and the copies of count and held that /healthz and
+	// the metrics read, so that they never wait for mu.
+	upMu      sync.Mutex
+	up        map[int]bool // shards whose gateway is connected
+	viewCount int
+	viewHeld  []int
 }
 
 // ShardCount is how many shards the bot's gateway is split into, 0 until
 // the first Open.
 func (b *Bot) ShardCount() int {
-	b.shards.mu.Lock()
-	defer b.shards.mu.Unlock()
-	return b.shards.count
+	b.shards.upMu.Lock()
+	defer b.shards.upMu.Unlock()
+	return b.shards.viewCount
 }
 
 // Shards returns the shards whose gateway session this process holds, in
 // order.
 func (b *Bot) Shards() []int {
-	b.shards.mu.Lock()
-	defer b.shards.mu.Unlock()
-	out := make([]int, 0, len(b.shards.held))
+	b.shards.upMu.Lock()
+	defer b.shards.upMu.Unlock()
+	return slices.Clone(b.shards.viewHeld)
+}
+
+// publishLocked copies count and held for Shards and ShardCount; mu held.
+func (b *Bot) publishLocked() {
+	held := make([]int, 0, len(b.shards.held))
 	for n := range b.shards.held {
-		out = append(out, n)
+		held = append(held, n)
 	}
-	slices.Sort(out)
-	return out
+	slices.Sort(held)
+	b.shards.upMu.Lock()
+	b.shards.viewCount, b.shards.viewHeld = b.shards.count, held
+	b.shards.upMu.Unlock()
 }
 
 // learnShards asks Discord, once, how many shards to use when the config
@@ -96,6 +107,7 @@ func (b *Bot) learnShards(ctx context.Context) error {
 	}
 	b.shards.count = count
 	b.shards.maxConc = max(gw.SessionStartLimit.MaxConcurrency, 1)
+	b.publishLocked()
 	b.log.Info("gateway shards", "count", count, "configured", b.cfg.ShardCount > 0, "max_concurrency", b.shards.maxConc)
 	return nil
 }
@@ -181,6 +193,8 @@ func (b *Bot) openShardLocked(ctx context.Context, n int, release func()) (*shar
 		return nil, fmt.Errorf("open gateway shard %d of %d: %w", n, b.shards.count, err)
 	}
 	b.shards.held[n] = sh
+	b.publishLocked()
+	b.log.Info("opened a gateway shard: its servers' slash commands are answered here", "shard", n, "shard_count", b.shards.count)
 	return sh, nil
 }
 
@@ -207,6 +221,7 @@ func (b *Bot) closeShardLocked(sh *shard) {
 	b.shards.upMu.Lock()
 	delete(b.shards.up, sh.id)
 	b.shards.upMu.Unlock()
+	b.publishLocked()
 	sh.release()
 }
 
@@ -256,15 +271,9 @@ func (b *Bot) fatalCode() int {
 
 // allShardsUp reports whether every shard held has its gateway connected.
 func (b *Bot) allShardsUp() bool {
-	b.shards.mu.Lock()
-	ids := make([]int, 0, len(b.shards.held))
-	for n := range b.shards.held {
-		ids = append(ids, n)
-	}
-	b.shards.mu.Unlock()
 	b.shards.upMu.Lock()
 	defer b.shards.upMu.Unlock()
-	for _, n := range ids {
+	for _, n := range b.shards.viewHeld {
 		if !b.shards.up[n] {
 			return false
 		}

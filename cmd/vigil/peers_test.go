@@ -161,6 +161,7 @@ channel_alerts_per_hour = 3600
 			victimShards = append(victimShards, n)
 		}
 	}
+	slices.Sort(victimShards)
 	killed := time.Now()
 	procs[victim].Process.Signal(syscall.SIGKILL)
 	procs[victim].Wait()
@@ -170,6 +171,22 @@ channel_alerts_per_hour = 3600
 	failover := time.Since(killed)
 	if failover > peerTimeout+2*time.Second {
 		t.Errorf("the killed process was counted dead %v after the kill; want within the %v timeout and a heartbeat", failover.Round(100*time.Millisecond), peerTimeout)
+	}
+
+	// Its shards are opened by the others, and a slash command on one of
+	// them is answered, once.
+	waitForShards(t, dbPath, ann.Control, nShards, victimPID)
+	shardTakeover := time.Since(killed)
+	// The lease lapses within peerTimeout of the kill; the new owner sees
+	// it at its next pass (a third of it) and has READY within moments.
+	if limit := 2 * peerTimeout; shardTakeover > limit {
+		t.Errorf("the killed process's shards %v were open elsewhere %v after the kill; want within %v (the lease, then a pass of the new owner)",
+			victimShards, shardTakeover.Round(100*time.Millisecond), limit)
+	}
+	for _, ch := range channels {
+		if slices.Contains(victimShards, ann.GuildShards[ann.guildOf(ch)]) {
+			slashAnsweredOnce(t, ann.Control, ch)
+		}
 	}
 
 	// Every feed is polled again after the kill, the dead one's share
@@ -186,21 +203,6 @@ channel_alerts_per_hour = 3600
 			t.Fatalf("some feed was not polled since the kill %v ago (oldest poll %v, err %v)", time.Since(killed).Round(time.Second), last, err)
 		}
 		time.Sleep(500 * time.Millisecond)
-	}
-	// Its shards are opened by the others, and a slash command on one of
-	// them is answered, once.
-	waitForShards(t, dbPath, ann.Control, nShards, victimPID)
-	shardTakeover := time.Since(killed)
-	// The lease lapses within peerTimeout of the kill; the new owner sees
-	// it at its next pass (a third of it) and has READY within moments.
-	if limit := peerTimeout + 2*time.Second; shardTakeover > limit {
-		t.Errorf("the killed process's shards %v were open elsewhere %v after the kill; want within %v (the lease, then a pass of the new owner)",
-			victimShards, shardTakeover.Round(100*time.Millisecond), limit)
-	}
-	for _, ch := range channels {
-		if slices.Contains(victimShards, ann.GuildShards[ann.guildOf(ch)]) {
-			slashAnsweredOnce(t, ann.Control, ch)
-		}
 	}
 	stopGrowing()
 
