@@ -252,6 +252,19 @@ func (b *Bot) closeShards() {
 	if b.shards.stopLoop != nil {
 		b.shards.stopLoop()
 	}
+	// discordgo's Close waits a second for Discord to answer the close
+	// frame; the shards wait together, not one after another.
+	var wg sync.WaitGroup
+	for _, sh := range b.shards.held {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := sh.session.Close(); err != nil {
+				b.log.Debug("close gateway shard", "shard", sh.id, "err", err)
+			}
+		}()
+	}
+	wg.Wait()
 	for _, sh := range b.shards.held {
 		b.closeShardLocked(sh)
 	}
