@@ -54,6 +54,7 @@ type shards struct {
 	lastIDs   map[int]time.Time // last IDENTIFY by rate-limit key
 	lastFatal int               // the fatal close code of a shard since closed
 	stopLoop  context.CancelFunc
+	closed    bool // Close ran: nothing opens again
 
 	// upMu guards up and the copies of count and held that /healthz and
 	// the metrics read, so that they never wait for mu.
@@ -138,6 +139,9 @@ func (b *Bot) claimShard(ctx context.Context, n int) (release func(), ok bool) {
 func (b *Bot) balanceShards(ctx context.Context) ([]*shard, error) {
 	b.shards.mu.Lock()
 	defer b.shards.mu.Unlock()
+	if b.shards.closed {
+		return nil, errors.New("the bot was closed")
+	}
 	var opened []*shard
 	var errs []error
 	for n := range b.shards.count {
@@ -249,6 +253,7 @@ func (b *Bot) keepShards(ctx context.Context) {
 func (b *Bot) closeShards() {
 	b.shards.mu.Lock()
 	defer b.shards.mu.Unlock()
+	b.shards.closed = true
 	if b.shards.stopLoop != nil {
 		b.shards.stopLoop()
 	}
