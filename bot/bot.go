@@ -96,22 +96,40 @@ type Config struct {
 	// only the process holding "channel:<id>" sends to the channel, and
 	// only the one holding "briefing:<id>" its briefing. It is asked again
 	// to renew a lease it has.
-	Claim  func(ctx context.Context, name string, ttl time.Duration) (release func(), ok bool)
-	Now    func() time.Time
-	Logger *slog.Logger
+	// Shards are leased the same way: "shard:<n>" is held while this
+	// process has shard n's gateway session open.
+	Claim func(ctx context.Context, name string, ttl time.Duration) (release func(), ok bool)
+	// ShardCount splits the gateway into this many shards; zero asks
+	// Discord for its recommended count (GET /gateway/bot) on the first
+	// Open.
+	ShardCount int
+	// OwnsShard, if set, says whether shard n belongs to this process
+	// among several (rendezvous over the live peers); nil means every
+	// shard does.
+	OwnsShard func(shard int) bool
+	// ShardLease is how long a shard's lease lasts unrenewed; zero means
+	// DefaultShardLease. Leases are renewed every third of it.
+	ShardLease time.Duration
+	Now        func() time.Time
+	Logger     *slog.Logger
 }
 
 // Bot is a connected Vigil bot.
 type Bot struct {
-	cfg     Config
+	cfg Config
+	// session makes the REST requests and holds the state cache; it never
+	// opens a gateway. The gateway's sessions are the shards'.
 	session *discordgo.Session
+	dialer  *websocket.Dialer
+	shards  shards
 	log     *slog.Logger
 	pacer   *pacer
 	guard   *guard
 
-	readyOnce sync.Once
-	ready     chan struct{}
-	appID     string
+	// registered is set once the slash commands are registered: they are
+	// the application's, registered once per process, not per shard.
+	registered bool
+	appID      string
 
 	deliverMu sync.Mutex
 	busy      map[string]bool // channels with a sender
@@ -122,9 +140,8 @@ type Bot struct {
 
 	// outage holds delivery while Discord does not answer.
 	outage outage
-	// conn is the gateway's state; watch sees its close codes.
-	conn  connState
-	watch *gatewayWatch
+	// conn is the gateway's state.
+	conn connState
 	// abort cuts sends still in flight when shutdown cannot wait longer
 	// (Abort); their outcome is settled on the next start.
 	abort       context.Context
@@ -193,71 +210,90 @@ func New(cfg Config) (*Bot, error) {
 	// Vigil waits out a 429 itself, watching its context and holding only
 	// what the limit covers; discordgo would sleep through it blind.
 	s.ShouldRetryOnRateLimit = false
-	watch := &gatewayWatch{log: log, onFatal: func(code int) {
-		if code == 4004 {
-			// The token is no good for REST either; stop now rather than
-			// learn it from a 401 per queued alert.
-			g.reject()
-		}
-	}}
+	s.LogLevel = discordgo.LogError
 	dialer := s.Dialer
 	if cfg.Dialer != nil {
 		dialer = cfg.Dialer
 	}
-	s.Dialer = watch.dialer(dialer)
-	s.AddHandler(watch.onEvent)
-	s.Identify.Intents = discordgo.IntentsGuilds
-	s.LogLevel = discordgo.LogError
+	if cfg.ShardLease <= 0 {
+		cfg.ShardLease = DefaultShardLease
+	}
 	b := &Bot{
 		cfg:      cfg,
 		session:  s,
+		dialer:   dialer,
 		log:      cfg.Logger,
 		pacer:    newPacer(cfg.GlobalRate),
 		guard:    g,
-		ready:    make(chan struct{}),
 		appID:    cfg.ApplicationID,
 		busy:     make(map[string]bool),
 		wake:     make(chan struct{}, 1),
 		searches: newMemberLimiter(cfg.Now),
 	}
-	b.watch = watch
+	b.shards.held = make(map[int]*shard)
+	b.shards.up = make(map[int]bool)
+	b.shards.lastIDs = make(map[int]time.Time)
 	b.abort, b.cancelAbort = context.WithCancel(context.Background())
-	s.AddHandler(b.onConnect)
-	s.AddHandler(b.onDisconnect)
-	s.AddHandler(b.onReady)
-	s.AddHandler(b.onInteraction)
-	s.AddHandler(b.onChannelDelete)
-	s.AddHandler(b.onGuildDelete)
 	return b, nil
 }
 
-// Open connects to the gateway, waits for READY and registers the slash
-// commands with one bulk overwrite.
+// Open learns the shard count, opens the gateway shards this process owns
+// and can lease, waits for their READY and registers the slash commands
+// with one bulk overwrite. A process that holds no shard (others hold them
+// all) still registers and delivers: REST needs no gateway. The shards
+// are then kept balanced in the background until Close.
 //
-// A failed Open leaves the gateway as it is. Once a connection has been
-// made, discordgo's own loop reconnects it whenever it drops, and it may
-// well be reconnecting when registration fails because Discord went down:
-// closing the session then would race that loop, and the loop would
-// reconnect anyway. So the next Open finds the gateway already open
-// (ErrWSAlreadyOpen) and goes on to READY and registration.
+// A failed Open leaves the shards it opened as they are. Once a shard's
+// connection has been made, discordgo's own loop reconnects it whenever it
+// drops, and it may well be reconnecting when registration fails because
+// Discord went down: closing the session then would race that loop. So
+// the next Open finds those shards held and goes on to READY and
+// registration.
 func (b *Bot) Open(ctx context.Context) error {
-	if err := b.session.Open(); err != nil && !errors.Is(err, discordgo.ErrWSAlreadyOpen) {
+	b.shards.mu.Lock()
+	err := b.learnShards(ctx)
+	b.shards.mu.Unlock()
+	if err != nil {
 		return fmt.Errorf("connect to Discord: %w", err)
 	}
-	select {
-	case <-b.ready:
-	case <-ctx.Done():
-		return fmt.Errorf("connect to Discord: no READY from the gateway: %w", ctx.Err())
+	if _, err := b.balanceShards(ctx); err != nil {
+		return fmt.Errorf("connect to Discord: %w", err)
 	}
-	self := b.self()
+	b.shards.mu.Lock()
+	pending := make([]*shard, 0, len(b.shards.held))
+	for _, sh := range b.shards.held {
+		pending = append(pending, sh)
+	}
+	b.shards.mu.Unlock()
+	for _, sh := range pending {
+		select {
+		case <-sh.ready:
+		case <-ctx.Done():
+			return fmt.Errorf("connect to Discord: no READY from gateway shard %d: %w", sh.id, ctx.Err())
+		}
+	}
+	self, err := b.selfOrFetch(ctx)
+	if err != nil {
+		return fmt.Errorf("connect to Discord: %w", err)
+	}
 	if b.appID == "" {
 		b.appID = self.ID
 	}
-	cmds, err := b.session.ApplicationCommandBulkOverwrite(b.appID, b.cfg.GuildID, commands(), discordgo.WithContext(ctx))
-	if err != nil {
-		return fmt.Errorf("register slash commands: %w", err)
+	if !b.registered {
+		cmds, err := b.session.ApplicationCommandBulkOverwrite(b.appID, b.cfg.GuildID, commands(), discordgo.WithContext(ctx))
+		if err != nil {
+			return fmt.Errorf("register slash commands: %w", err)
+		}
+		b.registered = true
+		b.log.Info("connected to Discord", "user", self.Username, "commands", len(cmds), "guild", b.cfg.GuildID, "shards", b.Shards(), "shard_count", b.ShardCount())
 	}
-	b.log.Info("connected to Discord", "user", self.Username, "commands", len(cmds), "guild", b.cfg.GuildID)
+	b.shards.mu.Lock()
+	if b.shards.stopLoop == nil {
+		lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		b.shards.stopLoop = stop
+		go b.keepShards(lctx)
+	}
+	b.shards.mu.Unlock()
 	return nil
 }
 
@@ -273,6 +309,24 @@ func (b *Bot) self() discordgo.User {
 	return discordgo.User{}
 }
 
+// selfOrFetch is the bot's user from a READY, or from GET /users/@me when
+// this process holds no shard and so saw no READY.
+func (b *Bot) selfOrFetch(ctx context.Context) (discordgo.User, error) {
+	if u := b.self(); u.ID != "" {
+		return u, nil
+	}
+	u, err := b.session.User("@me", discordgo.WithContext(ctx))
+	if err != nil {
+		return discordgo.User{}, fmt.Errorf("ask Discord who the bot is: %w", err)
+	}
+	b.session.State.Lock()
+	if b.session.State.User == nil {
+		b.session.State.User = u
+	}
+	b.session.State.Unlock()
+	return *u, nil
+}
+
 // InvalidRequests is how many of the bot's requests Discord answered 401,
 // 403 or 429 in the last ten minutes; Discord bans the IP at 10,000.
 func (b *Bot) InvalidRequests() int { return b.guard.invalid() }
@@ -284,7 +338,8 @@ func (b *Bot) TokenRejected() bool { return b.guard.rejected.Load() }
 // Close disconnects from the gateway. Stop the delivery worker first.
 func (b *Bot) Close() error {
 	b.cancelAbort()
-	return b.session.Close()
+	b.closeShards()
+	return nil
 }
 
 // Abort cuts the sends still waiting for Discord's answer, for a shutdown
@@ -292,10 +347,6 @@ func (b *Bot) Close() error {
 // so the next start finds out whether it arrived (nonce, or a search of the
 // channel) before sending it again: nothing is lost or doubled.
 func (b *Bot) Abort() { b.cancelAbort() }
-
-func (b *Bot) onReady(s *discordgo.Session, r *discordgo.Ready) {
-	b.readyOnce.Do(func() { close(b.ready) })
-}
 
 // onChannelDelete pauses a deleted channel's subscriptions at once rather
 // than waiting for a delivery to fail, and ends its briefing.

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/bwmarrin/discordgo"
 )
 
 // Connecting in the background.
@@ -30,8 +28,12 @@ var ErrGatewayClosed = errors.New("Discord closed the gateway for good")
 // Connection is the bot's link to Discord as /healthz and the metrics show
 // it.
 type Connection struct {
-	// Connected is true while the gateway is up.
+	// Connected is true while every gateway shard this process holds is
+	// up (and once connected, when it holds none: REST needs no gateway).
 	Connected bool
+	// Shards are the gateway shards this process holds, of ShardCount.
+	Shards     []int
+	ShardCount int
 	// Attempts counts the connection attempts that failed since the last
 	// success; LastError is the latest one's, NextAttempt when the next is.
 	Attempts    int
@@ -56,7 +58,7 @@ type connState struct {
 // Connection reports the bot's link to Discord.
 func (b *Bot) Connection() Connection {
 	b.conn.mu.Lock()
-	c := Connection{Connected: b.conn.connected, Attempts: b.conn.attempts, LastError: b.conn.lastError, NextAttempt: b.conn.nextAttempt}
+	c := Connection{Connected: b.conn.connected, Shards: b.Shards(), ShardCount: b.ShardCount(), Attempts: b.conn.attempts, LastError: b.conn.lastError, NextAttempt: b.conn.nextAttempt}
 	b.conn.mu.Unlock()
 	c.DeliveryHeld, c.HeldSince, c.HeldBecause = b.outage.state()
 	return c
@@ -96,7 +98,7 @@ func (b *Bot) Connect(ctx context.Context) error {
 		if b.TokenRejected() {
 			return ErrTokenRejected
 		}
-		if code := b.watch.fatalCode(); code != 0 {
+		if code := b.fatalCode(); code != 0 {
 			return fmt.Errorf("%w (code %d: %s)", ErrGatewayClosed, code, fatalCloseCodes[code])
 		}
 		b.conn.mu.Lock()
@@ -113,15 +115,10 @@ func (b *Bot) Connect(ctx context.Context) error {
 	}
 }
 
-// onConnect and onDisconnect follow the gateway as discordgo reconnects it.
+// onConnect follows a shard's gateway as discordgo reconnects it.
 // A gateway that is back means Discord is: a delivery outage is probed at
 // once rather than at its back-off.
-func (b *Bot) onConnect(*discordgo.Session, *discordgo.Connect) {
-	b.setConnected(true)
+func (b *Bot) onConnect() {
 	b.outage.probeNow()
 	b.Wake()
-}
-
-func (b *Bot) onDisconnect(*discordgo.Session, *discordgo.Disconnect) {
-	b.setConnected(false)
 }

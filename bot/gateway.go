@@ -30,7 +30,7 @@ import (
 var fatalCloseCodes = map[int]string{
 	4004: "authentication failed: the bot token was reset or revoked",
 	4010: "invalid shard",
-	4011: "sharding required: the bot is in too many servers for one connection",
+	4011: "sharding required: one gateway shard would hold too many servers; set discord.shard_count higher, or to 0 for the count Discord recommends",
 	4012: "invalid API version",
 	4013: "invalid intents",
 	4014: "disallowed intents: enable them for the bot in the developer portal",

@@ -42,8 +42,9 @@ const (
 	CloseAlreadyAuthenticated = 4005
 	CloseInvalidSeq           = 4007
 	CloseInvalidShard         = 4010
-	CloseInvalidAPIVersion    = 4012
-	CloseInvalidIntents       = 4013
+	// CloseShardingRequired is in shards.go.
+	CloseInvalidAPIVersion = 4012
+	CloseInvalidIntents    = 4013
 )
 
 const (
@@ -71,6 +72,11 @@ type GatewayStats struct {
 	Heartbeats         int // heartbeats received (each one ACKed)
 	Dispatched         int // dispatch events sent, including replays
 	InvalidSessions    int // op 9 Invalid Session sent
+	// IdentifiesRateLimited counts IDENTIFYs beyond max_concurrency per
+	// five seconds, answered with op 9; ShardingRequired those refused
+	// with 4011.
+	IdentifiesRateLimited int
+	ShardingRequired      int
 	// LastIntents and LastCompress are what the latest IDENTIFY asked for.
 	LastIntents  int
 	LastCompress bool
@@ -84,7 +90,8 @@ func (s *Server) GatewayStats() GatewayStats {
 }
 
 // Dispatch sends an event (op 0) with data as its "d" to every live gateway
-// session, with the session's next sequence number. A session whose
+// session of the shard the event's guild is on (shard 0 for an event
+// without one), with the session's next sequence number. A session whose
 // connection is down keeps the event for RESUME, as Discord does. Dispatching
 // before any session identified is a test bug and fails the test.
 func (s *Server) Dispatch(event string, data any) {
@@ -93,11 +100,13 @@ func (s *Server) Dispatch(event string, data any) {
 		s.tb.Errorf("Dispatch %s: encode data: %v", event, err)
 		return
 	}
-	sessions := s.liveSessions()
-	if len(sessions) == 0 {
+	if len(s.liveSessions()) == 0 {
 		s.tb.Errorf("Dispatch %s: no gateway session has identified yet", event)
 		return
 	}
+	// A shard no session holds gets nothing, as on Discord: its events
+	// are lost, and an interaction on it goes unanswered.
+	sessions := s.sessionsFor(eventGuild(event, raw))
 	s.touch(func(st *GatewayStats) { st.Dispatched += len(sessions) })
 	for _, gs := range sessions {
 		gs.mu.Lock()
@@ -148,6 +157,17 @@ func (s *Server) liveSessions() []*gatewaySession {
 	return out
 }
 
+// sessionsFor are the live sessions that get guildID's events.
+func (s *Server) sessionsFor(guildID string) []*gatewaySession {
+	var out []*gatewaySession
+	for _, gs := range s.liveSessions() {
+		if gs.receives(guildID) {
+			out = append(out, gs)
+		}
+	}
+	return out
+}
+
 func (s *Server) liveConns() []*gatewayConn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -175,6 +195,8 @@ type gatewaySession struct {
 	// token is the bot token the session identified with, so that
 	// SetToken ends only the sessions of the old one.
 	token string
+	// shard is the IDENTIFY's [shard_id, num_shards]; [0, 1] without one.
+	shard [2]int
 
 	mu      sync.Mutex
 	invalid bool // written under both gs.mu and Server.mu; read under either
@@ -366,11 +388,31 @@ func (c *gatewayConn) identify(raw json.RawMessage) bool {
 		c.closeWith(CloseInvalidIntents, "Invalid intent(s).")
 		return false
 	}
-	if d.Shard != nil && (d.Shard[1] < 1 || d.Shard[0] < 0 || d.Shard[0] >= d.Shard[1]) {
+	shard := [2]int{0, 1}
+	if d.Shard != nil {
+		shard = *d.Shard
+	}
+	if shard[1] < 1 || shard[0] < 0 || shard[0] >= shard[1] {
 		c.closeWith(CloseInvalidShard, "Invalid shard.")
 		return false
 	}
-	gs := &gatewaySession{id: newSessionID(), compress: d.Compress && c.s.cfg.compress, token: strings.TrimPrefix(d.Token, "Bot ")}
+	c.s.mu.Lock()
+	tooMany := c.s.guildsOnShardLocked(shard) > c.s.cfg.maxGuildsPerShard
+	if tooMany {
+		c.s.stats.ShardingRequired++
+		c.s.notifyLocked()
+	}
+	c.s.mu.Unlock()
+	if tooMany {
+		c.closeWith(CloseShardingRequired, "Sharding required.")
+		return false
+	}
+	if !c.s.identifyAllowed(shard) {
+		// Discord: an IDENTIFY beyond max_concurrency is answered with
+		// op 9 Invalid Session; the client waits and identifies again.
+		return c.invalidSession()
+	}
+	gs := &gatewaySession{id: newSessionID(), compress: d.Compress && c.s.cfg.compress, token: strings.TrimPrefix(d.Token, "Bot "), shard: shard}
 	ready, guilds := c.s.readyPayload(gs.id, d.Shard)
 
 	gs.mu.Lock()
@@ -511,6 +553,9 @@ func (s *Server) readyPayload(sessionID string, shard *[2]int) (json.RawMessage,
 	stubs := make([]stub, 0, len(s.guildOrder))
 	guilds := make([]json.RawMessage, 0, len(s.guildOrder))
 	for _, id := range s.guildOrder {
+		if shard != nil && ShardOf(id, shard[1]) != shard[0] {
+			continue
+		}
 		stubs = append(stubs, stub{ID: id, Unavailable: true})
 		guilds = append(guilds, mustJSON(s.guilds[id]))
 	}

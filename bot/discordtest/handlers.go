@@ -192,7 +192,7 @@ func (s *Server) DeleteChannel(channelID string) {
 
 // dispatchAll sends an event to live sessions, if there are any.
 func (s *Server) dispatchAll(event string, raw json.RawMessage) {
-	sessions := s.liveSessions()
+	sessions := s.sessionsFor(eventGuild(event, raw))
 	if len(sessions) > 0 {
 		s.touch(func(st *GatewayStats) { st.Dispatched += len(sessions) })
 	}
@@ -236,9 +236,9 @@ func (s *Server) getGateway(*restCall) answer {
 func (s *Server) getGatewayBot(*restCall) answer {
 	return ok(map[string]any{
 		"url":    s.GatewayURL(),
-		"shards": 1,
+		"shards": s.cfg.shards,
 		// Discord: 1000 identifies per day for most bots.
-		"session_start_limit": map[string]int{"total": 1000, "remaining": 999, "reset_after": 86400000, "max_concurrency": 1},
+		"session_start_limit": map[string]int{"total": 1000, "remaining": 999, "reset_after": 86400000, "max_concurrency": s.cfg.maxConcurrency},
 	})
 }
 

@@ -254,6 +254,8 @@ type interactionState struct {
 	response  *InteractionResponse
 	original  *Message
 	followups []*Message
+	// callbacks counts callback requests, refused ones included.
+	callbacks int
 }
 
 // InteractionResponse is the callback a bot sent for an interaction.
@@ -280,6 +282,10 @@ type InteractionRecord struct {
 	ChannelID string
 	// Response is nil until the bot answered the callback.
 	Response *InteractionResponse
+	// Callbacks counts the callback requests made, including those
+	// refused because the interaction was already answered: more than one
+	// means two of the bot's sessions answered it.
+	Callbacks int
 	// Original is the response message, nil when there is none (yet).
 	Original  *Message
 	Followups []Message
@@ -293,7 +299,7 @@ func (s *Server) Interaction(id string) (InteractionRecord, bool) {
 	if st == nil {
 		return InteractionRecord{}, false
 	}
-	rec := InteractionRecord{ID: st.id, Token: st.token, Type: st.kind, GuildID: st.guildID, ChannelID: st.channelID}
+	rec := InteractionRecord{ID: st.id, Token: st.token, Type: st.kind, GuildID: st.guildID, ChannelID: st.channelID, Callbacks: st.callbacks}
 	if st.response != nil {
 		r := cloneJSON(*st.response)
 		rec.Response = &r
@@ -533,6 +539,7 @@ func (s *Server) interactionCallback(rc *restCall) answer {
 	if st == nil || st.token != rc.r.PathValue("token") || rc.now.Sub(st.created) > interactionAckDeadline {
 		return fail(http.StatusNotFound, CodeUnknownInteraction, "Unknown interaction")
 	}
+	st.callbacks++
 	if st.response != nil {
 		return fail(http.StatusBadRequest, CodeAlreadyAcknowledged, "Interaction has already been acknowledged.")
 	}

@@ -18,6 +18,13 @@ type config struct {
 	now       func() time.Time
 	logger    *slog.Logger
 	compress  bool
+	// shards, maxConcurrency and maxGuildsPerShard are the sharding
+	// rules (shards.go).
+	shards            int
+	maxConcurrency    int
+	maxGuildsPerShard int
+	// enforceIdentifyRate is set by WithMaxConcurrency.
+	enforceIdentifyRate bool
 }
 
 // Option configures a Server.

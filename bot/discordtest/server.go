@@ -75,9 +75,11 @@ type Server struct {
 	faults       []*injector
 	limiter      limiter
 	sessions     map[string]*gatewaySession
-	conns        map[*gatewayConn]struct{}
-	stats        GatewayStats
-	rateLimited  int
+	// identifies are the recent IDENTIFY times by rate-limit key.
+	identifies  map[int][]time.Time
+	conns       map[*gatewayConn]struct{}
+	stats       GatewayStats
+	rateLimited int
 	// invalid holds the times of answers Discord counts towards its ban.
 	invalid     []time.Time
 	bannedUntil time.Time
@@ -107,6 +109,10 @@ func NewServer(tb TB, opts ...Option) *Server {
 		now:       time.Now,
 		logger:    slog.New(slog.DiscardHandler),
 		compress:  true,
+
+		shards:            1,
+		maxConcurrency:    1,
+		maxGuildsPerShard: DiscordMaxGuildsPerShard,
 	}
 	for _, opt := range opts {
 		opt(&cfg)
@@ -128,6 +134,7 @@ func NewServer(tb TB, opts ...Option) *Server {
 		interactions: make(map[string]*interactionState),
 		byToken:      make(map[string]*interactionState),
 		sessions:     make(map[string]*gatewaySession),
+		identifies:   make(map[int][]time.Time),
 		conns:        make(map[*gatewayConn]struct{}),
 		limiter:      newLimiter(cfg.limits),
 	}

@@ -60,6 +60,10 @@ type DiscordConfig struct {
 	Token         string `toml:"token"`
 	ApplicationID string `toml:"application_id"`
 	GuildID       string `toml:"guild_id"`
+	// ShardCount splits the bot's gateway into this many shards, shared
+	// out among the Vigil processes on one database; 0 asks Discord for
+	// its recommended count at start.
+	ShardCount int `toml:"shard_count"`
 	// APIBase points the bot at another Discord API, such as the fake
 	// Discord (cmd/fakediscord) a crash soak runs against. Testing only:
 	// it must be a loopback http URL, so a config cannot send the token
@@ -427,6 +431,11 @@ func (c *Config) decode(file, data string) error {
 	return nil
 }
 
+// maxShardCount bounds discord.shard_count: Discord wants one shard per
+// 1,000 to 2,500 servers, so this serves some 40 million, and a typo such
+// as 10000 does not open ten thousand gateway connections.
+const maxShardCount = 16384
+
 var (
 	snowflakeRE  = regexp.MustCompile(`^[0-9]{15,21}$`)
 	regionSlugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -442,6 +451,9 @@ func (c *Config) Validate() error {
 	}
 	if id := c.Discord.GuildID; id != "" && !snowflakeRE.MatchString(id) {
 		return fail("discord.guild_id", "%q is not a Discord ID (a number of 15 to 21 digits)", id)
+	}
+	if n := c.Discord.ShardCount; n < 0 || n > maxShardCount {
+		return fail("discord.shard_count", "%d is not a shard count: use 0 to take Discord's recommended count, or a number from 1 to %d", n, maxShardCount)
 	}
 	if b := c.Discord.APIBase; b != "" {
 		if err := checkAPIBase(b); err != nil {

@@ -54,6 +54,8 @@ func TestConfigErrorsNameTheKeyAndReason(t *testing.T) {
 		{"bad log level", "[log]\nlevel = \"loud\"\n", []string{"log.level", "debug, info, warn or error"}},
 		{"bad network", "[http]\nallowed_networks = [\"10.0.0.0\"]\n", []string{"line 2", "http.allowed_networks[1]", "CIDR"}},
 		{"bad application id", "[discord]\napplication_id = \"my-bot\"\n", []string{"discord.application_id", "not a Discord ID"}},
+		{"negative shard count", "[discord]\nshard_count = -2\n", []string{"discord.shard_count", "line 2", "0 to take Discord's recommended count"}},
+		{"absurd shard count", "[discord]\nshard_count = 100000\n", []string{"discord.shard_count", "from 1 to 16384"}},
 		{"summary over Discord's limit", "[summary]\nmax_chars = 5000\n", []string{"line 2", "summary.max_chars", "4096"}},
 		{"briefing grace over a day", "[briefing]\ngrace = \"30h\"\n", []string{"briefing.grace", "to 23h", "got 30h"}},
 		{"region slug", "[[regions]]\nslug = \"North Sea\"\ncountries = [\"NO\"]\n", []string{"line 2", "regions[1].slug", "hyphens"}},
@@ -326,6 +328,8 @@ func TestUnknownKeysNameTheirLineAndTheNearestKnownKey(t *testing.T) {
 			"line 3, key http.proxy: unknown key; see config.example.toml"},
 		{"an unknown table", "[metrix]\naddress = \"127.0.0.1:9464\"\n",
 			"line 1, key metrix: unknown key (did you mean metrics?)"},
+		{"a shard count spelt as Discord's field", "[discord]\nshards_count = 3\n",
+			"line 2, key discord.shards_count: unknown key (did you mean discord.shard_count?)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

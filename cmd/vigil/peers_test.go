@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,10 +24,13 @@ import (
 
 // TestThreeProcessesShareOneDatabaseAndSurviveAKill runs three real vigil
 // processes on one database against the fake Discord run as a process of
-// its own, with feeds that keep growing, and kills one of them with
-// SIGKILL while it is polling and sending. The other two must take over
-// its feeds within the heartbeat timeout, and in the end every alert must
-// have arrived once and in order, and every briefing once and whole.
+// its own, with 3 gateway shards and a guild on each, with feeds that keep
+// growing, and kills one of them with SIGKILL while it is polling and
+// sending. The other two must take over its feeds and gateway shards within
+// the heartbeat timeout, no shard may ever have two sessions, a slash
+// command on a taken-over shard must be answered once, and in the end every
+// alert must have arrived once and in order, and every briefing once and
+// whole.
 func TestThreeProcessesShareOneDatabaseAndSurviveAKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three vigil processes for about a minute")
@@ -43,7 +51,11 @@ func TestThreeProcessesShareOneDatabaseAndSurviveAKill(t *testing.T) {
 // a PostgreSQL connection string.
 func threeProcesses(t *testing.T, dir, where string) {
 	vigilBin, fakeBin := buildSoakBinaries(t, dir)
-	ann := startFakeDiscord(t, fakeBin, "-channels", "3")
+	const nShards = 3
+	// max_concurrency 3 lets the three shards IDENTIFY in the same five
+	// seconds (each has its own rate-limit key), and the fake refuses any
+	// IDENTIFY beyond that, as Discord does.
+	ann := startFakeDiscord(t, fakeBin, "-channels", "1", "-guilds", "3", "-shards", fmt.Sprint(nShards), "-max-concurrency", fmt.Sprint(nShards))
 	channels := ann.Channels
 
 	const nFeeds = 6
@@ -64,7 +76,7 @@ func threeProcesses(t *testing.T, dir, where string) {
 	}
 	ctx := context.Background()
 	for _, ch := range channels {
-		if _, err := db.AddSubscription(ctx, alerts.Subscription{GuildID: ann.GuildID, ChannelID: ch, Query: "soak"}, ""); err != nil {
+		if _, err := db.AddSubscription(ctx, alerts.Subscription{GuildID: ann.guildOf(ch), ChannelID: ch, Query: "soak"}, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -72,7 +84,7 @@ func threeProcesses(t *testing.T, dir, where string) {
 	briefed := channels[:2]
 	due := time.Now().UTC().Add(time.Minute)
 	for _, ch := range briefed {
-		if err := db.SetBriefing(ctx, alerts.BriefingSetting{GuildID: ann.GuildID, ChannelID: ch, At: due.Format("15:04"), Timezone: "UTC"}, ""); err != nil {
+		if err := db.SetBriefing(ctx, alerts.BriefingSetting{GuildID: ann.guildOf(ch), ChannelID: ch, At: due.Format("15:04"), Timezone: "UTC"}, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -84,8 +96,9 @@ func threeProcesses(t *testing.T, dir, where string) {
 	}
 	const peerTimeout = 3 * time.Second
 	cfgPath := filepath.Join(dir, "vigil.toml")
+	// No guild_id: the commands are registered globally, for the three
+	// guilds. No shard_count: Discord's recommended count is asked.
 	cfg := fmt.Sprintf(`[discord]
-guild_id = %q
 api_base = %q
 [storage]
 %s
@@ -101,7 +114,7 @@ address = ""
 [limits]
 # Every item is an alert: no digest waiting out its ten minutes.
 channel_alerts_per_hour = 3600
-%s`, ann.GuildID, ann.APIBase, storageConfig, peerTimeout, feedConfig.String())
+%s`, ann.APIBase, storageConfig, peerTimeout, feedConfig.String())
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -132,17 +145,52 @@ channel_alerts_per_hour = 3600
 		}
 	})
 
-	// All three poll their share and send; then one dies mid-flight.
+	// All three poll their share and send, and hold their shards; then
+	// one that holds a shard dies mid-flight.
 	waitForPeers(t, dbPath, 3)
-	time.Sleep(6 * time.Second)
+	shards := watchShards(t, ann.Control, nShards)
+	waitForShards(t, dbPath, ann.Control, nShards, 0)
+	for _, ch := range channels {
+		slashAnsweredOnce(t, ann.Control, ch)
+	}
+	// The first process to start took every shard; by now, a few passes
+	// after all three saw each other, it has handed the others' over.
+	// Who holds what is read just before the kill.
+	time.Sleep(3 * time.Second)
+	holders := waitForShards(t, dbPath, ann.Control, nShards, 0)
+	victim := mostShards(procs, holders)
+	var victimShards []int
+	for n, pid := range holders {
+		if pid == procs[victim].Process.Pid {
+			victimShards = append(victimShards, n)
+		}
+	}
+	slices.Sort(victimShards)
 	killed := time.Now()
-	procs[0].Process.Signal(syscall.SIGKILL)
-	procs[0].Wait()
-	procs = procs[1:]
+	procs[victim].Process.Signal(syscall.SIGKILL)
+	procs[victim].Wait()
+	victimPID := procs[victim].Process.Pid
+	procs = slices.Delete(procs, victim, victim+1)
 	waitForPeers(t, dbPath, 2)
 	failover := time.Since(killed)
 	if failover > peerTimeout+2*time.Second {
 		t.Errorf("the killed process was counted dead %v after the kill; want within the %v timeout and a heartbeat", failover.Round(100*time.Millisecond), peerTimeout)
+	}
+
+	// Its shards are opened by the others, and a slash command on one of
+	// them is answered, once.
+	waitForShards(t, dbPath, ann.Control, nShards, victimPID)
+	shardTakeover := time.Since(killed)
+	// The lease lapses within peerTimeout of the kill; the new owner sees
+	// it at its next pass (a third of it) and has READY within moments.
+	if limit := 2 * peerTimeout; shardTakeover > limit {
+		t.Errorf("the killed process's shards %v were open elsewhere %v after the kill; want within %v (the lease, then a pass of the new owner)",
+			victimShards, shardTakeover.Round(100*time.Millisecond), limit)
+	}
+	for _, ch := range channels {
+		if slices.Contains(victimShards, ann.GuildShards[ann.guildOf(ch)]) {
+			slashAnsweredOnce(t, ann.Control, ch)
+		}
 	}
 
 	// Every feed is polled again after the kill, the dead one's share
@@ -181,9 +229,12 @@ channel_alerts_per_hour = 3600
 			t.Errorf("process %d's shutdown: %v", i+1, err)
 		}
 	}
+	if most, seen := shards.stop(); most > 1 {
+		t.Errorf("a gateway shard had %d sessions at once (%s); one process at a time must hold it", most, seen)
+	}
 	a := auditSoak(t, dbPath, ann.Control, channels, briefed, feeds)
-	t.Logf("3 processes, one killed: counted dead after %v, every feed polled again %v after the kill (30s interval); %s",
-		failover.Round(100*time.Millisecond), takeover.Round(time.Second), a)
+	t.Logf("3 processes, one killed: shards held %v (by PID), counted dead after %v, its shards %v open elsewhere %v after the kill, every feed polled again %v after the kill (30s interval); %s",
+		holders, failover.Round(100*time.Millisecond), victimShards, shardTakeover.Round(100*time.Millisecond), takeover.Round(time.Second), a)
 	if !a.clean() {
 		t.Error("faults after the kill")
 	}
@@ -268,4 +319,191 @@ func describePending(where string) string {
 		rows.Close()
 	}
 	return b.String()
+}
+
+// shardWatch samples the fake's live sessions per shard until stopped;
+// stop returns the most sessions a shard had at once and, if that was
+// more than one, when and what was seen.
+type shardWatch struct {
+	stop func() (most int, seen string)
+}
+
+// watchShards records, every 50 ms, the most sessions any of the fake's
+// shards had at once.
+func watchShards(t *testing.T, control string, nShards int) shardWatch {
+	t.Helper()
+	done := make(chan struct{})
+	type outcome struct {
+		most int
+		seen string
+	}
+	result := make(chan outcome, 1)
+	go func() {
+		var o outcome
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if live, err := fakeShardSessions(control); err == nil {
+				for _, n := range live {
+					if n > o.most && n > 1 {
+						o.seen = fmt.Sprintf("%v at %s", live, time.Now().Format("15:04:05.000"))
+					}
+					o.most = max(o.most, n)
+				}
+			}
+			select {
+			case <-done:
+				result <- o
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	var once sync.Once
+	w := shardWatch{stop: func() (int, string) {
+		once.Do(func() { close(done) })
+		o := <-result
+		return o.most, o.seen
+	}}
+	t.Cleanup(func() { once.Do(func() { close(done) }) })
+	return w
+}
+
+// fakeShardSessions is the fake's count of live sessions per "n/count".
+func fakeShardSessions(control string) (map[string]int, error) {
+	resp, err := http.Get(control + "/shards")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out := map[string]int{}
+	err = json.NewDecoder(resp.Body).Decode(&out)
+	return out, err
+}
+
+// waitForShards waits until each of the fake's shards has one live session
+// and its lease is held by a process other than notPID, and returns the
+// PID holding each shard.
+func waitForShards(t *testing.T, where, control string, nShards, notPID int) map[int]int {
+	t.Helper()
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		live, err := fakeShardSessions(control)
+		holders, herr := shardHolders(where)
+		ok := err == nil && herr == nil && len(holders) == nShards
+		for n := range nShards {
+			ok = ok && live[fmt.Sprintf("%d/%d", n, nShards)] == 1 && holders[n] != 0 && holders[n] != notPID
+		}
+		if ok {
+			return holders
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the gateway shards never settled: sessions %v (err %v), lease holders %v (err %v)", live, err, holders, herr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// shardHolders maps each shard lease to the PID in its holder's identity
+// (host-pid-random).
+func shardHolders(where string) (map[int]int, error) {
+	db, err := openAudit(where)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT name, holder FROM leases WHERE name LIKE 'shard:%'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int]int{}
+	for rows.Next() {
+		var name, holder string
+		if err := rows.Scan(&name, &holder); err != nil {
+			return nil, err
+		}
+		n, err := strconv.Atoi(strings.TrimPrefix(name, "shard:"))
+		if err != nil {
+			return nil, fmt.Errorf("lease %q: %w", name, err)
+		}
+		parts := strings.Split(holder, "-")
+		if len(parts) < 3 {
+			return nil, fmt.Errorf("lease %q held by %q, not host-pid-random", name, holder)
+		}
+		pid, err := strconv.Atoi(parts[len(parts)-2])
+		if err != nil {
+			return nil, fmt.Errorf("lease %q held by %q: %w", name, holder, err)
+		}
+		out[n] = pid
+	}
+	return out, rows.Err()
+}
+
+// mostShards is the index of the process holding the most shards.
+func mostShards(procs []*exec.Cmd, holders map[int]int) int {
+	best, bestN := 0, -1
+	for i, p := range procs {
+		n := 0
+		for _, pid := range holders {
+			if pid == p.Process.Pid {
+				n++
+			}
+		}
+		if n > bestN {
+			best, bestN = i, n
+		}
+	}
+	return best
+}
+
+// slashAnsweredOnce has an admin run /watch list in a channel and checks
+// that the bot answered it, with one callback: the process holding the
+// channel's shard, and no other.
+func slashAnsweredOnce(t *testing.T, control, channelID string) {
+	t.Helper()
+	resp, err := http.Post(control+"/slash?channel="+channelID, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent struct{ ID string }
+	err = json.NewDecoder(resp.Body).Decode(&sent)
+	resp.Body.Close()
+	if err != nil || sent.ID == "" {
+		t.Fatalf("send a slash command in %s: %s %v", channelID, resp.Status, err)
+	}
+	var a struct {
+		Answered  bool
+		Callbacks int
+		Content   string
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(control + "/interaction?id=" + sent.ID)
+		if err == nil {
+			err = json.NewDecoder(resp.Body).Decode(&a)
+			resp.Body.Close()
+		}
+		if err == nil && a.Answered {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/watch list in channel %s was not answered within 10s (err %v)", channelID, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// A second process answering would do so within the same moment.
+	time.Sleep(500 * time.Millisecond)
+	resp, err = http.Get(control + "/interaction?id=" + sent.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&a)
+	resp.Body.Close()
+	if a.Callbacks != 1 {
+		t.Errorf("/watch list in channel %s got %d answers, want 1", channelID, a.Callbacks)
+	}
+	if !strings.Contains(a.Content, "soak") {
+		t.Errorf("/watch list in channel %s answered %q, which does not list its subscription", channelID, a.Content)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -302,6 +303,12 @@ func (s *service) startBot(ctx context.Context, cfg Config, e *engine, m *metric
 		OnBriefing:      m.observeBriefing,
 		Claim:           s.member.Claim,
 		RateShare:       s.member.Share,
+		ShardCount:      cfg.Discord.ShardCount,
+		// A shard belongs to one live peer, like a feed; the lease
+		// "shard:<n>" keeps two from holding it while they disagree for a
+		// moment about who is alive.
+		OwnsShard:  func(n int) bool { return s.member.Owns(fmt.Sprintf("shard:%d", n)) },
+		ShardLease: s.peerTTL,
 	})
 	if err != nil {
 		return err
@@ -418,7 +425,11 @@ func (s *service) serveOps(addr string, m *metrics) error {
 		if b == nil {
 			return
 		}
-		switch c := b.Connection(); {
+		c := b.Connection()
+		if c.ShardCount > 1 {
+			fmt.Fprintf(w, "discord: this process holds gateway shards %s of %d; the others' events go to the processes holding them\n", shardList(c.Shards), c.ShardCount)
+		}
+		switch {
 		case !c.Connected && c.Attempts > 0:
 			fmt.Fprintf(w, "discord: not connected: %d attempts failed, the latest with %q; next attempt in %s; feeds are polled and alerts queue\n",
 				c.Attempts, c.LastError, humanDuration(time.Until(c.NextAttempt)))
@@ -438,6 +449,18 @@ func (s *service) serveOps(addr string, m *metrics) error {
 	return nil
 }
 
+// shardList writes shard numbers for /healthz: "0, 2", or "none".
+func shardList(shards []int) string {
+	if len(shards) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(shards))
+	for i, n := range shards {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // writePeers adds to /healthz, when other Vigil processes share the
 // database, who this one is and the leases it holds.
 func (s *service) writePeers(ctx context.Context, w io.Writer) {
@@ -455,8 +478,8 @@ func (s *service) writePeers(ctx context.Context, w io.Writer) {
 		kind, _, _ := strings.Cut(l.Name, ":")
 		kinds[kind]++
 	}
-	fmt.Fprintf(w, "peers: %d Vigil processes share the database; this one is %s and holds %d leases (%d feeds being polled, %d channels being sent to, %d briefings)\n",
-		len(peers), s.member.ID(), len(leases), kinds["feed"], kinds["channel"], kinds["briefing"])
+	fmt.Fprintf(w, "peers: %d Vigil processes share the database; this one is %s and holds %d leases (%d feeds being polled, %d channels being sent to, %d briefings, %d gateway shards)\n",
+		len(peers), s.member.ID(), len(leases), kinds["feed"], kinds["channel"], kinds["briefing"], kinds["shard"])
 }
 
 // stop ends polling (letting in-flight polls finish within ctx), the ops
@@ -534,6 +557,8 @@ type metrics struct {
 	connected       prometheus.GaugeFunc
 	connectFailures prometheus.GaugeFunc
 	deliveryHeld    prometheus.GaugeFunc
+	shardsHeld      prometheus.GaugeFunc
+	shardCount      prometheus.GaugeFunc
 	// discord is the connected bot, once there is one.
 	discord atomic.Pointer[bot.Bot]
 }
@@ -606,6 +631,12 @@ func newMetrics(db *storage.DB) *metrics {
 	m.deliveryHeld = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "vigil_discord_delivery_held", Help: "1 while Discord does not answer sends and alerts wait for it.",
 	}, connection(func(c bot.Connection) float64 { return boolGauge(c.DeliveryHeld) }))
+	m.shardsHeld = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "vigil_discord_shards_held", Help: "Gateway shards whose session this process holds; its slash commands and events arrive here.",
+	}, connection(func(c bot.Connection) float64 { return float64(len(c.Shards)) }))
+	m.shardCount = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "vigil_discord_shard_count", Help: "Gateway shards the bot is split into, over all the Vigil processes; 0 before the first connection.",
+	}, connection(func(c bot.Connection) float64 { return float64(c.ShardCount) }))
 	return m
 }
 
@@ -646,7 +677,7 @@ func boolGauge(v bool) float64 {
 
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.polls, m.stories, m.queued, m.outboxDepth, m.sent, m.deliveryLatency, m.briefings,
-		m.invalidRequests, m.tokenRejected, m.connected, m.connectFailures, m.deliveryHeld}
+		m.invalidRequests, m.tokenRejected, m.connected, m.connectFailures, m.deliveryHeld, m.shardsHeld, m.shardCount}
 }
 
 func (m *metrics) observePoll(url string, out poll.Outcome, err error) {

@@ -165,6 +165,18 @@ type fakeAnnouncement struct {
 		ID       string   `json:"id"`
 		Channels []string `json:"channels"`
 	} `json:"guilds"`
+	// ChannelGuilds and GuildShards place the channels when the fake has
+	// several guilds (-guilds).
+	ChannelGuilds map[string]string `json:"channel_guilds"`
+	GuildShards   map[string]int    `json:"guild_shards"`
+}
+
+// guildOf is the guild a channel of the fake is in.
+func (a fakeAnnouncement) guildOf(channelID string) string {
+	if g, ok := a.ChannelGuilds[channelID]; ok {
+		return g
+	}
+	return a.GuildID
 }
 
 // startFakeDiscord runs the fake Discord as a process of its own until the

@@ -1,0 +1,347 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// Sharding. Discord splits a bot's gateway into shards: a guild's events
+// go to the shard (guild_id >> 22) % shard_count, direct messages to shard
+// 0, and each shard is one gateway session. REST needs no gateway, so every
+// process sends alerts whether or not it holds a shard; only the events
+// (slash commands among them) arrive on the shard's holder, and so only
+// that process answers them.
+const (
+	// DefaultShardLease is how long a process holds a shard's lease
+	// without renewing it. A killed process's shards are opened elsewhere
+	// once both its heartbeat and this have lapsed.
+	DefaultShardLease = 15 * time.Second
+	// identifyWindow is Discord's: at most max_concurrency IDENTIFYs per
+	// five seconds, counted per rate_limit_key = shard_id % max_concurrency
+	// (topics/gateway: "Session Start Limit", "Max Concurrency").
+	identifyWindow = 5 * time.Second
+)
+
+// shardLeaseName is the lease a process holds while it has shard n's
+// gateway session open.
+func shardLeaseName(n int) string { return "shard:" + strconv.Itoa(n) }
+
+// shard is one gateway session: shard id of the bot's count.
+type shard struct {
+	id      int
+	session *discordgo.Session
+	watch   *gatewayWatch
+	ready   chan struct{}
+	once    sync.Once
+	release func()
+}
+
+// shards is the set of gateway sessions this process holds.
+type shards struct {
+	// mu serialises claiming, opening and closing. Opening a shard holds
+	// it until READY (discordgo reads READY in Open).
+	mu        sync.Mutex
+	count     int // 0 until Open learnt it
+	maxConc   int
+	held      map[int]*shard
+	lastIDs   map[int]time.Time // last IDENTIFY by rate-limit key
+	lastFatal int               // the fatal close code of a shard since closed
+	stopLoop  context.CancelFunc
+	closed    bool // Close ran: nothing opens again
+
+	// upMu guards up and the copies of count and held that /healthz and
+	// the metrics read, so that they never wait for mu.
+	upMu      sync.Mutex
+	up        map[int]bool // shards whose gateway is connected
+	viewCount int
+	viewHeld  []int
+}
+
+// ShardCount is how many shards the bot's gateway is split into, 0 until
+// the first Open.
+func (b *Bot) ShardCount() int {
+	b.shards.upMu.Lock()
+	defer b.shards.upMu.Unlock()
+	return b.shards.viewCount
+}
+
+// Shards returns the shards whose gateway session this process holds, in
+// order.
+func (b *Bot) Shards() []int {
+	b.shards.upMu.Lock()
+	defer b.shards.upMu.Unlock()
+	return slices.Clone(b.shards.viewHeld)
+}
+
+// publishLocked copies count and held for Shards and ShardCount; mu held.
+func (b *Bot) publishLocked() {
+	held := make([]int, 0, len(b.shards.held))
+	for n := range b.shards.held {
+		held = append(held, n)
+	}
+	slices.Sort(held)
+	b.shards.upMu.Lock()
+	b.shards.viewCount, b.shards.viewHeld = b.shards.count, held
+	b.shards.upMu.Unlock()
+}
+
+// learnShards asks Discord, once, how many shards to use when the config
+// does not say, and how many IDENTIFYs it allows at once.
+func (b *Bot) learnShards(ctx context.Context) error {
+	if b.shards.count > 0 {
+		return nil
+	}
+	gw, err := b.session.GatewayBot(discordgo.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("ask Discord how many gateway shards the bot needs: %w", err)
+	}
+	count := b.cfg.ShardCount
+	if count <= 0 {
+		count = max(gw.Shards, 1)
+	}
+	b.shards.count = count
+	b.shards.maxConc = max(gw.SessionStartLimit.MaxConcurrency, 1)
+	b.publishLocked()
+	b.log.Info("gateway shards", "count", count, "configured", b.cfg.ShardCount > 0, "max_concurrency", b.shards.maxConc)
+	return nil
+}
+
+// ownsShard reports whether shard n belongs to this process.
+func (b *Bot) ownsShard(n int) bool {
+	if b.cfg.OwnsShard == nil {
+		return true
+	}
+	return b.cfg.OwnsShard(n)
+}
+
+// claimShard takes or renews shard n's lease; without peers there is no
+// lease to take.
+func (b *Bot) claimShard(ctx context.Context, n int) (release func(), ok bool) {
+	if b.cfg.Claim == nil {
+		return func() {}, true
+	}
+	return b.cfg.Claim(ctx, shardLeaseName(n), b.cfg.ShardLease)
+}
+
+// balanceShards opens the shards this process owns and may lease, renews
+// the leases of those it holds, and closes those that now belong to
+// another process (a peer joined) or whose lease it lost. A shard is closed
+// before its lease is given back, so that its new owner, which cannot take
+// the lease before then, never has it open at the same time. It returns
+// the shards it opened.
+func (b *Bot) balanceShards(ctx context.Context) ([]*shard, error) {
+	b.shards.mu.Lock()
+	defer b.shards.mu.Unlock()
+	if b.shards.closed {
+		return nil, errors.New("the bot was closed")
+	}
+	var opened []*shard
+	var errs []error
+	for n := range b.shards.count {
+		sh := b.shards.held[n]
+		owns := b.ownsShard(n)
+		switch {
+		case sh != nil && !owns:
+			b.log.Info("handing a gateway shard over to the process it now belongs to", "shard", n)
+			b.closeShardLocked(sh)
+		case sh != nil:
+			if _, ok := b.claimShard(ctx, n); !ok && ctx.Err() == nil {
+				// Another process holds the lease: ours lapsed (a stalled
+				// database). Two sessions on one shard would both answer
+				// its slash commands, so ours goes.
+				b.log.Warn("lost a gateway shard's lease; closing the shard so that one process answers its events", "shard", n)
+				b.closeShardLocked(sh)
+			}
+		case owns:
+			if !b.identifySlotFree(n) {
+				// Waiting here would hold up the renewal of the leases
+				// this process has; the next pass comes soon enough.
+				continue
+			}
+			release, ok := b.claimShard(ctx, n)
+			if !ok {
+				continue // its last holder's lease has not lapsed yet
+			}
+			sh, err := b.openShardLocked(ctx, n, release)
+			if err != nil {
+				release()
+				errs = append(errs, err)
+				continue
+			}
+			opened = append(opened, sh)
+		}
+	}
+	return opened, errors.Join(errs...)
+}
+
+// openShardLocked starts shard n's gateway session; READY follows.
+func (b *Bot) openShardLocked(ctx context.Context, n int, release func()) (*shard, error) {
+	b.shards.lastIDs[n%b.shards.maxConc] = time.Now()
+	sh, err := b.newShard(n, b.shards.count)
+	if err != nil {
+		return nil, err
+	}
+	sh.release = release
+	if err := sh.session.Open(); err != nil {
+		sh.session.Close()
+		if code := sh.watch.fatalCode(); code != 0 {
+			b.shards.lastFatal = code
+		}
+		return nil, fmt.Errorf("open gateway shard %d of %d: %w", n, b.shards.count, err)
+	}
+	b.shards.held[n] = sh
+	b.publishLocked()
+	b.log.Info("opened a gateway shard: its servers' slash commands are answered here", "shard", n, "shard_count", b.shards.count)
+	return sh, nil
+}
+
+// identifySlotFree reports whether shard n may IDENTIFY now within
+// Discord's max_concurrency per five seconds for its rate-limit key, as far
+// as this process's own IDENTIFYs go. Processes that open shards at once
+// rarely do it in the same five seconds (each takes over a dead peer's
+// shards a heartbeat apart); one that does is told to wait by an Invalid
+// Session, after which discordgo identifies again.
+func (b *Bot) identifySlotFree(n int) bool {
+	last, ok := b.shards.lastIDs[n%b.shards.maxConc]
+	return !ok || time.Since(last) >= identifyWindow
+}
+
+// closeShardLocked closes a shard's session and then gives back its lease.
+func (b *Bot) closeShardLocked(sh *shard) {
+	if code := sh.watch.fatalCode(); code != 0 {
+		b.shards.lastFatal = code
+	}
+	if err := sh.session.Close(); err != nil {
+		b.log.Debug("close gateway shard", "shard", sh.id, "err", err)
+	}
+	delete(b.shards.held, sh.id)
+	b.shards.upMu.Lock()
+	delete(b.shards.up, sh.id)
+	b.shards.upMu.Unlock()
+	b.publishLocked()
+	sh.release()
+}
+
+// keepShards re-balances the shards every third of the lease, which also
+// renews the leases held, until ctx ends.
+func (b *Bot) keepShards(ctx context.Context) {
+	t := time.NewTicker(max(b.cfg.ShardLease/3, 100*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if b.TokenRejected() {
+			return
+		}
+		if _, err := b.balanceShards(ctx); err != nil && ctx.Err() == nil {
+			b.log.Warn("a gateway shard could not be opened; trying again", "err", err)
+		}
+	}
+}
+
+// closeShards closes every shard and gives back their leases.
+func (b *Bot) closeShards() {
+	b.shards.mu.Lock()
+	defer b.shards.mu.Unlock()
+	b.shards.closed = true
+	if b.shards.stopLoop != nil {
+		b.shards.stopLoop()
+	}
+	// discordgo's Close waits a second for Discord to answer the close
+	// frame; the shards wait together, not one after another.
+	var wg sync.WaitGroup
+	for _, sh := range b.shards.held {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := sh.session.Close(); err != nil {
+				b.log.Debug("close gateway shard", "shard", sh.id, "err", err)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, sh := range b.shards.held {
+		b.closeShardLocked(sh)
+	}
+}
+
+// fatalCode is the first fatal close code any shard saw, or 0.
+func (b *Bot) fatalCode() int {
+	b.shards.mu.Lock()
+	defer b.shards.mu.Unlock()
+	for _, sh := range b.shards.held {
+		if code := sh.watch.fatalCode(); code != 0 {
+			return code
+		}
+	}
+	return b.shards.lastFatal
+}
+
+// allShardsUp reports whether every shard held has its gateway connected.
+func (b *Bot) allShardsUp() bool {
+	b.shards.upMu.Lock()
+	defer b.shards.upMu.Unlock()
+	for _, n := range b.shards.viewHeld {
+		if !b.shards.up[n] {
+			return false
+		}
+	}
+	return true
+}
+
+func (b *Bot) setShardUp(n int, up bool) {
+	b.shards.upMu.Lock()
+	b.shards.up[n] = up
+	b.shards.upMu.Unlock()
+}
+
+// newShard makes shard n's session. Every shard shares the bot's HTTP
+// client (so the guard and the rate limits see all requests) and its state
+// cache (channels and the bot's own user, whichever shard saw them).
+func (b *Bot) newShard(n, count int) (*shard, error) {
+	s, err := discordgo.New("Bot " + b.cfg.Token)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	s.Client = b.session.Client
+	s.State = b.session.State
+	s.ShouldRetryOnRateLimit = false
+	s.ShardID, s.ShardCount = n, count
+	s.Identify.Intents = discordgo.IntentsGuilds
+	s.LogLevel = discordgo.LogError
+	g := b.guard
+	watch := &gatewayWatch{log: b.log.With("shard", n), onFatal: func(code int) {
+		if code == 4004 {
+			// The token is no good for REST either; stop now rather than
+			// learn it from a 401 per queued alert.
+			g.reject()
+		}
+	}}
+	s.Dialer = watch.dialer(b.dialer)
+	sh := &shard{id: n, session: s, watch: watch, ready: make(chan struct{})}
+	s.AddHandler(watch.onEvent)
+	s.AddHandler(func(*discordgo.Session, *discordgo.Ready) { sh.once.Do(func() { close(sh.ready) }) })
+	s.AddHandler(func(*discordgo.Session, *discordgo.Connect) {
+		b.setShardUp(n, true)
+		b.setConnected(b.allShardsUp())
+		b.onConnect()
+	})
+	s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
+		b.setShardUp(n, false)
+		b.setConnected(false)
+	})
+	s.AddHandler(b.onInteraction)
+	s.AddHandler(b.onChannelDelete)
+	s.AddHandler(b.onGuildDelete)
+	return sh, nil
+}

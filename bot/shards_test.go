@@ -1,0 +1,223 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/peer"
+	"github.com/vigilbot/vigil/bot"
+	"github.com/vigilbot/vigil/bot/discordtest"
+	"github.com/vigilbot/vigil/storage"
+)
+
+// shardTTL keeps the peers' heartbeats and the shard leases short, so
+// that hand-overs happen within a test's second or two.
+const shardTTL = 600 * time.Millisecond
+
+// guildOnShard is a guild whose events go to shard n of count.
+func guildOnShard(n, count int) *discordgo.Guild {
+	t := uint64(1_000_000_000_000) // the snowflake's timestamp part
+	t += uint64((n - int(t%uint64(count)) + count) % count)
+	id := strconv.FormatUint(t<<22, 10)
+	ch := fmt.Sprintf("%d", t<<22+1)
+	return &discordgo.Guild{ID: id, Name: "shard " + strconv.Itoa(n),
+		Channels: []*discordgo.Channel{{ID: ch, GuildID: id, Name: "alerts", Type: discordgo.ChannelTypeGuildText}}}
+}
+
+// shardedFake is a fake Discord with one guild on each of count shards,
+// recommending count shards and letting them all IDENTIFY at once.
+func shardedFake(t *testing.T, count int) (*discordtest.Server, []*discordgo.Guild) {
+	t.Helper()
+	opts := []discordtest.Option{discordtest.WithRecommendedShards(count), discordtest.WithMaxConcurrency(count)}
+	var guilds []*discordgo.Guild
+	for n := range count {
+		g := guildOnShard(n, count)
+		guilds = append(guilds, g)
+		opts = append(opts, discordtest.WithGuild(g))
+	}
+	return discordtest.NewServer(t, opts...), guilds
+}
+
+// shardedBot is a bot that shares the shards through member, as `vigil
+// run` wires it.
+func shardedBot(t *testing.T, srv *discordtest.Server, db *storage.DB, member *peer.Member) *bot.Bot {
+	t.Helper()
+	cfg := bot.Config{
+		Token:      strings.TrimPrefix(srv.Token(), "Bot "),
+		Places:     places(t),
+		Store:      db,
+		HTTPClient: srv.HTTPClient(),
+		Logger:     quiet,
+		ShardLease: shardTTL,
+	}
+	if member != nil {
+		cfg.Claim = member.Claim
+		cfg.OwnsShard = func(n int) bool { return member.Owns(fmt.Sprintf("shard:%d", n)) }
+	}
+	b, err := bot.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := b.Connect(ctx); err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	return b
+}
+
+// waitShards waits until cond holds of the fake's live sessions per shard.
+func waitShards(t *testing.T, srv *discordtest.Server, what string, cond func(map[string]int) bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond(srv.ShardSessions()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: the fake's sessions per shard are %v", what, srv.ShardSessions())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// oneEach reports whether each of count shards has exactly one session.
+func oneEach(count int) func(map[string]int) bool {
+	return func(live map[string]int) bool {
+		for n := range count {
+			if live[fmt.Sprintf("%d/%d", n, count)] != 1 {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// answeredOnce runs /watch list in g's channel and checks one answer.
+func answeredOnce(t *testing.T, srv *discordtest.Server, g *discordgo.Guild) {
+	t.Helper()
+	i := srv.SlashCommand(g.ID, g.Channels[0].ID, admin, "watch", discordtest.Subcommand("list"))
+	if i == nil {
+		t.Fatalf("/watch list is not offered in guild %s", g.ID)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		rec, _ := srv.Interaction(i.ID)
+		if rec.Response != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/watch list in guild %s (shard %s) was not answered", g.ID, g.Name)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if rec, _ := srv.Interaction(i.ID); rec.Callbacks != 1 {
+		t.Errorf("/watch list in guild %s got %d answers, want 1", g.ID, rec.Callbacks)
+	}
+}
+
+func openDB(t *testing.T) *storage.DB {
+	t.Helper()
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "vigil.db"), storage.WithLimits(alerts.DefaultLimits))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestABotAloneHoldsEveryShardItIsToldOfAndAnswersOnEach(t *testing.T) {
+	t.Parallel()
+	const count = 3
+	srv, guilds := shardedFake(t, count)
+	b := shardedBot(t, srv, openDB(t), nil)
+	waitShards(t, srv, "one session per shard", oneEach(count))
+	if got := b.Shards(); !slices.Equal(got, []int{0, 1, 2}) || b.ShardCount() != count {
+		t.Errorf("Shards() = %v of %d, want [0 1 2] of 3, the count GET /gateway/bot recommended", got, b.ShardCount())
+	}
+	for _, g := range guilds {
+		answeredOnce(t, srv, g)
+	}
+	if got := len(srv.Commands("")); got != 4 {
+		t.Errorf("%d global commands registered, want 4: once per application, not per shard", got)
+	}
+	if puts := countRequests(srv, "PUT", "/commands"); puts != 1 {
+		t.Errorf("the commands were registered %d times, want once for the 3 shards", puts)
+	}
+}
+
+func TestPeersShareTheShardsOnceAndTheSurvivorTakesThemAllOver(t *testing.T) {
+	t.Parallel()
+	const count = 3
+	srv, guilds := shardedFake(t, count)
+	db := openDB(t)
+	ctx := context.Background()
+	members := make([]*peer.Member, 2)
+	for i := range members {
+		m, err := peer.New(peer.Config{Store: db, TTL: shardTTL, Logger: quiet, ID: fmt.Sprintf("peer-%d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Join(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { m.Leave(context.Background()) })
+		members[i] = m
+	}
+	// Both see each other before either opens a shard.
+	time.Sleep(shardTTL)
+	most := 0
+	sample := func() {
+		for _, n := range srv.ShardSessions() {
+			most = max(most, n)
+		}
+	}
+	bots := []*bot.Bot{shardedBot(t, srv, db, members[0]), shardedBot(t, srv, db, members[1])}
+	waitShards(t, srv, "one session per shard between the two", func(live map[string]int) bool {
+		sample()
+		a, b := bots[0].Shards(), bots[1].Shards()
+		return oneEach(count)(live) && len(a)+len(b) == count
+	})
+	for n := range count {
+		holder := slices.IndexFunc(bots, func(b *bot.Bot) bool { return slices.Contains(b.Shards(), n) })
+		if want := members[0].Owner(fmt.Sprintf("shard:%d", n)); holder < 0 || members[holder].ID() != want {
+			t.Errorf("shard %d is held by bot %d, want the rendezvous owner %s", n, holder, want)
+		}
+	}
+	for _, g := range guilds {
+		answeredOnce(t, srv, g)
+	}
+
+	// One stops: its shards lapse to the other.
+	bots[0].Close()
+	members[0].Leave(ctx)
+	waitShards(t, srv, "the survivor holds every shard", func(live map[string]int) bool {
+		sample()
+		return oneEach(count)(live) && len(bots[1].Shards()) == count
+	})
+	for _, g := range guilds {
+		answeredOnce(t, srv, g)
+	}
+	if most > 1 {
+		t.Errorf("a shard had %d sessions at once", most)
+	}
+}
+
+// countRequests counts the fake's requests of method whose path ends so.
+func countRequests(srv *discordtest.Server, method, suffix string) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.Method == method && strings.HasSuffix(r.Path, suffix) {
+			n++
+		}
+	}
+	return n
+}
