@@ -119,23 +119,12 @@ func (set candidateSet) errorKinds(m *focusModel, cut float32) string {
 		"false: %d beside the labelled countries, %d in a story labelled only the United States or nothing", belowCut, noFocus, set.unnamed, extra, unlabelled)
 }
 
+// newswireCandidates is every country the newswire stories name but the
+// United States, which the corpus's labels leave out.
 func newswireCandidates(tg *Tagger, stories []newswireStory) candidateSet {
 	var set candidateSet
-	for k, d := range stories {
-		set.labelled = append(set.labelled, len(d.want))
-		var named []string
-		tg.eachCandidate(d.title, d.text, func(code string, f [numFeatures]float32) {
-			if code == "US" {
-				return
-			}
-			named = append(named, code)
-			set.rows = append(set.rows, candidateRow{f: f, focus: slices.Contains(d.want, code), story: k})
-		})
-		for _, w := range d.want {
-			if !slices.Contains(named, w) {
-				set.unnamed++
-			}
-		}
+	for _, d := range stories {
+		set.add(tg, d.title, d.text, d.want, "US")
 	}
 	return set
 }
@@ -144,20 +133,30 @@ func newswireCandidates(tg *Tagger, stories []newswireStory) candidateSet {
 // the United States too.
 func labelledCandidates(tg *Tagger, stories []labelledStory) candidateSet {
 	var set candidateSet
-	for k, d := range stories {
-		set.labelled = append(set.labelled, len(d.Focus))
-		var named []string
-		tg.eachCandidate(d.Title, d.Text, func(code string, f [numFeatures]float32) {
-			named = append(named, code)
-			set.rows = append(set.rows, candidateRow{f: f, focus: slices.Contains(d.Focus, code), story: k})
-		})
-		for _, w := range d.Focus {
-			if !slices.Contains(named, w) {
-				set.unnamed++
-			}
-		}
+	for _, d := range stories {
+		set.add(tg, d.Title, d.Text, d.Focus, "")
 	}
 	return set
+}
+
+// add is one story's candidates, leaving out the country left out of its
+// labels, and counts a labelled country it never names as missed.
+func (set *candidateSet) add(tg *Tagger, title, text string, want []string, leftOut string) {
+	k := len(set.labelled)
+	set.labelled = append(set.labelled, len(want))
+	var named []string
+	tg.eachCandidate(title, text, func(code string, f [numFeatures]float32) {
+		if code == leftOut {
+			return
+		}
+		named = append(named, code)
+		set.rows = append(set.rows, candidateRow{f: f, focus: slices.Contains(want, code), story: k})
+	})
+	for _, w := range want {
+		if !slices.Contains(named, w) {
+			set.unnamed++
+		}
+	}
 }
 
 // score measures the model with a cut as TestFocusOnNewswireTraining does.

@@ -127,11 +127,11 @@ func TestFocusOnTheDevelopmentSet(t *testing.T) {
 		got  float64
 		min  float64
 	}{
-		// What the focus model reaches (P 0.879, R 0.965, mentions F1
-		// 0.957), less a margin.
+		// What the focus model reaches (P 0.882, R 0.971, mentions F1
+		// 0.970), less a margin.
 		{"focus precision", focus.precision(), 0.86},
 		{"focus recall", focus.recall(), 0.95},
-		{"mentions F1", mentions.f1(), 0.95},
+		{"mentions F1", mentions.f1(), 0.965},
 	} {
 		if floor.got < floor.min {
 			t.Errorf("%s = %.3f, below the floor %.2f", floor.name, floor.got, floor.min)
