@@ -7,6 +7,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -75,10 +76,11 @@ type Config struct {
 	// OnTokenRejected, if set, is called once when Discord answers 401 to
 	// the bot's token; from then on the bot makes no more requests.
 	OnTokenRejected func()
-	// RateShare, if set, is the share (0 to 1) of GlobalRate this process
-	// may use, when several Vigil processes run one bot: Discord's global
-	// limit is the bot's, not each process's. It is asked every second.
-	RateShare func() float64
+	// SharedRate, if set, is asked for every request once this process's
+	// own pacer lets it go, when several Vigil processes run one bot:
+	// Discord's global limit is the bot's, not each process's. It returns
+	// 0 when the request may go, or how long to wait before asking again.
+	SharedRate func(ctx context.Context, perSecond float64) (time.Duration, error)
 	// GlobalRate caps requests per second to Discord across all channels;
 	// Discord allows 50, and a 429 costs more than waiting.
 	GlobalRate float64
@@ -229,6 +231,12 @@ func New(cfg Config) (*Bot, error) {
 		busy:     make(map[string]bool),
 		wake:     make(chan struct{}, 1),
 		searches: newMemberLimiter(cfg.Now),
+	}
+	if cfg.SharedRate != nil {
+		b.pacer.shared = func(ctx context.Context) (time.Duration, error) { return cfg.SharedRate(ctx, cfg.GlobalRate) }
+		b.pacer.sharedFailed = func(err error) {
+			b.logBudget("cannot read the request budget shared with the other Vigil processes (is the database reachable?); requests to Discord wait", "err", err)
+		}
 	}
 	b.shards.held = make(map[int]*shard)
 	b.shards.up = make(map[int]bool)
@@ -397,6 +405,15 @@ type pacer struct {
 	// granted, when set, sees every send time; tests check the rate on
 	// these exact times rather than on times taken after a goroutine wakes.
 	granted func(time.Time)
+
+	// shared, when set, is the budget this process shares with other
+	// Vigil processes, asked after the process's own limit; sharedMu lets
+	// one waiter at a time ask it, so a dozen senders waiting on it do not
+	// each poll the database. sharedFailed is told when it cannot be read.
+	shared       func(ctx context.Context) (time.Duration, error)
+	sharedMu     sync.Mutex
+	sharedFailed func(error)
+	sharedRetry  time.Duration // defaultSharedRetry when zero
 }
 
 func newPacer(perSecond float64) *pacer {
@@ -422,15 +439,56 @@ func (p *pacer) setRate(perSecond float64) {
 	p.head = 0
 }
 
-// share sets the pacer to share of rate, under its lock.
-func (p *pacer) share(rate, share float64) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.setRate(rate * min(max(share, 0), 1))
+// wait blocks until the caller may send one request: within this
+// process's rate, then within the budget shared with other processes.
+func (p *pacer) wait(ctx context.Context) error {
+	if err := p.waitLocal(ctx); err != nil {
+		return err
+	}
+	if p.shared == nil {
+		return nil
+	}
+	p.sharedMu.Lock()
+	defer p.sharedMu.Unlock()
+	for {
+		delay, err := p.shared(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// Without the shared count, sending could overspend the
+			// bot's limit together with the other processes: wait.
+			if p.sharedFailed != nil {
+				p.sharedFailed(err)
+			}
+			delay = cmp.Or(p.sharedRetry, defaultSharedRetry)
+		}
+		if delay <= 0 {
+			return nil
+		}
+		if err := sleep(ctx, delay); err != nil {
+			return err
+		}
+	}
 }
 
-// wait blocks until the caller may send one request.
-func (p *pacer) wait(ctx context.Context) error {
+// defaultSharedRetry is how long a request waits when the shared budget cannot
+// be read (the database is unreachable).
+const defaultSharedRetry = time.Second
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// waitLocal blocks until this process's own rate lets one request go.
+func (p *pacer) waitLocal(ctx context.Context) error {
 	for {
 		p.mu.Lock()
 		now := time.Now()

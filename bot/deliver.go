@@ -98,9 +98,6 @@ func (b *Bot) Deliver(ctx context.Context) {
 	defer b.sends.Wait()
 	sem := make(chan struct{}, maxChannelWorkers)
 	for {
-		if b.cfg.RateShare != nil {
-			b.pacer.share(b.cfg.GlobalRate, b.cfg.RateShare())
-		}
 		if b.outage.probeDue(time.Now()) {
 			b.probe(ctx)
 		}

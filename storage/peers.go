@@ -119,3 +119,39 @@ func (d *DB) Leases(ctx context.Context, holder string) ([]alerts.Lease, error) 
 	}
 	return out, rows.Err()
 }
+
+// TakeRate asks the budget name, shared by every process on the database,
+// for one request at a steady rate of one per interval with bursts of up
+// to burst requests. It returns 0 when the request may go now, and
+// otherwise how long to wait before asking again. The check and the update
+// are one statement, so processes asking at once cannot overspend it.
+func (d *DB) TakeRate(ctx context.Context, name string, interval time.Duration, burst int) (time.Duration, error) {
+	step := interval.Microseconds()
+	if step <= 0 {
+		return 0, fmt.Errorf("take from rate budget %s: interval %v is under a microsecond", name, interval)
+	}
+	tolerance := step * int64(max(burst, 1)-1)
+	now := d.now().UnixMicro()
+	res, err := d.db.ExecContext(ctx, `
+		INSERT INTO rate_budgets (name, tat) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET
+			tat = CASE WHEN rate_budgets.tat > ? THEN rate_budgets.tat ELSE ? END + ?
+		WHERE rate_budgets.tat - ? <= ?`,
+		name, now+step, now, now, step, now, tolerance)
+	if err != nil {
+		return 0, fmt.Errorf("take from rate budget %s: %w", name, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("take from rate budget %s: %w", name, err)
+	}
+	if n == 1 {
+		return 0, nil
+	}
+	var tat int64
+	if err := d.db.QueryRowContext(ctx, `SELECT tat FROM rate_budgets WHERE name = ?`, name).Scan(&tat); err != nil {
+		return 0, fmt.Errorf("read rate budget %s: %w", name, err)
+	}
+	// Another process may have taken the slot since; the caller asks again.
+	return max(time.Duration(tat-now-tolerance)*time.Microsecond, time.Microsecond), nil
+}

@@ -29,6 +29,7 @@ type Store interface {
 	TakeLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	DropLease(ctx context.Context, name, holder string) error
 	Leases(ctx context.Context, holder string) ([]alerts.Lease, error)
+	TakeRate(ctx context.Context, name string, interval time.Duration, burst int) (time.Duration, error)
 }
 
 // DefaultTTL is how long one heartbeat keeps a peer alive. A peer beats
@@ -167,23 +168,37 @@ func (m *Member) Peers() []string {
 	return slices.Clone(m.live)
 }
 
-// Share is the part of a budget that all the peers share (Discord's global
-// request rate is the bot's, not each process's) this process may use: an
-// equal share of the live peers'. A process that has just joined others
-// holds back until they have all seen it (one heartbeat interval, with a
-// margin), or their shares and its own would add up to more than the
-// whole.
-func (m *Member) Share() float64 {
+// discordBudget names Discord's global request limit among the shared
+// budgets: the limit is the bot's, whichever process sends.
+const discordBudget = "discord:global"
+
+// rateBurst is how many requests of a shared budget may go back to back.
+// Two keeps every rolling second within the rate plus one, so a budget
+// set a few requests under Discord's limit stays under it.
+const rateBurst = 2
+
+// TakeRate asks for one request of the budget of perSecond that all the
+// peers share (Discord's global limit is the bot's, not each process's),
+// and returns 0 if it may go now or else how long to wait before asking
+// again. Whichever process has requests to make uses the budget, so one
+// with a backlog gets all of what idle peers leave.
+//
+// Alone, a process asks nobody: its own pacer keeps it to the rate. One
+// that has just joined others waits until they have all seen it (one
+// heartbeat interval, with a margin), since until then they still send as
+// if alone.
+func (m *Member) TakeRate(ctx context.Context, perSecond float64) (time.Duration, error) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	n := len(m.live)
-	switch {
-	case n <= 1:
-		return 1
-	case time.Since(m.joined) < m.cfg.TTL/2:
-		return 0
+	n, since := len(m.live), time.Since(m.joined)
+	m.mu.Unlock()
+	if n <= 1 {
+		return 0, nil
 	}
-	return 1 / float64(n)
+	if hold := m.cfg.TTL/2 - since; hold > 0 {
+		return hold, nil
+	}
+	interval := time.Duration(float64(time.Second) / max(perSecond, 1))
+	return m.cfg.Store.TakeRate(ctx, discordBudget, interval, rateBurst)
 }
 
 // Owner returns the live peer a piece of work belongs to: the one whose

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -228,22 +229,82 @@ func TestLeaveHandsWorkOverAtOnce(t *testing.T) {
 	})
 }
 
-func TestSharesOfTheBudgetNeverAddUpToMoreThanTheWhole(t *testing.T) {
+// sendFor makes requests through m's share of a budget of perSecond for d,
+// as fast as the budget lets it, and returns when each one was let go.
+func sendFor(t *testing.T, m *Member, perSecond float64, d time.Duration) []time.Time {
+	t.Helper()
+	var sent []time.Time
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		wait, err := m.TakeRate(context.Background(), perSecond)
+		if err != nil {
+			t.Error(err)
+			return sent
+		}
+		if wait == 0 {
+			sent = append(sent, time.Now())
+			continue
+		}
+		time.Sleep(min(wait, time.Until(end)))
+	}
+	return sent
+}
+
+// busiestSecond is the most requests sent within any second.
+func busiestSecond(times []time.Time) int {
+	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
+	most := 0
+	for i, start := range times {
+		n, _ := slices.BinarySearchFunc(times[i:], start.Add(time.Second), func(a, b time.Time) int { return a.Compare(b) })
+		most = max(most, n)
+	}
+	return most
+}
+
+func TestTheBudgetIsSharedByWhoeverHasRequestsAndNeverOverspent(t *testing.T) {
 	engines(t, func(t *testing.T, path string) {
+		const rate = 50
 		ttl := 900 * time.Millisecond
 		a := join(t, path, "a", ttl)
-		if got := a.Share(); got != 1 {
-			t.Errorf("alone, a's share is %v, want 1", got)
+		// Alone, a asks nobody: its own pacer is the only limit.
+		for range 3 * rate {
+			if wait, err := a.TakeRate(context.Background(), rate); err != nil || wait != 0 {
+				t.Fatalf("alone, a was told to wait %v (err %v); want no wait", wait, err)
+			}
 		}
 		b := join(t, path, "b", ttl)
-		// Until a has seen b, a still takes everything; b must take nothing.
-		if got := b.Share(); got != 0 {
-			t.Errorf("just joined, b's share is %v, want 0 until a has seen it", got)
+		// Until a has seen b, a still sends as if alone; b must hold back.
+		if wait, err := b.TakeRate(context.Background(), rate); err != nil || wait <= 0 {
+			t.Errorf("just joined, b was told to wait %v (err %v); want a wait until a has seen it", wait, err)
 		}
 		waitPeers(t, 2, a, b)
 		time.Sleep(ttl / 2)
-		if sa, sb := a.Share(), b.Share(); sa != 0.5 || sb != 0.5 {
-			t.Errorf("shares a %v, b %v; want a half each", sa, sb)
+
+		// b is idle: a may use the whole budget, not half of it.
+		alone := sendFor(t, a, rate, time.Second)
+		if len(alone) < rate*8/10 || busiestSecond(alone) > rate+1 {
+			t.Errorf("with b idle, a sent %d requests in a second (busiest second %d); want about %d, never more than %d",
+				len(alone), busiestSecond(alone), rate, rate+1)
+		}
+
+		// Both busy: together they keep to the budget, and both get some.
+		var wg sync.WaitGroup
+		var fromA, fromB []time.Time
+		wg.Add(2)
+		go func() { defer wg.Done(); fromA = sendFor(t, a, rate, 2*time.Second) }()
+		go func() { defer wg.Done(); fromB = sendFor(t, b, rate, 2*time.Second) }()
+		wg.Wait()
+		both := append(slices.Clone(fromA), fromB...)
+		// The check is on the times the requests were let go, taken after
+		// the database answered, so a slow answer may bunch two; the bound
+		// allows for one such pair at either end of the busiest second.
+		if most := busiestSecond(both); most > rate+3 || len(both) < 2*rate*8/10 {
+			t.Errorf("a and b together sent %d requests in 2 s, %d in their busiest second; want about %d, at most %d in a second",
+				len(both), most, 2*rate, rate+1)
+		}
+		t.Logf("b idle: a sent %d in 1 s; both busy: a %d, b %d in 2 s, busiest second %d (budget %d a second)",
+			len(alone), len(fromA), len(fromB), busiestSecond(both), rate)
+		if len(fromA) < rate/4 || len(fromB) < rate/4 {
+			t.Errorf("a sent %d and b %d in 2 s; each busy process should get a fair part of %d", len(fromA), len(fromB), 2*rate)
 		}
 	})
 }

@@ -302,7 +302,7 @@ func (s *service) startBot(ctx context.Context, cfg Config, e *engine, m *metric
 		BriefingGrace:   cfg.Briefing.Grace.Duration,
 		OnBriefing:      m.observeBriefing,
 		Claim:           s.member.Claim,
-		RateShare:       s.member.Share,
+		SharedRate:      s.member.TakeRate,
 		ShardCount:      cfg.Discord.ShardCount,
 		// A shard belongs to one live peer, like a feed; the lease
 		// "shard:<n>" keeps two from holding it while they disagree for a
