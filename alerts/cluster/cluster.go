@@ -179,6 +179,14 @@ func (c *Clusterer) Restore(s alerts.Story) {
 		c.Assign(&s)
 		return
 	}
+	// Stories other processes stored are recalled again and again while
+	// they are recent; a known one costs a lookup, not its features.
+	c.mu.Lock()
+	_, known := c.entries[storyKey(&s)]
+	c.mu.Unlock()
+	if known {
+		return
+	}
 	e := newEntry(&s)
 	c.mu.Lock()
 	defer c.mu.Unlock()

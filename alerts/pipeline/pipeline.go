@@ -27,6 +27,11 @@ type Stages struct {
 	Summarize func(title, description, text string) string
 	// Cluster assigns the story to an event, setting its ClusterID.
 	Cluster func(s *alerts.Story)
+	// Recall, if set, runs before a poll's new stories are clustered, so
+	// that the clusterer also knows the stories other Vigil processes
+	// sharing the database stored: an event reported on a feed another
+	// process polls is still one event.
+	Recall func(ctx context.Context)
 	// Match appends to dst the subscriptions that want the story and
 	// returns the extended slice, as match.Index.AppendMatches does: a
 	// poll's matches collect in one slice, without one per story.
@@ -144,6 +149,9 @@ func (p *Pipeline) Process(ctx context.Context, f alerts.Feed, stories []alerts.
 	fresh, err := p.newStories(ctx, f.URL, stories)
 	if err != nil {
 		return Result{}, err
+	}
+	if len(fresh) > 0 && p.cfg.Stages.Recall != nil {
+		p.cfg.Stages.Recall(ctx)
 	}
 	now := p.cfg.Now()
 	var res Result

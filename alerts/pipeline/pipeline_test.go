@@ -224,3 +224,32 @@ func TestABurstAlertsTheNewestFewAndFoldsTheRest(t *testing.T) {
 		})
 	}
 }
+
+func TestRecallRunsOnceBeforeAPollsNewStoriesAreClusteredAndNotForOldOnes(t *testing.T) {
+	ctx := context.Background()
+	db := openStore(t)
+	f := alerts.Feed{URL: "https://a.example/rss", Primed: true}
+	var steps []string
+	p := pipeline.New(pipeline.Config{
+		Store: db,
+		Now:   func() time.Time { return now },
+		Stages: pipeline.Stages{
+			Recall:  func(context.Context) { steps = append(steps, "recall") },
+			Cluster: func(s *alerts.Story) { steps = append(steps, "cluster "+s.ID); s.ClusterID = "c-" + s.ID },
+		},
+	})
+	poll := []alerts.Story{story("one", time.Hour, "First report"), story("two", 0, "Second report")}
+	if _, err := p.Process(ctx, f, poll); err != nil {
+		t.Fatal(err)
+	}
+	if want := "recall, cluster one, cluster two"; strings.Join(steps, ", ") != want {
+		t.Errorf("a poll with two new stories ran %q; want %q", strings.Join(steps, ", "), want)
+	}
+	steps = nil
+	if _, err := p.Process(ctx, f, poll); err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 0 {
+		t.Errorf("a poll with nothing new ran %v; want nothing", steps)
+	}
+}

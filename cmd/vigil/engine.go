@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,6 +28,13 @@ type engine struct {
 	tagger    *geo.Tagger
 	clusterer *cluster.Clusterer
 	index     atomic.Pointer[match.Index]
+
+	// recallMu makes one poll at a time read what other processes stored
+	// (the others wait for its answer); recalledAt is when that was last
+	// read, and recallFrom where the next read starts.
+	recallMu   sync.Mutex
+	recalledAt time.Time
+	recallFrom time.Time
 }
 
 // clusterRestoreLimit bounds how many recent stories re-seed the clusterer
@@ -134,6 +142,9 @@ func (e *engine) restoreClusters(ctx context.Context, src storySource, now time.
 	for _, s := range stories {
 		e.clusterer.Restore(s)
 	}
+	e.recallMu.Lock()
+	e.recallFrom = now.Add(-recallOverlap)
+	e.recallMu.Unlock()
 	e.log.Debug("clusters restored", "stories", len(stories))
 	return nil
 }
@@ -146,4 +157,49 @@ func newLogger(cfg LogConfig, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// Recalling other processes' stories: at most every recallEvery (two
+// outlets reporting one event within that second, on feeds two processes
+// poll, may still open two events), reading back recallOverlap before the
+// last read: a story is stamped when its feed was read, but the others see
+// it only once it is tagged, its article page fetched and its transaction
+// committed.
+const (
+	recallEvery   = time.Second
+	recallOverlap = time.Minute
+	recallLimit   = 10_000
+)
+
+// recall adds to the clusterer the stories other Vigil processes sharing
+// the database stored since the last call. A failure is logged and the
+// poll goes on: its stories are still clustered with what this process
+// knows.
+func (e *engine) recall(ctx context.Context, src storySource) {
+	e.recallMu.Lock()
+	defer e.recallMu.Unlock()
+	now := time.Now()
+	if now.Sub(e.recalledAt) < recallEvery {
+		return
+	}
+	since := e.recallFrom
+	if since.IsZero() {
+		since = now.Add(-e.cfg.Cluster.Window.Duration)
+	}
+	stories, err := src.StoriesSince(ctx, since, recallLimit)
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.Warn("cannot read the stories other Vigil processes stored; this poll's stories are clustered with this process's own only", "err", err)
+		}
+		return
+	}
+	for _, s := range stories {
+		e.clusterer.Restore(s)
+	}
+	e.recalledAt = now
+	e.recallFrom = now.Add(-recallOverlap)
+	if len(stories) == recallLimit {
+		// More were stored than one read takes: go on from the last.
+		e.recallFrom = stories[len(stories)-1].FirstSeen
+	}
 }

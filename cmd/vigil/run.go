@@ -220,8 +220,15 @@ func (s *service) start(ctx context.Context, cfg Config) error {
 
 	m := newMetrics(s.db)
 	s.metrics = m
+	stages := e.stages()
+	stages.Recall = func(ctx context.Context) {
+		// Alone, this process clustered every story itself.
+		if len(member.Peers()) > 1 {
+			e.recall(ctx, s.db)
+		}
+	}
 	pipe := pipeline.New(pipeline.Config{
-		Stages:          e.stages(),
+		Stages:          stages,
 		Store:           s.db,
 		FirstPollWindow: cfg.Polling.FirstPollWindow.Duration,
 		Logger:          s.log,

@@ -467,8 +467,7 @@ func (f *scaleFeeds) add(n, products int) string {
 	token := fmt.Sprintf("tok%dx%d", n, len(f.feeds[n].items))
 	// Mostly made-up words, so that no two items are reports of one
 	// event to the clusterer, which would fold them into one alert a
-	// channel, fewer with one process than with three (each clusters
-	// what it polled).
+	// channel: the drain is to be measured on distinct alerts.
 	title := fmt.Sprintf("%s and %s flaw exploited in Germany, ref %s %s",
 		productName(f.rng.IntN(products)), productName(f.rng.IntN(products)), token, scaleRandomWords(f.rng, 10))
 	f.feeds[n].items = append(f.feeds[n].items, title)
