@@ -169,6 +169,10 @@ func (b *Bot) balanceShards(ctx context.Context) ([]*shard, error) {
 			if !ok {
 				continue // its last holder's lease has not lapsed yet
 			}
+			if !b.claimIdentify(ctx, n) {
+				release() // another process identified on this key just now
+				continue
+			}
 			sh, err := b.openShardLocked(ctx, n, release)
 			if err != nil {
 				release()
@@ -204,13 +208,25 @@ func (b *Bot) openShardLocked(ctx context.Context, n int, release func()) (*shar
 
 // identifySlotFree reports whether shard n may IDENTIFY now within
 // Discord's max_concurrency per five seconds for its rate-limit key, as far
-// as this process's own IDENTIFYs go. Processes that open shards at once
-// rarely do it in the same five seconds (each takes over a dead peer's
-// shards a heartbeat apart); one that does is told to wait by an Invalid
-// Session, after which discordgo identifies again.
+// as this process's own IDENTIFYs go; claimIdentify asks the other
+// processes.
 func (b *Bot) identifySlotFree(n int) bool {
 	last, ok := b.shards.lastIDs[n%b.shards.maxConc]
 	return !ok || time.Since(last) >= identifyWindow
+}
+
+// claimIdentify takes shard n's rate-limit key for the five seconds
+// Discord counts an IDENTIFY against it, so that two processes opening
+// shards at once (both taking over from a dead peer) do not identify on one
+// key together: Discord answers the second with an Invalid Session, and
+// discordgo identifies again at once, over and over. The lease is never
+// given back: it is the five seconds.
+func (b *Bot) claimIdentify(ctx context.Context, n int) bool {
+	if b.cfg.Claim == nil {
+		return true
+	}
+	_, ok := b.cfg.Claim(ctx, fmt.Sprintf("identify:%d", n%b.shards.maxConc), identifyWindow)
+	return ok
 }
 
 // closeShardLocked closes a shard's session and then gives back its lease.

@@ -221,3 +221,54 @@ func countRequests(srv *discordtest.Server, method, suffix string) int {
 	}
 	return n
 }
+
+func TestPeersOpeningShardsTogetherNeverIdentifyOnOneKeyInTheSameFiveSeconds(t *testing.T) {
+	t.Parallel()
+	const count, keys = 4, 2
+	opts := []discordtest.Option{discordtest.WithRecommendedShards(count), discordtest.WithMaxConcurrency(keys)}
+	var guilds []*discordgo.Guild
+	for n := range count {
+		g := guildOnShard(n, count)
+		guilds = append(guilds, g)
+		opts = append(opts, discordtest.WithGuild(g))
+	}
+	srv := discordtest.NewServer(t, opts...)
+	db := openDB(t)
+	ctx := context.Background()
+	members := make([]*peer.Member, 2)
+	for i := range members {
+		m, err := peer.New(peer.Config{Store: db, TTL: shardTTL, Logger: quiet, ID: fmt.Sprintf("peer-%d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Join(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { m.Leave(context.Background()) })
+		members[i] = m
+	}
+	time.Sleep(shardTTL)
+	// The test means something only if both processes own a shard on one
+	// rate-limit key (shard % max_concurrency).
+	owners := map[int]map[string]bool{}
+	for n := range count {
+		if owners[n%keys] == nil {
+			owners[n%keys] = map[string]bool{}
+		}
+		owners[n%keys][members[0].Owner(fmt.Sprintf("shard:%d", n))] = true
+	}
+	if len(owners[0]) < 2 && len(owners[1]) < 2 {
+		t.Fatalf("no rate-limit key has shards of both processes (%v); pick other peer IDs", owners)
+	}
+	bots := []*bot.Bot{shardedBot(t, srv, db, members[0]), shardedBot(t, srv, db, members[1])}
+	waitShards(t, srv, "every shard open once", func(live map[string]int) bool {
+		return oneEach(count)(live) && len(bots[0].Shards())+len(bots[1].Shards()) == count
+	})
+	if st := srv.GatewayStats(); st.IdentifiesRateLimited != 0 {
+		t.Errorf("the fake refused %d IDENTIFYs past max_concurrency %d per five seconds; the processes must take turns on a key",
+			st.IdentifiesRateLimited, keys)
+	}
+	for _, g := range guilds {
+		answeredOnce(t, srv, g)
+	}
+}
