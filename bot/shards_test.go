@@ -34,10 +34,11 @@ func guildOnShard(n, count int) *discordgo.Guild {
 }
 
 // shardedFake is a fake Discord with one guild on each of count shards,
-// recommending count shards and letting them all IDENTIFY at once.
-func shardedFake(t *testing.T, count int) (*discordtest.Server, []*discordgo.Guild) {
+// recommending count shards and letting keys of them IDENTIFY in the same
+// five seconds (max_concurrency).
+func shardedFake(t *testing.T, count, keys int) (*discordtest.Server, []*discordgo.Guild) {
 	t.Helper()
-	opts := []discordtest.Option{discordtest.WithRecommendedShards(count), discordtest.WithMaxConcurrency(count)}
+	opts := []discordtest.Option{discordtest.WithRecommendedShards(count), discordtest.WithMaxConcurrency(keys)}
 	var guilds []*discordgo.Guild
 	for n := range count {
 		g := guildOnShard(n, count)
@@ -137,7 +138,7 @@ func openDB(t *testing.T) *storage.DB {
 func TestABotAloneHoldsEveryShardItIsToldOfAndAnswersOnEach(t *testing.T) {
 	t.Parallel()
 	const count = 3
-	srv, guilds := shardedFake(t, count)
+	srv, guilds := shardedFake(t, count, count)
 	b := shardedBot(t, srv, openDB(t), nil)
 	waitShards(t, srv, "one session per shard", oneEach(count))
 	if got := b.Shards(); !slices.Equal(got, []int{0, 1, 2}) || b.ShardCount() != count {
@@ -154,24 +155,32 @@ func TestABotAloneHoldsEveryShardItIsToldOfAndAnswersOnEach(t *testing.T) {
 	}
 }
 
-func TestPeersShareTheShardsOnceAndTheSurvivorTakesThemAllOver(t *testing.T) {
-	t.Parallel()
-	const count = 3
-	srv, guilds := shardedFake(t, count)
-	db := openDB(t)
-	ctx := context.Background()
-	members := make([]*peer.Member, 2)
+// joinPeers has n processes join as peers on db, named peer-0, peer-1 and
+// so on, each leaving when the test ends.
+func joinPeers(t *testing.T, db *storage.DB, n int) []*peer.Member {
+	t.Helper()
+	members := make([]*peer.Member, n)
 	for i := range members {
 		m, err := peer.New(peer.Config{Store: db, TTL: shardTTL, Logger: quiet, ID: fmt.Sprintf("peer-%d", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := m.Join(ctx); err != nil {
+		if err := m.Join(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { m.Leave(context.Background()) })
 		members[i] = m
 	}
+	return members
+}
+
+func TestPeersShareTheShardsOnceAndTheSurvivorTakesThemAllOver(t *testing.T) {
+	t.Parallel()
+	const count = 3
+	srv, guilds := shardedFake(t, count, count)
+	db := openDB(t)
+	ctx := context.Background()
+	members := joinPeers(t, db, 2)
 	// Both see each other before either opens a shard.
 	time.Sleep(shardTTL)
 	most := 0
@@ -225,28 +234,9 @@ func countRequests(srv *discordtest.Server, method, suffix string) int {
 func TestPeersOpeningShardsTogetherNeverIdentifyOnOneKeyInTheSameFiveSeconds(t *testing.T) {
 	t.Parallel()
 	const count, keys = 4, 2
-	opts := []discordtest.Option{discordtest.WithRecommendedShards(count), discordtest.WithMaxConcurrency(keys)}
-	var guilds []*discordgo.Guild
-	for n := range count {
-		g := guildOnShard(n, count)
-		guilds = append(guilds, g)
-		opts = append(opts, discordtest.WithGuild(g))
-	}
-	srv := discordtest.NewServer(t, opts...)
+	srv, guilds := shardedFake(t, count, keys)
 	db := openDB(t)
-	ctx := context.Background()
-	members := make([]*peer.Member, 2)
-	for i := range members {
-		m, err := peer.New(peer.Config{Store: db, TTL: shardTTL, Logger: quiet, ID: fmt.Sprintf("peer-%d", i)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := m.Join(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { m.Leave(context.Background()) })
-		members[i] = m
-	}
+	members := joinPeers(t, db, 2)
 	time.Sleep(shardTTL)
 	// The test means something only if both processes own a shard on one
 	// rate-limit key (shard % max_concurrency).
