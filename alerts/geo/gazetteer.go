@@ -264,14 +264,8 @@ func newTrieBuilder(t *Tagger, g *gazetteer) *trieBuilder {
 		}
 		b.headline[word] = rule
 	}
-	t.nonPersonPrev = make(map[string]bool, len(g.NonPersonPrev))
-	for _, s := range g.NonPersonPrev {
-		t.nonPersonPrev[s] = true
-	}
-	t.nonPersonNext = make(map[string]bool, len(g.NonPersonNext))
-	for _, s := range g.NonPersonNext {
-		t.nonPersonNext[s] = true
-	}
+	t.nonPersonPrev = newWordSet(g.NonPersonPrev...)
+	t.nonPersonNext = newWordSet(g.NonPersonNext...)
 	return b
 }
 

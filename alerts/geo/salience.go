@@ -192,7 +192,7 @@ func (p positions) of(seg string, toks []token, i, end int) uint16 {
 // opens returns atStart when toks[i] is the first word of the sentence
 // starting at toks[from], or follows only an article: "The Soviet Union".
 func opens(seg string, toks []token, from, i int) uint16 {
-	if i == from || i == from+1 && articles[seg[toks[from].start:toks[from].end]] {
+	if i == from || i == from+1 && articles.has(&toks[from], seg[toks[from].start:toks[from].end]) {
 		return atStart
 	}
 	return 0
@@ -205,26 +205,26 @@ var articles = setOf("The", "the", "THE", "A", "An")
 func (t *Tagger) role(seg string, toks []token, i, end int, allCaps, titleCase bool) uint16 {
 	r := context(seg, toks, i, end)
 	if end+1 < len(toks) {
-		next := toks[end+1]
+		next := &toks[end+1]
 		sep := seg[toks[end].end:next.start]
 		word := seg[next.start:next.end]
 		switch {
 		// A headline in capitals still says "CANADIAN DLR BOND" and
 		// "GREEK-OWNED", but its capitals say nothing about names.
-		case allCaps && (sep == "-" && compoundWords[strings.ToLower(word)] ||
-			sep == " " && (outletWords[strings.ToLower(word)] || currencyWords[strings.ToLower(word)])):
+		case allCaps && (sep == "-" && compoundWords.hasLower(next, word) ||
+			sep == " " && (outletWords.hasLower(next, word) || currencyWords.hasLower(next, word))):
 			return roleCompound
 		case allCaps:
 			return r
-		case sep == "-" && compoundWords[strings.ToLower(word)]:
+		case sep == "-" && compoundWords.hasLower(next, word):
 			r |= roleCompound
-		case sep == " " && outletWords[strings.ToLower(word)]:
+		case sep == " " && outletWords.hasLower(next, word):
 			r |= roleOutlet
-		case sep == " " && currencyWords[strings.ToLower(word)]:
+		case sep == " " && currencyWords.hasLower(next, word):
 			r |= roleCurrency
-		case sep == " " && languageWords[strings.ToLower(word)]:
+		case sep == " " && languageWords.hasLower(next, word):
 			r |= roleCompound
-		case sep == " " && !titleCase && next.nameLike() && !officeWords[word] && !t.nonPersonNext[word]:
+		case sep == " " && !titleCase && next.nameLike() && !officeWords.has(next, word) && !t.nonPersonNext.has(next, word):
 			r |= roleName
 		}
 	}
@@ -235,7 +235,7 @@ func (t *Tagger) role(seg string, toks []token, i, end int, allCaps, titleCase b
 		if endsClause(seg[toks[k].end:toks[k+1].start]) {
 			break
 		}
-		if modalWords[seg[toks[k].start:toks[k].end]] {
+		if modalWords.has(&toks[k], seg[toks[k].start:toks[k].end]) {
 			r |= roleSpeculative
 			break
 		}
@@ -248,18 +248,19 @@ func (t *Tagger) role(seg string, toks []token, i, end int, allCaps, titleCase b
 func context(seg string, toks []token, i, end int) uint16 {
 	var r uint16
 	if end+1 < len(toks) {
-		next := toks[end+1]
+		next := &toks[end+1]
 		sep := seg[toks[end].end:next.start]
 		word := seg[next.start:next.end]
-		if sep == " " && actorWords[word] || word == "s" && (sep == "'" || sep == "’") {
+		if sep == " " && actorWords.has(next, word) || word == "s" && (sep == "'" || sep == "’") {
 			r |= ctxActor
 		}
 	}
 	if i > 0 && seg[toks[i-1].end:toks[i].start] == " " {
-		switch word := seg[toks[i-1].start:toks[i-1].end]; {
-		case inWords[word]:
+		prev := &toks[i-1]
+		switch word := seg[prev.start:prev.end]; {
+		case inWords.has(prev, word):
 			r |= ctxIn
-		case partnerWords[word]:
+		case partnerWords.has(prev, word):
 			r |= ctxPartner
 		}
 	}
@@ -289,7 +290,7 @@ func institutionBefore(seg string, toks []token, i int, titleCase bool) bool {
 		if seg[toks[k].end:toks[k+1].start] != " " || !toks[k].nameLike() {
 			return false
 		}
-		if institutionWords[seg[toks[k].start:toks[k].end]] {
+		if institutionWords.has(&toks[k], seg[toks[k].start:toks[k].end]) {
 			return !titleCase || k > 0 && !toks[k-1].nameLike()
 		}
 	}
@@ -300,7 +301,18 @@ func institutionBefore(seg string, toks []token, i int, titleCase bool) bool {
 // it speculative: "could open the door to Russian".
 const maxModalDistance = 6
 
-func endsClause(sep string) bool { return strings.ContainsAny(sep, ".;:!?\n") }
+// endsClause reports whether a separator between two words ends a clause.
+// It reads bytes: every character it looks for is ASCII, and no byte of a
+// multi-byte character is one.
+func endsClause(sep string) bool {
+	for i := 0; i < len(sep); i++ {
+		switch sep[i] {
+		case '.', ';', ':', '!', '?', '\n':
+			return true
+		}
+	}
+	return false
+}
 
 var (
 	// compoundWords make "X-word" describe something else: "Greek-owned".
@@ -343,13 +355,7 @@ var (
 	modalWords = setOf("could", "might", "may", "would")
 )
 
-func setOf(words ...string) map[string]bool {
-	m := make(map[string]bool, len(words))
-	for _, w := range words {
-		m[w] = true
-	}
-	return m
-}
+func setOf(words ...string) *wordSet { return newWordSet(words...) }
 
 // collect scores what a scan found and turns it into tags: focus places by
 // salience, then every place mentioned. It visits only the places the story

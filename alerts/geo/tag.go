@@ -522,14 +522,14 @@ func (t *Tagger) settleHomonyms(s *scan) {
 // another capitalised name, as in "Michael Jordan" or "Jordan Peterson".
 func (t *Tagger) isPerson(seg string, toks []token, i int, titleCase bool) bool {
 	if i > 0 {
-		p := toks[i-1]
-		if seg[p.end:toks[i].start] == " " && p.nameLike() && !t.nonPersonPrev[seg[p.start:p.end]] && !sentenceStart(seg, toks, i-1) {
+		p := &toks[i-1]
+		if seg[p.end:toks[i].start] == " " && p.nameLike() && !t.nonPersonPrev.has(p, seg[p.start:p.end]) && !sentenceStart(seg, toks, i-1) {
 			return true
 		}
 	}
 	if i+1 < len(toks) && !titleCase {
-		n := toks[i+1]
-		if seg[toks[i].end:n.start] == " " && n.nameLike() && !t.nonPersonNext[seg[n.start:n.end]] {
+		n := &toks[i+1]
+		if seg[toks[i].end:n.start] == " " && n.nameLike() && !t.nonPersonNext.has(n, seg[n.start:n.end]) {
 			return true
 		}
 	}
@@ -538,15 +538,15 @@ func (t *Tagger) isPerson(seg string, toks []token, i int, titleCase bool) bool 
 
 // streetWords after a place name make it a street's: "Grenada Street",
 // "Moscow Road".
-var streetWords = map[string]bool{"Street": true, "Road": true, "Avenue": true, "Boulevard": true, "Lane": true}
+var streetWords = setOf("Street", "Road", "Avenue", "Boulevard", "Lane")
 
 // streetAfter reports whether the name ending at toks[end] names a street.
 func streetAfter(seg string, toks []token, end int) bool {
 	if end+1 >= len(toks) {
 		return false
 	}
-	next := toks[end+1]
-	return seg[toks[end].end:next.start] == " " && streetWords[seg[next.start:next.end]]
+	next := &toks[end+1]
+	return seg[toks[end].end:next.start] == " " && streetWords.has(next, seg[next.start:next.end])
 }
 
 // sentenceStart reports whether toks[i] begins a sentence, where a capital
