@@ -55,7 +55,6 @@ func foldHash(folded string) uint32 {
 
 // hashASCII is foldHash of the fold of the ASCII word s[start:end].
 func hashASCII(s string, start, end int) uint32 {
-	const fold8 = 0x0101010101010101 * asciiFoldBit
 	n := end - start
 	if n >= 8 {
 		return mixFoldHash(load64(s, start)|fold8, load64(s, end-8)|fold8, n)

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -188,6 +189,24 @@ func tokenize(s string, buf []token, fold *[]byte) []token {
 			i++
 			continue
 		}
+		if kind != charMulti && i+8 <= len(s) {
+			if j, flags, ok := asciiWord(s, i); ok {
+				var hash uint32
+				if n := j - i; n < 8 {
+					hash = mixFoldHash((load64(s, i)|fold8)&(1<<(8*n)-1), 0, n)
+				} else {
+					hash = mixFoldHash(load64(s, i)|fold8, load64(s, j-8)|fold8, n)
+				}
+				if len(buf) == cap(buf) {
+					buf = slices.Grow(buf, 1)
+				}
+				buf = buf[:len(buf)+1]
+				tk := &buf[len(buf)-1]
+				tk.start, tk.end, tk.fstart, tk.fend, tk.hash, tk.flags = i, j, -1, -1, hash, flags
+				i = j
+				continue
+			}
+		}
 		if kind == charMulti {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if kind = runeClass(r); kind == charNone {
@@ -259,6 +278,60 @@ func tokenize(s string, buf []token, fold *[]byte) []token {
 		*fold = f
 	}
 	return buf
+}
+
+// Masks of a byte's high bit, and of its low seven, in each of eight bytes
+// read as one integer.
+const (
+	highBits  = 0x8080808080808080
+	lowBits   = 0x7f7f7f7f7f7f7f7f
+	onesBytes = 0x0101010101010101
+	// fold8 folds eight ASCII word bytes at once (see asciiFoldBit).
+	fold8 = onesBytes * asciiFoldBit
+)
+
+// asciiWord reads the word of letters and digits starting at s[i], a
+// letter or digit, eight bytes at a time, and returns where it ends and its
+// case flags. It needs eight bytes from i. ok is false when the word does
+// not end, within the string's last eight bytes, on an ASCII byte that is
+// no letter or digit: when it runs into a multi-byte character (which may
+// be a letter, or a separator such as "’") or too near the end of s to read
+// eight bytes; the caller then reads it rune by rune.
+func asciiWord(s string, i int) (end int, flags uint8, ok bool) {
+	var upper, lower uint64 // each byte's high bit marks an upper- or lower-case letter
+	for j := i; j+8 <= len(s); j += 8 {
+		w := load64(s, j)
+		x := w & lowBits
+		// A byte b of x is at least c when b + (0x80 - c) has its high bit
+		// set, and more than c when b + (0x7f - c) has: seven-bit bytes
+		// plus at most 0x80 carry into no neighbour.
+		up := (x + onesBytes*(0x80-'A')) &^ (x + onesBytes*(0x7f-'Z'))
+		low := (x + onesBytes*(0x80-'a')) &^ (x + onesBytes*(0x7f-'z'))
+		digit := (x + onesBytes*(0x80-'0')) &^ (x + onesBytes*(0x7f-'9'))
+		word := (up | low | digit) &^ w & highBits
+		if stop := ^word & highBits; stop != 0 {
+			if w>>(bits.TrailingZeros64(stop)&^7)&0x80 != 0 {
+				return 0, 0, false // a multi-byte character
+			}
+			keep := stop ^ (stop - 1) // the bytes before the first stop, and a bit of it
+			upper |= up & keep & word
+			lower |= low & keep & word
+			end = j + bits.TrailingZeros64(stop)>>3
+			if s[i] <= 'Z' && s[i] >= 'A' {
+				flags = firstUpper
+			}
+			if upper != 0 {
+				flags |= hasUpper
+			}
+			if lower != 0 {
+				flags |= hasLower
+			}
+			return end, flags, true
+		}
+		upper |= up & word
+		lower |= low & word
+	}
+	return 0, 0, false
 }
 
 // runeClass is the kind of word character a non-ASCII rune is.
