@@ -411,12 +411,21 @@ func (t *Tagger) collect(s *scan) Tags {
 			}
 		}
 	}
-	return Tags{
-		Countries:      s.list(t, 0, nc, true),
-		Regions:        s.list(t, nc, n, true),
-		Mentions:       s.list(t, 0, nc, false),
-		MentionRegions: s.list(t, nc, n, false),
+	// The four lists share one array, allocated once: each is cut off at
+	// its length, so that appending to one cannot write into the next.
+	codes := len(s.touched)
+	for _, target := range s.touched {
+		if s.focus[target] {
+			codes++
+		}
 	}
+	buf := make([]string, 0, codes)
+	var tags Tags
+	tags.Countries, buf = s.list(t, buf, 0, nc, true)
+	tags.Regions, buf = s.list(t, buf, nc, n, true)
+	tags.Mentions, buf = s.list(t, buf, 0, nc, false)
+	tags.MentionRegions, _ = s.list(t, buf, nc, n, false)
+	return tags
 }
 
 // storyEvidence is what the focus decision needs to know about the whole
@@ -644,11 +653,12 @@ func (s *scan) namedElsewhere(target int32) bool {
 	return false
 }
 
-// list returns the codes or slugs of targets in [from, to) that are in the
-// focus (or mentioned, with focus false), most salient first, ties in the
-// order the story names them. The focus comes first among mentions, and
-// of regions as salient as each other the narrower.
-func (s *scan) list(t *Tagger, from, to int, focus bool) []string {
+// list appends to buf the codes or slugs of targets in [from, to) that are
+// in the focus (or mentioned, with focus false), most salient first, ties
+// in the order the story names them, and returns them (nil for none) and
+// buf. The focus comes first among mentions, and of regions as salient as
+// each other the narrower.
+func (s *scan) list(t *Tagger, buf []string, from, to int, focus bool) ([]string, []string) {
 	s.order = s.order[:0]
 	for _, target := range s.touched {
 		if int(target) >= from && int(target) < to && (!focus || s.focus[target]) {
@@ -656,22 +666,30 @@ func (s *scan) list(t *Tagger, from, to int, focus bool) []string {
 		}
 	}
 	if len(s.order) == 0 {
-		return nil
+		return nil, buf
 	}
 	slices.SortFunc(s.order, func(a, b int32) int {
-		return cmp.Or(
-			cmp.Compare(boolRank(s.focus[a]), boolRank(s.focus[b])),
-			cmp.Compare(s.score[b], s.score[a]),
-			cmp.Compare(t.size(int(a)), t.size(int(b))),
-			cmp.Compare(s.first[a], s.first[b]),
-			cmp.Compare(t.code(int(a)), t.code(int(b))),
-		)
+		// Each key is compared only on a tie of the ones before: cmp.Or
+		// would compare all five, codes as strings, every time.
+		if c := cmp.Compare(boolRank(s.focus[a]), boolRank(s.focus[b])); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(s.score[b], s.score[a]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(t.size(int(a)), t.size(int(b))); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(s.first[a], s.first[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(t.code(int(a)), t.code(int(b)))
 	})
-	out := make([]string, len(s.order))
-	for i, target := range s.order {
-		out[i] = t.code(int(target))
+	start := len(buf)
+	for _, target := range s.order {
+		buf = append(buf, t.code(int(target)))
 	}
-	return out
+	return buf[start:len(buf):len(buf)], buf
 }
 
 func boolRank(b bool) int {
