@@ -187,6 +187,7 @@ func build(g *gazetteer, regions []regionData) (*Tagger, error) {
 	t.firstWord = make([]*node, len(t.lex.words))
 	for id, n := range t.root.children {
 		t.firstWord[id] = n
+		t.lex.markStart(id)
 	}
 	t.buildSuggestions(g, regions)
 	return t, nil

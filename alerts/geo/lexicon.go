@@ -25,6 +25,11 @@ import (
 // words first.
 type lexicon struct {
 	filter []uint64
+	// starts is a filter like filter of the words that start a name: the
+	// commonest words of a text that some name has ("and", "of", "states")
+	// start none, and are turned away where a name would begin without a
+	// look-up.
+	starts []uint64
 	slots  []lexSlot
 	mask   uint32
 	words  []string // folded words, by id
@@ -115,9 +120,15 @@ func (l *lexicon) freeze() {
 	}
 	l.filter = make([]uint64, filterWords)
 	for _, w := range l.words {
-		l.setFilter(foldHash(w))
+		setFilter(l.filter, foldHash(w))
 	}
+	l.starts = make([]uint64, filterWords)
 	l.ids = nil
+}
+
+// markStart records that the word id starts a name, for mayStart.
+func (l *lexicon) markStart(id int32) {
+	setFilter(l.starts, foldHash(l.words[id]))
 }
 
 // filterWords sizes the filter: 32,768 bits keep it to one in ten or so
@@ -130,11 +141,17 @@ func (l *lexicon) mayHave(hash uint32) bool {
 	return l.filter[hash>>17&(filterWords-1)]&(1<<(hash>>26&63)) != 0
 }
 
-// setFilter sets the filter's bit for a hash; mayHave tests it. The filter
-// reads hash bits above the ones the table's index uses (at most 16 with
-// any realistic gazetteer) so that the two tests are apart.
-func (l *lexicon) setFilter(h uint32) {
-	l.filter[h>>17&(filterWords-1)] |= 1 << (h >> 26 & 63)
+// mayStart reports whether the word with this hash may start a name;
+// false is certain.
+func (l *lexicon) mayStart(hash uint32) bool {
+	return l.starts[hash>>17&(filterWords-1)]&(1<<(hash>>26&63)) != 0
+}
+
+// setFilter sets a filter's bit for a hash; mayHave and mayStart test it.
+// The filters read hash bits above the ones the table's index uses (at
+// most 16 with any realistic gazetteer) so that the two tests are apart.
+func setFilter(filter []uint64, h uint32) {
+	filter[h>>17&(filterWords-1)] |= 1 << (h >> 26 & 63)
 }
 
 // find returns the id of the word tk of seg, or -1 when no name has it.

@@ -39,3 +39,45 @@ func TestLexiconTurnsAwayWordsOfNoName(t *testing.T) {
 		}
 	}
 }
+
+// TestStartFilterLetsThroughEveryWordThatStartsAName checks the filter Tag
+// consults where a name may begin: a first word it turned away would lose
+// every name starting with it, in every case text writes it.
+func TestStartFilterLetsThroughEveryWordThatStartsAName(t *testing.T) {
+	tg := newTagger(t)
+	starts := 0
+	for id, word := range tg.lex.words {
+		if tg.firstWord[id] == nil {
+			continue
+		}
+		starts++
+		for _, written := range []string{word, strings.ToUpper(word)} {
+			toks := tokenize(written, nil, nil)
+			if len(toks) != 1 || !tg.lex.mayStart(toks[0].hash) {
+				t.Errorf("%q (word %q): turned away by the start filter", written, word)
+			}
+		}
+	}
+	if starts == 0 {
+		t.Fatal("no word starts a name")
+	}
+}
+
+// TestStartFilterTurnsAwayCommonWordsInsideNames pins why the filter is
+// there: the commonest words of English text that belong to a name, but
+// start none, are not looked up where a name would begin.
+func TestStartFilterTurnsAwayCommonWordsInsideNames(t *testing.T) {
+	tg := newTagger(t)
+	for _, word := range []string{"and", "of", "states"} {
+		toks := tokenize(word, nil, nil)
+		if !tg.lex.mayHave(toks[0].hash) {
+			t.Fatalf("%q is in no name: the test needs words that are", word)
+		}
+		if id := tg.lex.find(word, nil, &toks[0]); id >= 0 && tg.firstWord[id] != nil {
+			t.Fatalf("%q starts a name: the test needs words that do not", word)
+		}
+		if tg.lex.mayStart(toks[0].hash) {
+			t.Errorf("%q: let through by the start filter", word)
+		}
+	}
+}

@@ -520,7 +520,7 @@ func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 		var best *pattern
 		end := -1
 		var n *node
-		if t.lex.mayHave(toks[i].hash) {
+		if t.lex.mayStart(toks[i].hash) {
 			if id := t.lex.find(seg, s.fold, &toks[i]); id >= 0 {
 				n = t.firstWord[id]
 			}
