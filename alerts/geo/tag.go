@@ -190,12 +190,37 @@ func tokenize(s string, buf []token, fold *[]byte) []token {
 			continue
 		}
 		if kind != charMulti && i+8 <= len(s) {
-			if j, flags, ok := asciiWord(s, i); ok {
+			// Most words are shorter than eight bytes: the first eight
+			// are read here (see asciiWord), the rest there.
+			w := load64(s, i)
+			x := w & lowBits
+			up := (x + onesBytes*(0x80-'A')) &^ (x + onesBytes*(0x7f-'Z'))
+			low := (x + onesBytes*(0x80-'a')) &^ (x + onesBytes*(0x7f-'z'))
+			digit := (x + onesBytes*(0x80-'0')) &^ (x + onesBytes*(0x7f-'9'))
+			word := (up | low | digit) &^ w & highBits
+			stop := ^word & highBits
+			j, flags, ok := 0, uint8(0), false
+			if stop != 0 && w>>(bits.TrailingZeros64(stop)&^7)&0x80 == 0 {
+				keep := stop ^ (stop - 1)
+				j, ok = i+bits.TrailingZeros64(stop)>>3, true
+				if kind == charUpper {
+					flags = firstUpper
+				}
+				if up&keep&word != 0 {
+					flags |= hasUpper
+				}
+				if low&keep&word != 0 {
+					flags |= hasLower
+				}
+			} else if stop == 0 {
+				j, flags, ok = asciiWord(s, i)
+			}
+			if ok {
 				var hash uint32
 				if n := j - i; n < 8 {
-					hash = mixFoldHash((load64(s, i)|fold8)&(1<<(8*n)-1), 0, n)
+					hash = mixFoldHash((w|fold8)&(1<<(8*n)-1), 0, n)
 				} else {
-					hash = mixFoldHash(load64(s, i)|fold8, load64(s, j-8)|fold8, n)
+					hash = mixFoldHash(w|fold8, load64(s, j-8)|fold8, n)
 				}
 				if len(buf) == cap(buf) {
 					buf = slices.Grow(buf, 1)
