@@ -198,9 +198,11 @@ type wordSet struct {
 	words  map[string]bool
 }
 
-// wordSetFilterWords sizes a wordSet's filter: 1,024 bits let through one
-// absent word in ten or so for the largest set (about a hundred words) and
-// almost none for the rest.
+// wordSetFilterWords sizes a wordSet's filter: 1,024 bits, two of them
+// set per word, let through one absent word in thirty or so for the
+// largest set (about a hundred words) and almost none for the rest. With
+// one bit per word, "to" and "might" shared theirs, and a third of every
+// text's words were looked up for modals.
 const wordSetFilterWords = 16
 
 func newWordSet(words ...string) *wordSet {
@@ -209,12 +211,16 @@ func newWordSet(words ...string) *wordSet {
 		ws.words[w] = true
 		h := foldHash(string(foldToken(nil, w)))
 		ws.filter[h>>28] |= 1 << (h >> 22 & 63)
+		ws.filter[h>>18&15] |= 1 << (h >> 12 & 63)
 	}
 	return ws
 }
 
+// mayHave reports whether a word with this fold hash may be in the set;
+// false is certain. It tests two bits, from the hash's top ten and the ten
+// below them.
 func (ws *wordSet) mayHave(hash uint32) bool {
-	return ws.filter[hash>>28]&(1<<(hash>>22&63)) != 0
+	return ws.filter[hash>>28]&(1<<(hash>>22&63)) != 0 && ws.filter[hash>>18&15]&(1<<(hash>>12&63)) != 0
 }
 
 // has reports whether word, the text of tk, is in the set as written.
