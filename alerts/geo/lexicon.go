@@ -143,8 +143,11 @@ func (l *lexicon) mayHave(hash uint32) bool {
 
 // mayStart reports whether the word with this hash may start a name;
 // false is certain.
-func (l *lexicon) mayStart(hash uint32) bool {
-	return l.starts[hash>>17&(filterWords-1)]&(1<<(hash>>26&63)) != 0
+func (l *lexicon) mayStart(hash uint32) bool { return l.startBit(hash) != 0 }
+
+// startBit is mayStart as 1 or 0, for counting without a branch.
+func (l *lexicon) startBit(hash uint32) uint64 {
+	return l.starts[hash>>17&(filterWords-1)] >> (hash >> 26 & 63) & 1
 }
 
 // setFilter sets a filter's bit for a hash; mayHave and mayStart test it.
