@@ -232,7 +232,8 @@ func (t *Tagger) role(seg string, toks []token, i, end int, allCaps, titleCase b
 		r |= roleName
 	}
 	for k := i - 1; k >= 0 && k >= i-maxModalDistance; k-- {
-		if endsClause(seg[toks[k].end:toks[k+1].start]) {
+		// Most words are apart by one space, which ends no clause.
+		if from, to := toks[k].end, toks[k+1].start; (to-from != 1 || seg[from] != ' ') && endsClause(seg[from:to]) {
 			break
 		}
 		if modalWords.has(&toks[k], seg[toks[k].start:toks[k].end]) {

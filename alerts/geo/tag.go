@@ -203,15 +203,9 @@ func tokenize(s string, buf []token, fold *[]byte) []token {
 			if stop != 0 && w>>(bits.TrailingZeros64(stop)&^7)&0x80 == 0 {
 				keep := stop ^ (stop - 1)
 				j, ok = i+bits.TrailingZeros64(stop)>>3, true
-				if kind == charUpper {
-					flags = firstUpper
-				}
-				if up&keep&word != 0 {
-					flags |= hasUpper
-				}
-				if low&keep&word != 0 {
-					flags |= hasLower
-				}
+				// Without branches: whether a word is capitalised is
+				// anybody's guess, and a wrong guess costs more than this.
+				flags = kind/charUpper&1*firstUpper | nonZero(up&keep&word)*hasUpper | nonZero(low&keep&word)*hasLower
 			} else if stop == 0 {
 				j, flags, ok = asciiWord(s, i)
 			}
@@ -358,6 +352,10 @@ func asciiWord(s string, i int) (end int, flags uint8, ok bool) {
 	}
 	return 0, 0, false
 }
+
+// nonZero is 1 when v is not 0, else 0, without a branch: v | -v has its
+// top bit set for any v but 0.
+func nonZero(v uint64) uint8 { return uint8((v | -v) >> 63) }
 
 // runeClass is the kind of word character a non-ASCII rune is.
 func runeClass(r rune) uint8 {
