@@ -83,12 +83,14 @@ func mixFoldHash(lo, hi uint64, n int) uint32 {
 	return uint32(h >> 32)
 }
 
-// load64 reads eight bytes of s from i, little-endian; the compiler makes
-// it one load.
+// load64 reads eight bytes of s from i, little-endian. Cut to eight bytes
+// first, s needs one bounds check and the compiler makes the rest one
+// load; indexed from i (with "_ = s[i+7]"), it read the bytes one by one,
+// each checked, wherever it was inlined.
 func load64(s string, i int) uint64 {
-	_ = s[i+7]
-	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	b := s[i : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
 // id returns the id of a folded word, adding it while the trie is built.
