@@ -33,6 +33,7 @@ type lexicon struct {
 	slots  []lexSlot
 	mask   uint32
 	words  []string // folded words, by id
+	packed []packedWord
 	ids    map[string]int32
 }
 
@@ -125,6 +126,10 @@ func (l *lexicon) freeze() {
 		setFilter(l.filter, foldHash(w))
 	}
 	l.starts = make([]uint64, filterWords)
+	l.packed = make([]packedWord, len(l.words))
+	for id, w := range l.words {
+		l.packed[id] = packWord(w)
+	}
 	l.ids = nil
 }
 
@@ -168,10 +173,56 @@ func (l *lexicon) find(seg string, fold []byte, tk *token) int32 {
 		if sl.id1 == 0 {
 			return -1
 		}
-		if sl.hash == tk.hash && tk.foldsTo(seg, fold, l.words[sl.id1-1]) {
+		if sl.hash == tk.hash && l.is(seg, fold, tk, sl.id1-1) {
 			return sl.id1 - 1
 		}
 	}
+}
+
+// packedWord is a word of the lexicon as integers, so that an ASCII word
+// of a text is compared with it in two loads: a loop over its bytes
+// mispredicted its exit on most words found.
+type packedWord struct {
+	// head and tail are its first and last eight bytes, little-endian
+	// (the same for a word of eight); head is zero-padded, and tail 0,
+	// for a word of fewer.
+	head, tail uint64
+	n          int
+}
+
+func packWord(w string) packedWord {
+	var pw packedWord
+	pw.n = len(w)
+	for i := min(len(w), 8) - 1; i >= 0; i-- {
+		pw.head = pw.head<<8 | uint64(w[i])
+	}
+	if len(w) >= 8 {
+		for i := len(w) - 1; i >= len(w)-8; i-- {
+			pw.tail = pw.tail<<8 | uint64(w[i])
+		}
+	}
+	return pw
+}
+
+// maxPackedCompare is the longest word compared packed: head and tail
+// cover it whole.
+const maxPackedCompare = 16
+
+// is reports whether the word tk of seg is the word id, as tk.foldsTo
+// would of its text.
+func (l *lexicon) is(seg string, fold []byte, tk *token, id int32) bool {
+	n := tk.end - tk.start
+	if tk.fstart >= 0 || n > maxPackedCompare || tk.start+8 > len(seg) {
+		return tk.foldsTo(seg, fold, l.words[id])
+	}
+	pw := &l.packed[id]
+	// Branch-free on the length: the first eight bytes masked to the word
+	// (all eight from eight on: a shift by 64 or more is 0), the last
+	// eight counted only from eight on, as hashASCII reads them.
+	long := -uint64((n + 8) >> 4) // all ones for 8 to 16 bytes, else 0
+	head := (load64(seg, tk.start) | fold8) & (uint64(1)<<(8*n) - 1)
+	tail := (load64(seg, tk.start+max(n-8, 0)) | fold8) & long
+	return n == pw.n && head == pw.head && tail == pw.tail
 }
 
 // foldsTo reports whether the word tk of seg folds to word. An ASCII word
