@@ -198,7 +198,7 @@ func opens(seg string, toks []token, from, i int) uint16 {
 	return 0
 }
 
-var articles = setOf("The", "the", "THE", "A", "An")
+var articles = newWordSet("The", "the", "THE", "A", "An")
 
 // role says whether the name at toks[i:end+1] only describes something
 // else (see weakRoles), from the words around it.
@@ -270,12 +270,12 @@ func context(seg string, toks []token, i, end int) uint16 {
 
 var (
 	// actorWords after a name make it act: "Japan said", "Japan will".
-	actorWords = setOf("said", "says", "say", "will", "would", "has", "have", "had", "is", "was",
+	actorWords = newWordSet("said", "says", "say", "will", "would", "has", "have", "had", "is", "was",
 		"announced", "agreed", "plans", "wants", "accused", "rejected", "denied", "warned")
 	// inWords before a name make it where something happens.
-	inWords = setOf("in", "at", "near", "across", "throughout", "inside", "In", "At")
+	inWords = newWordSet("in", "at", "near", "across", "throughout", "inside", "In", "At")
 	// partnerWords before a name make it the other side of a relation.
-	partnerWords = setOf("to", "from", "with", "between", "against", "by", "and", "than")
+	partnerWords = newWordSet("to", "from", "with", "between", "against", "by", "and", "than")
 )
 
 // institutionBefore reports whether the name at toks[i] ends an
@@ -317,31 +317,31 @@ func endsClause(sep string) bool {
 
 var (
 	// compoundWords make "X-word" describe something else: "Greek-owned".
-	compoundWords = setOf("owned", "flagged", "registered", "speaking", "made", "built", "based",
+	compoundWords = newWordSet("owned", "flagged", "registered", "speaking", "made", "built", "based",
 		"born", "manufactured", "designed", "produced", "operated", "listed", "educated", "trained",
 		"headquartered", "language", "style", "type", "class")
 	// outletWords after a name make it an outlet, a mission or a flag:
 	// "Russian state media", "the US embassy", "under the Panamanian flag".
-	outletWords = setOf("media", "agency", "newspaper", "daily", "broadcaster", "television", "tv",
+	outletWords = newWordSet("media", "agency", "newspaper", "daily", "broadcaster", "television", "tv",
 		"outlet", "press", "newswire", "wire", "website", "embassy", "consulate", "flag", "registry",
 		"news", "state-run", "state-owned", "channel", "radio", "tabloid", "magazine")
 	// currencyWords after a demonym make it a currency, which says how a
 	// deal is priced, not where it happens: "a Swiss franc bond".
-	currencyWords = setOf("dollar", "dollars", "dlr", "dlrs", "franc", "francs", "mark", "marks",
+	currencyWords = newWordSet("dollar", "dollars", "dlr", "dlrs", "franc", "francs", "mark", "marks",
 		"pound", "pounds", "sterling", "peso", "pesos", "rupee", "rupees", "rouble", "roubles",
 		"ruble", "rubles", "lira", "krona", "kronor", "krone", "kroner", "crown", "crowns", "rand",
 		"real", "yuan", "won", "ringgit", "baht", "rupiah", "shekel", "shekels", "riyal", "riyals",
 		"dinar", "dinars", "currency", "bonds", "eurobond", "eurobonds")
 	// languageWords after a demonym make it a language or its speakers:
 	// "Spanish language", "French speakers".
-	languageWords = setOf("language", "languages", "speakers", "speaker", "translation", "dialect")
+	languageWords = newWordSet("language", "languages", "speakers", "speaker", "translation", "dialect")
 	// institutionWords head the names of places of learning and culture,
 	// which name the city they stand in.
-	institutionWords = setOf("University", "College", "Institute", "Institution", "Academy",
+	institutionWords = newWordSet("University", "College", "Institute", "Institution", "Academy",
 		"School", "Museum", "Observatory", "Conservatory", "Polytechnic")
 	// officeWords after a demonym or a country are the state acting, not
 	// an organisation named after it: "Russian President", "US Navy".
-	officeWords = setOf("President", "Prime", "Premier", "Foreign", "Defence", "Defense", "Interior",
+	officeWords = newWordSet("President", "Prime", "Premier", "Foreign", "Defence", "Defense", "Interior",
 		"Finance", "Economy", "Trade", "Minister", "Ministry", "Ministers", "King", "Queen", "Prince",
 		"Princess", "Crown", "Emperor", "Chancellor", "Ambassador", "Envoy", "Army", "Navy", "Air",
 		"Armed", "Military", "Government", "Parliament", "Senate", "Congress", "Supreme", "Cabinet",
@@ -353,10 +353,8 @@ var (
 		"Legislative", "Parliamentary", "Presidential", "Royal", "Grand", "Chief", "Commander",
 		"Intelligence", "Security", "Defence's", "Navy's", "Army's")
 	// modalWords make what follows speculative.
-	modalWords = setOf("could", "might", "may", "would")
+	modalWords = newWordSet("could", "might", "may", "would")
 )
-
-func setOf(words ...string) *wordSet { return newWordSet(words...) }
 
 // collect scores what a scan found and turns it into tags: focus places by
 // salience, then every place mentioned. It visits only the places the story

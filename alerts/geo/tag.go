@@ -311,11 +311,10 @@ const (
 
 // asciiWord reads the word of letters and digits starting at s[i], a
 // letter or digit, eight bytes at a time, and returns where it ends and its
-// case flags. It needs eight bytes from i. ok is false when the word does
-// not end, within the string's last eight bytes, on an ASCII byte that is
-// no letter or digit: when it runs into a multi-byte character (which may
-// be a letter, or a separator such as "’") or too near the end of s to read
-// eight bytes; the caller then reads it rune by rune.
+// case flags. It needs eight bytes from i. ok is false when the word runs
+// into a multi-byte character (which may be a letter, or a separator such
+// as "’") or into the last bytes of s, too few to read eight at once; the
+// caller then reads it rune by rune.
 func asciiWord(s string, i int) (end int, flags uint8, ok bool) {
 	var upper, lower uint64 // each byte's high bit marks an upper- or lower-case letter
 	for j := i; j+8 <= len(s); j += 8 {
@@ -641,7 +640,7 @@ func (t *Tagger) isPerson(seg string, toks []token, i int, titleCase bool) bool 
 
 // streetWords after a place name make it a street's: "Grenada Street",
 // "Moscow Road".
-var streetWords = setOf("Street", "Road", "Avenue", "Boulevard", "Lane")
+var streetWords = newWordSet("Street", "Road", "Avenue", "Boulevard", "Lane")
 
 // streetAfter reports whether the name ending at toks[end] names a street.
 func streetAfter(seg string, toks []token, end int) bool {
