@@ -564,7 +564,9 @@ func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 				}
 			}
 			j++
-			if j == len(toks) || !joinable(seg, toks[j-1], toks[j]) {
+			// Most names are one word and end here: "Russia and" need not
+			// look "and" up.
+			if len(n.children) == 0 || j == len(toks) || !joinable(seg, toks[j-1], toks[j]) {
 				break
 			}
 			if !t.lex.mayHave(toks[j].hash) {
