@@ -190,14 +190,14 @@ func tokenize(s string, buf []token, fold *[]byte) []token {
 			continue
 		}
 		if kind != charMulti && i+8 <= len(s) {
-			// Most words are shorter than eight bytes: the first eight
-			// are read here (see asciiWord), the rest there.
+			// Most words are shorter than eight bytes, nearly all shorter
+			// than sixteen: those are read here, a load of eight bytes at
+			// a time (see asciiClasses), without a call; longer ones by
+			// asciiWord, and any with a multi-byte character rune by rune
+			// below. A stop is a byte that is no ASCII letter or digit;
+			// keep marks the bytes before the first one.
 			w := load64(s, i)
-			x := w & lowBits
-			up := (x + onesBytes*(0x80-'A')) &^ (x + onesBytes*(0x7f-'Z'))
-			low := (x + onesBytes*(0x80-'a')) &^ (x + onesBytes*(0x7f-'z'))
-			digit := (x + onesBytes*(0x80-'0')) &^ (x + onesBytes*(0x7f-'9'))
-			word := (up | low | digit) &^ w & highBits
+			up, low, word := asciiClasses(w)
 			stop := ^word & highBits
 			j, flags, ok := 0, uint8(0), false
 			if stop != 0 && w>>(bits.TrailingZeros64(stop)&^7)&0x80 == 0 {
@@ -206,6 +206,19 @@ func tokenize(s string, buf []token, fold *[]byte) []token {
 				// Without branches: whether a word is capitalised is
 				// anybody's guess, and a wrong guess costs more than this.
 				flags = kind/charUpper&1*firstUpper | nonZero(up&keep&word)*hasUpper | nonZero(low&keep&word)*hasLower
+			} else if stop == 0 && i+16 <= len(s) {
+				// Eight to fifteen bytes, most of the rest, read the same
+				// way from the next eight: asciiWord's loop would
+				// mispredict its exit.
+				w2 := load64(s, i+8)
+				up2, low2, word2 := asciiClasses(w2)
+				if stop2 := ^word2 & highBits; stop2 != 0 && w2>>(bits.TrailingZeros64(stop2)&^7)&0x80 == 0 {
+					keep2 := stop2 ^ (stop2 - 1)
+					j, ok = i+8+bits.TrailingZeros64(stop2)>>3, true
+					flags = kind/charUpper&1*firstUpper | nonZero(up&word|up2&keep2&word2)*hasUpper | nonZero(low&word|low2&keep2&word2)*hasLower
+				} else if stop2 == 0 {
+					j, flags, ok = asciiWord(s, i)
+				}
 			} else if stop == 0 {
 				j, flags, ok = asciiWord(s, i)
 			}
@@ -319,14 +332,7 @@ func asciiWord(s string, i int) (end int, flags uint8, ok bool) {
 	var upper, lower uint64 // each byte's high bit marks an upper- or lower-case letter
 	for j := i; j+8 <= len(s); j += 8 {
 		w := load64(s, j)
-		x := w & lowBits
-		// A byte b of x is at least c when b + (0x80 - c) has its high bit
-		// set, and more than c when b + (0x7f - c) has: seven-bit bytes
-		// plus at most 0x80 carry into no neighbour.
-		up := (x + onesBytes*(0x80-'A')) &^ (x + onesBytes*(0x7f-'Z'))
-		low := (x + onesBytes*(0x80-'a')) &^ (x + onesBytes*(0x7f-'z'))
-		digit := (x + onesBytes*(0x80-'0')) &^ (x + onesBytes*(0x7f-'9'))
-		word := (up | low | digit) &^ w & highBits
+		up, low, word := asciiClasses(w)
 		if stop := ^word & highBits; stop != 0 {
 			if w>>(bits.TrailingZeros64(stop)&^7)&0x80 != 0 {
 				return 0, 0, false // a multi-byte character
@@ -350,6 +356,21 @@ func asciiWord(s string, i int) (end int, flags uint8, ok bool) {
 		lower |= low & word
 	}
 	return 0, 0, false
+}
+
+// asciiClasses marks, with its high bit, each byte of w that is an
+// upper-case ASCII letter (up), a lower-case one (low), and any ASCII
+// letter or digit (word; up and low may mark bytes of multi-byte
+// characters too, which word never does).
+func asciiClasses(w uint64) (up, low, word uint64) {
+	x := w & lowBits
+	// A byte b of x is at least c when b + (0x80 - c) has its high bit
+	// set, and more than c when b + (0x7f - c) has: seven-bit bytes plus
+	// at most 0x80 carry into no neighbour.
+	up = (x + onesBytes*(0x80-'A')) &^ (x + onesBytes*(0x7f-'Z'))
+	low = (x + onesBytes*(0x80-'a')) &^ (x + onesBytes*(0x7f-'z'))
+	digit := (x + onesBytes*(0x80-'0')) &^ (x + onesBytes*(0x7f-'9'))
+	return up, low, (up | low | digit) &^ w & highBits
 }
 
 // nonZero is 1 when v is not 0, else 0, without a branch: v | -v has its
