@@ -235,7 +235,9 @@ func tokenize(s string, buf []token, fold *[]byte) []token {
 				buf = buf[:len(buf)+1]
 				tk := &buf[len(buf)-1]
 				tk.start, tk.end, tk.fstart, tk.fend, tk.hash, tk.flags = i, j, -1, -1, hash, flags
-				i = j
+				// The word ended on a stop, an ASCII separator: no need to
+				// look at it again.
+				i = j + 1
 				continue
 			}
 		}
