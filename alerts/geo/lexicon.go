@@ -22,10 +22,9 @@ import (
 // the trie walk starts from a quarter of the words; ASCII words read eight
 // bytes at a time, their case flags set without branches; words of the
 // lexicon compared packed; the tag lists cut from one array, sorted by
-// comparing each key only on a tie. What
-// is left is mostly the tokenizer, about a third, whose cost is a branch on
-// each word's length and end; then the trie walk, the roles of the names
-// found and scoring.
+// comparing each key only on a tie. What is left is mostly the tokenizer,
+// about a third, whose cost is a branch on each word's length and end;
+// then the trie walk, the roles of the names found and scoring.
 // Measure with `go test -bench 'Tag$' -run X -count 5 -benchtime 2s ./alerts/geo`.
 //
 // The table is open addressing with linear probing, at most half full. It
