@@ -253,7 +253,7 @@ func (tk *token) foldsTo(seg string, fold []byte, word string) bool {
 // wordSet is a set of words that the words around a name are checked
 // against (cue words: "said", "owned", "embassy"). It answers from the
 // token's fold hash first, which the tokenizer has already computed: a
-// filter of a few hundred bits turns away almost every word of a text
+// filter of 1,024 bits turns away almost every word of a text
 // without a string being lowered or hashed, and only a word that passes is
 // looked up. A word in the set always passes, since any spelling of it that
 // the set holds (or lowers to one it holds) folds to the same word.
