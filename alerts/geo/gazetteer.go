@@ -187,6 +187,7 @@ func build(g *gazetteer, regions []regionData) (*Tagger, error) {
 	t.firstWord = make([]*node, len(t.lex.words))
 	for id, n := range t.root.children {
 		t.firstWord[id] = n
+		t.lex.markStart(id)
 	}
 	t.buildSuggestions(g, regions)
 	return t, nil
@@ -264,14 +265,8 @@ func newTrieBuilder(t *Tagger, g *gazetteer) *trieBuilder {
 		}
 		b.headline[word] = rule
 	}
-	t.nonPersonPrev = make(map[string]bool, len(g.NonPersonPrev))
-	for _, s := range g.NonPersonPrev {
-		t.nonPersonPrev[s] = true
-	}
-	t.nonPersonNext = make(map[string]bool, len(g.NonPersonNext))
-	for _, s := range g.NonPersonNext {
-		t.nonPersonNext[s] = true
-	}
+	t.nonPersonPrev = newWordSet(g.NonPersonPrev...)
+	t.nonPersonNext = newWordSet(g.NonPersonNext...)
 	return b
 }
 

@@ -142,8 +142,8 @@ type Tagger struct {
 
 	// nonPersonPrev and nonPersonNext are capitalised words that do not make
 	// a neighbouring given-name-like place name a person's.
-	nonPersonPrev map[string]bool
-	nonPersonNext map[string]bool
+	nonPersonPrev *wordSet
+	nonPersonNext *wordSet
 }
 
 type country struct {

@@ -192,39 +192,39 @@ func (p positions) of(seg string, toks []token, i, end int) uint16 {
 // opens returns atStart when toks[i] is the first word of the sentence
 // starting at toks[from], or follows only an article: "The Soviet Union".
 func opens(seg string, toks []token, from, i int) uint16 {
-	if i == from || i == from+1 && articles[seg[toks[from].start:toks[from].end]] {
+	if i == from || i == from+1 && articles.has(&toks[from], seg[toks[from].start:toks[from].end]) {
 		return atStart
 	}
 	return 0
 }
 
-var articles = setOf("The", "the", "THE", "A", "An")
+var articles = newWordSet("The", "the", "THE", "A", "An")
 
 // role says whether the name at toks[i:end+1] only describes something
 // else (see weakRoles), from the words around it.
 func (t *Tagger) role(seg string, toks []token, i, end int, allCaps, titleCase bool) uint16 {
 	r := context(seg, toks, i, end)
 	if end+1 < len(toks) {
-		next := toks[end+1]
+		next := &toks[end+1]
 		sep := seg[toks[end].end:next.start]
 		word := seg[next.start:next.end]
 		switch {
 		// A headline in capitals still says "CANADIAN DLR BOND" and
 		// "GREEK-OWNED", but its capitals say nothing about names.
-		case allCaps && (sep == "-" && compoundWords[strings.ToLower(word)] ||
-			sep == " " && (outletWords[strings.ToLower(word)] || currencyWords[strings.ToLower(word)])):
+		case allCaps && (sep == "-" && compoundWords.hasLower(next, word) ||
+			sep == " " && (outletWords.hasLower(next, word) || currencyWords.hasLower(next, word))):
 			return roleCompound
 		case allCaps:
 			return r
-		case sep == "-" && compoundWords[strings.ToLower(word)]:
+		case sep == "-" && compoundWords.hasLower(next, word):
 			r |= roleCompound
-		case sep == " " && outletWords[strings.ToLower(word)]:
+		case sep == " " && outletWords.hasLower(next, word):
 			r |= roleOutlet
-		case sep == " " && currencyWords[strings.ToLower(word)]:
+		case sep == " " && currencyWords.hasLower(next, word):
 			r |= roleCurrency
-		case sep == " " && languageWords[strings.ToLower(word)]:
+		case sep == " " && languageWords.hasLower(next, word):
 			r |= roleCompound
-		case sep == " " && !titleCase && next.nameLike() && !officeWords[word] && !t.nonPersonNext[word]:
+		case sep == " " && !titleCase && next.nameLike() && !officeWords.has(next, word) && !t.nonPersonNext.has(next, word):
 			r |= roleName
 		}
 	}
@@ -232,10 +232,11 @@ func (t *Tagger) role(seg string, toks []token, i, end int, allCaps, titleCase b
 		r |= roleName
 	}
 	for k := i - 1; k >= 0 && k >= i-maxModalDistance; k-- {
-		if endsClause(seg[toks[k].end:toks[k+1].start]) {
+		// Most words are apart by one space, which ends no clause.
+		if from, to := toks[k].end, toks[k+1].start; (to-from != 1 || seg[from] != ' ') && endsClause(seg[from:to]) {
 			break
 		}
-		if modalWords[seg[toks[k].start:toks[k].end]] {
+		if modalWords.has(&toks[k], seg[toks[k].start:toks[k].end]) {
 			r |= roleSpeculative
 			break
 		}
@@ -248,18 +249,19 @@ func (t *Tagger) role(seg string, toks []token, i, end int, allCaps, titleCase b
 func context(seg string, toks []token, i, end int) uint16 {
 	var r uint16
 	if end+1 < len(toks) {
-		next := toks[end+1]
+		next := &toks[end+1]
 		sep := seg[toks[end].end:next.start]
 		word := seg[next.start:next.end]
-		if sep == " " && actorWords[word] || word == "s" && (sep == "'" || sep == "’") {
+		if sep == " " && actorWords.has(next, word) || word == "s" && (sep == "'" || sep == "’") {
 			r |= ctxActor
 		}
 	}
 	if i > 0 && seg[toks[i-1].end:toks[i].start] == " " {
-		switch word := seg[toks[i-1].start:toks[i-1].end]; {
-		case inWords[word]:
+		prev := &toks[i-1]
+		switch word := seg[prev.start:prev.end]; {
+		case inWords.has(prev, word):
 			r |= ctxIn
-		case partnerWords[word]:
+		case partnerWords.has(prev, word):
 			r |= ctxPartner
 		}
 	}
@@ -268,12 +270,12 @@ func context(seg string, toks []token, i, end int) uint16 {
 
 var (
 	// actorWords after a name make it act: "Japan said", "Japan will".
-	actorWords = setOf("said", "says", "say", "will", "would", "has", "have", "had", "is", "was",
+	actorWords = newWordSet("said", "says", "say", "will", "would", "has", "have", "had", "is", "was",
 		"announced", "agreed", "plans", "wants", "accused", "rejected", "denied", "warned")
 	// inWords before a name make it where something happens.
-	inWords = setOf("in", "at", "near", "across", "throughout", "inside", "In", "At")
+	inWords = newWordSet("in", "at", "near", "across", "throughout", "inside", "In", "At")
 	// partnerWords before a name make it the other side of a relation.
-	partnerWords = setOf("to", "from", "with", "between", "against", "by", "and", "than")
+	partnerWords = newWordSet("to", "from", "with", "between", "against", "by", "and", "than")
 )
 
 // institutionBefore reports whether the name at toks[i] ends an
@@ -289,7 +291,7 @@ func institutionBefore(seg string, toks []token, i int, titleCase bool) bool {
 		if seg[toks[k].end:toks[k+1].start] != " " || !toks[k].nameLike() {
 			return false
 		}
-		if institutionWords[seg[toks[k].start:toks[k].end]] {
+		if institutionWords.has(&toks[k], seg[toks[k].start:toks[k].end]) {
 			return !titleCase || k > 0 && !toks[k-1].nameLike()
 		}
 	}
@@ -300,35 +302,46 @@ func institutionBefore(seg string, toks []token, i int, titleCase bool) bool {
 // it speculative: "could open the door to Russian".
 const maxModalDistance = 6
 
-func endsClause(sep string) bool { return strings.ContainsAny(sep, ".;:!?\n") }
+// endsClause reports whether a separator between two words ends a clause.
+// It reads bytes: every character it looks for is ASCII, and no byte of a
+// multi-byte character is one.
+func endsClause(sep string) bool {
+	for i := 0; i < len(sep); i++ {
+		switch sep[i] {
+		case '.', ';', ':', '!', '?', '\n':
+			return true
+		}
+	}
+	return false
+}
 
 var (
 	// compoundWords make "X-word" describe something else: "Greek-owned".
-	compoundWords = setOf("owned", "flagged", "registered", "speaking", "made", "built", "based",
+	compoundWords = newWordSet("owned", "flagged", "registered", "speaking", "made", "built", "based",
 		"born", "manufactured", "designed", "produced", "operated", "listed", "educated", "trained",
 		"headquartered", "language", "style", "type", "class")
 	// outletWords after a name make it an outlet, a mission or a flag:
 	// "Russian state media", "the US embassy", "under the Panamanian flag".
-	outletWords = setOf("media", "agency", "newspaper", "daily", "broadcaster", "television", "tv",
+	outletWords = newWordSet("media", "agency", "newspaper", "daily", "broadcaster", "television", "tv",
 		"outlet", "press", "newswire", "wire", "website", "embassy", "consulate", "flag", "registry",
 		"news", "state-run", "state-owned", "channel", "radio", "tabloid", "magazine")
 	// currencyWords after a demonym make it a currency, which says how a
 	// deal is priced, not where it happens: "a Swiss franc bond".
-	currencyWords = setOf("dollar", "dollars", "dlr", "dlrs", "franc", "francs", "mark", "marks",
+	currencyWords = newWordSet("dollar", "dollars", "dlr", "dlrs", "franc", "francs", "mark", "marks",
 		"pound", "pounds", "sterling", "peso", "pesos", "rupee", "rupees", "rouble", "roubles",
 		"ruble", "rubles", "lira", "krona", "kronor", "krone", "kroner", "crown", "crowns", "rand",
 		"real", "yuan", "won", "ringgit", "baht", "rupiah", "shekel", "shekels", "riyal", "riyals",
 		"dinar", "dinars", "currency", "bonds", "eurobond", "eurobonds")
 	// languageWords after a demonym make it a language or its speakers:
 	// "Spanish language", "French speakers".
-	languageWords = setOf("language", "languages", "speakers", "speaker", "translation", "dialect")
+	languageWords = newWordSet("language", "languages", "speakers", "speaker", "translation", "dialect")
 	// institutionWords head the names of places of learning and culture,
 	// which name the city they stand in.
-	institutionWords = setOf("University", "College", "Institute", "Institution", "Academy",
+	institutionWords = newWordSet("University", "College", "Institute", "Institution", "Academy",
 		"School", "Museum", "Observatory", "Conservatory", "Polytechnic")
 	// officeWords after a demonym or a country are the state acting, not
 	// an organisation named after it: "Russian President", "US Navy".
-	officeWords = setOf("President", "Prime", "Premier", "Foreign", "Defence", "Defense", "Interior",
+	officeWords = newWordSet("President", "Prime", "Premier", "Foreign", "Defence", "Defense", "Interior",
 		"Finance", "Economy", "Trade", "Minister", "Ministry", "Ministers", "King", "Queen", "Prince",
 		"Princess", "Crown", "Emperor", "Chancellor", "Ambassador", "Envoy", "Army", "Navy", "Air",
 		"Armed", "Military", "Government", "Parliament", "Senate", "Congress", "Supreme", "Cabinet",
@@ -340,16 +353,8 @@ var (
 		"Legislative", "Parliamentary", "Presidential", "Royal", "Grand", "Chief", "Commander",
 		"Intelligence", "Security", "Defence's", "Navy's", "Army's")
 	// modalWords make what follows speculative.
-	modalWords = setOf("could", "might", "may", "would")
+	modalWords = newWordSet("could", "might", "may", "would")
 )
-
-func setOf(words ...string) map[string]bool {
-	m := make(map[string]bool, len(words))
-	for _, w := range words {
-		m[w] = true
-	}
-	return m
-}
 
 // collect scores what a scan found and turns it into tags: focus places by
 // salience, then every place mentioned. It visits only the places the story
@@ -405,12 +410,21 @@ func (t *Tagger) collect(s *scan) Tags {
 			}
 		}
 	}
-	return Tags{
-		Countries:      s.list(t, 0, nc, true),
-		Regions:        s.list(t, nc, n, true),
-		Mentions:       s.list(t, 0, nc, false),
-		MentionRegions: s.list(t, nc, n, false),
+	// The four lists share one array, allocated once: each is cut off at
+	// its length, so that appending to one cannot write into the next.
+	codes := len(s.touched)
+	for _, target := range s.touched {
+		if s.focus[target] {
+			codes++
+		}
 	}
+	buf := make([]string, 0, codes)
+	var tags Tags
+	tags.Countries, buf = s.list(t, buf, 0, nc, true)
+	tags.Regions, buf = s.list(t, buf, nc, n, true)
+	tags.Mentions, buf = s.list(t, buf, 0, nc, false)
+	tags.MentionRegions, _ = s.list(t, buf, nc, n, false)
+	return tags
 }
 
 // storyEvidence is what the focus decision needs to know about the whole
@@ -638,11 +652,12 @@ func (s *scan) namedElsewhere(target int32) bool {
 	return false
 }
 
-// list returns the codes or slugs of targets in [from, to) that are in the
-// focus (or mentioned, with focus false), most salient first, ties in the
-// order the story names them. The focus comes first among mentions, and
-// of regions as salient as each other the narrower.
-func (s *scan) list(t *Tagger, from, to int, focus bool) []string {
+// list appends to buf the codes or slugs of targets in [from, to) that are
+// in the focus (or mentioned, with focus false), most salient first, ties
+// in the order the story names them, and returns them (nil for none) and
+// buf. The focus comes first among mentions, and of regions as salient as
+// each other the narrower.
+func (s *scan) list(t *Tagger, buf []string, from, to int, focus bool) ([]string, []string) {
 	s.order = s.order[:0]
 	for _, target := range s.touched {
 		if int(target) >= from && int(target) < to && (!focus || s.focus[target]) {
@@ -650,22 +665,30 @@ func (s *scan) list(t *Tagger, from, to int, focus bool) []string {
 		}
 	}
 	if len(s.order) == 0 {
-		return nil
+		return nil, buf
 	}
 	slices.SortFunc(s.order, func(a, b int32) int {
-		return cmp.Or(
-			cmp.Compare(boolRank(s.focus[a]), boolRank(s.focus[b])),
-			cmp.Compare(s.score[b], s.score[a]),
-			cmp.Compare(t.size(int(a)), t.size(int(b))),
-			cmp.Compare(s.first[a], s.first[b]),
-			cmp.Compare(t.code(int(a)), t.code(int(b))),
-		)
+		// Each key is compared only on a tie of the ones before: cmp.Or
+		// would compare all five, codes as strings, every time.
+		if c := cmp.Compare(boolRank(s.focus[a]), boolRank(s.focus[b])); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(s.score[b], s.score[a]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(t.size(int(a)), t.size(int(b))); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(s.first[a], s.first[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(t.code(int(a)), t.code(int(b)))
 	})
-	out := make([]string, len(s.order))
-	for i, target := range s.order {
-		out[i] = t.code(int(target))
+	start := len(buf)
+	for _, target := range s.order {
+		buf = append(buf, t.code(int(target)))
 	}
-	return out
+	return buf[start:len(buf):len(buf)], buf
 }
 
 func boolRank(b bool) int {

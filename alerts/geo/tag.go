@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -188,6 +189,58 @@ func tokenize(s string, buf []token, fold *[]byte) []token {
 			i++
 			continue
 		}
+		if kind != charMulti && i+8 <= len(s) {
+			// Most words are shorter than eight bytes, nearly all shorter
+			// than sixteen: those are read here, a load of eight bytes at
+			// a time (see asciiClasses), without a call; longer ones by
+			// asciiWord, and any with a multi-byte character rune by rune
+			// below. A stop is a byte that is no ASCII letter or digit;
+			// keep marks the bytes before the first one.
+			w := load64(s, i)
+			up, low, word := asciiClasses(w)
+			stop := ^word & highBits
+			j, flags, ok := 0, uint8(0), false
+			if stop != 0 && w>>(bits.TrailingZeros64(stop)&^7)&0x80 == 0 {
+				keep := stop ^ (stop - 1)
+				j, ok = i+bits.TrailingZeros64(stop)>>3, true
+				// Without branches: whether a word is capitalised is
+				// anybody's guess, and a wrong guess costs more than this.
+				flags = kind/charUpper&1*firstUpper | nonZero(up&keep&word)*hasUpper | nonZero(low&keep&word)*hasLower
+			} else if stop == 0 && i+16 <= len(s) {
+				// Eight to fifteen bytes, most of the rest, read the same
+				// way from the next eight: asciiWord's loop would
+				// mispredict its exit.
+				w2 := load64(s, i+8)
+				up2, low2, word2 := asciiClasses(w2)
+				if stop2 := ^word2 & highBits; stop2 != 0 && w2>>(bits.TrailingZeros64(stop2)&^7)&0x80 == 0 {
+					keep2 := stop2 ^ (stop2 - 1)
+					j, ok = i+8+bits.TrailingZeros64(stop2)>>3, true
+					flags = kind/charUpper&1*firstUpper | nonZero(up&word|up2&keep2&word2)*hasUpper | nonZero(low&word|low2&keep2&word2)*hasLower
+				} else if stop2 == 0 {
+					j, flags, ok = asciiWord(s, i)
+				}
+			} else if stop == 0 {
+				j, flags, ok = asciiWord(s, i)
+			}
+			if ok {
+				var hash uint32
+				if n := j - i; n < 8 {
+					hash = mixFoldHash((w|fold8)&(1<<(8*n)-1), 0, n)
+				} else {
+					hash = mixFoldHash(w|fold8, load64(s, j-8)|fold8, n)
+				}
+				if len(buf) == cap(buf) {
+					buf = slices.Grow(buf, 1)
+				}
+				buf = buf[:len(buf)+1]
+				tk := &buf[len(buf)-1]
+				tk.start, tk.end, tk.fstart, tk.fend, tk.hash, tk.flags = i, j, -1, -1, hash, flags
+				// The word ended on a stop, an ASCII separator: no need to
+				// look at it again.
+				i = j + 1
+				continue
+			}
+		}
 		if kind == charMulti {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if kind = runeClass(r); kind == charNone {
@@ -260,6 +313,71 @@ func tokenize(s string, buf []token, fold *[]byte) []token {
 	}
 	return buf
 }
+
+// Masks of a byte's high bit, and of its low seven, in each of eight bytes
+// read as one integer.
+const (
+	highBits  = 0x8080808080808080
+	lowBits   = 0x7f7f7f7f7f7f7f7f
+	onesBytes = 0x0101010101010101
+	// fold8 folds eight ASCII word bytes at once (see asciiFoldBit).
+	fold8 = onesBytes * asciiFoldBit
+)
+
+// asciiWord reads the word of letters and digits starting at s[i], a
+// letter or digit, eight bytes at a time, and returns where it ends and its
+// case flags. It needs eight bytes from i. ok is false when the word runs
+// into a multi-byte character (which may be a letter, or a separator such
+// as "’") or into the last bytes of s, too few to read eight at once; the
+// caller then reads it rune by rune.
+func asciiWord(s string, i int) (end int, flags uint8, ok bool) {
+	var upper, lower uint64 // each byte's high bit marks an upper- or lower-case letter
+	for j := i; j+8 <= len(s); j += 8 {
+		w := load64(s, j)
+		up, low, word := asciiClasses(w)
+		if stop := ^word & highBits; stop != 0 {
+			if w>>(bits.TrailingZeros64(stop)&^7)&0x80 != 0 {
+				return 0, 0, false // a multi-byte character
+			}
+			keep := stop ^ (stop - 1) // the bytes before the first stop, and a bit of it
+			upper |= up & keep & word
+			lower |= low & keep & word
+			end = j + bits.TrailingZeros64(stop)>>3
+			if s[i] <= 'Z' && s[i] >= 'A' {
+				flags = firstUpper
+			}
+			if upper != 0 {
+				flags |= hasUpper
+			}
+			if lower != 0 {
+				flags |= hasLower
+			}
+			return end, flags, true
+		}
+		upper |= up & word
+		lower |= low & word
+	}
+	return 0, 0, false
+}
+
+// asciiClasses marks, with its high bit, each byte of w that is an
+// upper-case ASCII letter (up), a lower-case one (low), and any ASCII
+// letter or digit (word; up and low may mark bytes of multi-byte
+// characters too, which word never does).
+func asciiClasses(w uint64) (up, low, word uint64) {
+	x := w & lowBits
+	// A byte b of x is at least c when b + (0x80 - c) has its high bit
+	// set, and more than c when b + (0x7f - c) has: seven-bit bytes plus
+	// at most 0x80 carry into no neighbour.
+	up = (x + onesBytes*(0x80-'A')) &^ (x + onesBytes*(0x7f-'Z'))
+	low = (x + onesBytes*(0x80-'a')) &^ (x + onesBytes*(0x7f-'z'))
+	digit := (x + onesBytes*(0x80-'0')) &^ (x + onesBytes*(0x7f-'9'))
+	return up, low, (up | low | digit) &^ w & highBits
+}
+
+// nonZero is 1 when v is not 0, else 0, without a branch: v | -v has its
+// top bit set for any v but 0.
+func nonZero(v uint64) uint8 { return uint8((v | -v) >> 63) }
 
 // runeClass is the kind of word character a non-ASCII rune is.
 func runeClass(r rune) uint8 {
@@ -355,6 +473,8 @@ func joinable(s string, prev, cur token) bool {
 type scan struct {
 	toks []token
 	fold []byte
+	// starts are the indexes in toks of the words that may start a name.
+	starts []int32
 	// mentions are the names found, in text order: title first.
 	mentions []mention
 	score    []float32 // per target: salience, see salience.go
@@ -413,21 +533,25 @@ const (
 func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 	s.fold = s.fold[:0]
 	s.toks = tokenize(seg, s.toks[:0], &s.fold)
-	var upper, lower, long, longCap int
+	// One pass counts the words' cases and lists the words that may start
+	// a name, the only ones the trie walk below starts from. It has no
+	// branch: a word is written to the list and kept by adding its filter
+	// bit to the list's length, so the quarter of words that pass cost no
+	// mispredicted jump.
+	if cap(s.starts) < len(s.toks) {
+		s.starts = make([]int32, len(s.toks))
+	}
+	starts := s.starts[:len(s.toks)]
+	var upper, lower, long, longCap, nStarts int
 	for i := range s.toks {
 		tk := &s.toks[i]
-		if tk.flags&hasUpper != 0 {
-			upper++
-		}
-		if tk.flags&hasLower != 0 {
-			lower++
-		}
-		if tk.end-tk.start >= 4 {
-			long++
-			if tk.flags&firstUpper != 0 {
-				longCap++
-			}
-		}
+		upper += int(tk.flags / hasUpper & 1)
+		lower += int(tk.flags / hasLower & 1)
+		isLong := int(^uint(tk.end-tk.start-4) >> (bits.UintSize - 1)) // length >= 4
+		long += isLong
+		longCap += isLong & int(tk.flags&firstUpper)
+		starts[nStarts] = int32(i)
+		nStarts += int(t.lex.startBit(tk.hash))
 	}
 	// Headlines set in capitals: almost no word has a lower-case letter.
 	allCaps := upper >= 3 && lower*10 <= upper
@@ -443,14 +567,17 @@ func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 	if usDateline {
 		s.mentions = append(s.mentions, mention{target: int32(t.byCode["US"]), at: base + int32(toks[0].start), end: base + int32(toks[pos.datelineEnd-1].end), where: inDateline})
 	}
-	for i := 0; i < len(toks); {
+	// next is the first word not yet part of a name found.
+	for c, next := 0, 0; c < nStarts; c++ {
+		i := int(starts[c])
+		if i < next {
+			continue
+		}
 		var best *pattern
 		end := -1
 		var n *node
-		if t.lex.mayHave(toks[i].hash) {
-			if id := t.lex.find(seg, s.fold, &toks[i]); id >= 0 {
-				n = t.firstWord[id]
-			}
+		if id := t.lex.find(seg, s.fold, &toks[i]); id >= 0 {
+			n = t.firstWord[id]
 		}
 		for j := i; n != nil; {
 			for _, p := range n.patterns {
@@ -460,7 +587,9 @@ func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 				}
 			}
 			j++
-			if j == len(toks) || !joinable(seg, toks[j-1], toks[j]) {
+			// Most names are one word and end here: "Russia and" need not
+			// look "and" up.
+			if len(n.children) == 0 || j == len(toks) || !joinable(seg, toks[j-1], toks[j]) {
 				break
 			}
 			if !t.lex.mayHave(toks[j].hash) {
@@ -473,11 +602,10 @@ func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 			n = n.children[id]
 		}
 		if best == nil {
-			i++
 			continue
 		}
+		next = end + 1
 		if usDateline && i < pos.datelineEnd {
-			i = end + 1
 			continue
 		}
 		if len(best.targets) > 0 && !streetAfter(seg, toks, end) && (!best.person || allCaps || !t.isPerson(seg, toks, i, titleCase)) {
@@ -488,7 +616,6 @@ func (t *Tagger) scanSegment(s *scan, seg string, kind int, base int32) {
 			}
 			s.cued |= best.cues
 		}
-		i = end + 1
 	}
 }
 
@@ -522,14 +649,14 @@ func (t *Tagger) settleHomonyms(s *scan) {
 // another capitalised name, as in "Michael Jordan" or "Jordan Peterson".
 func (t *Tagger) isPerson(seg string, toks []token, i int, titleCase bool) bool {
 	if i > 0 {
-		p := toks[i-1]
-		if seg[p.end:toks[i].start] == " " && p.nameLike() && !t.nonPersonPrev[seg[p.start:p.end]] && !sentenceStart(seg, toks, i-1) {
+		p := &toks[i-1]
+		if seg[p.end:toks[i].start] == " " && p.nameLike() && !t.nonPersonPrev.has(p, seg[p.start:p.end]) && !sentenceStart(seg, toks, i-1) {
 			return true
 		}
 	}
 	if i+1 < len(toks) && !titleCase {
-		n := toks[i+1]
-		if seg[toks[i].end:n.start] == " " && n.nameLike() && !t.nonPersonNext[seg[n.start:n.end]] {
+		n := &toks[i+1]
+		if seg[toks[i].end:n.start] == " " && n.nameLike() && !t.nonPersonNext.has(n, seg[n.start:n.end]) {
 			return true
 		}
 	}
@@ -538,15 +665,15 @@ func (t *Tagger) isPerson(seg string, toks []token, i int, titleCase bool) bool 
 
 // streetWords after a place name make it a street's: "Grenada Street",
 // "Moscow Road".
-var streetWords = map[string]bool{"Street": true, "Road": true, "Avenue": true, "Boulevard": true, "Lane": true}
+var streetWords = newWordSet("Street", "Road", "Avenue", "Boulevard", "Lane")
 
 // streetAfter reports whether the name ending at toks[end] names a street.
 func streetAfter(seg string, toks []token, end int) bool {
 	if end+1 >= len(toks) {
 		return false
 	}
-	next := toks[end+1]
-	return seg[toks[end].end:next.start] == " " && streetWords[seg[next.start:next.end]]
+	next := &toks[end+1]
+	return seg[toks[end].end:next.start] == " " && streetWords.has(next, seg[next.start:next.end])
 }
 
 // sentenceStart reports whether toks[i] begins a sentence, where a capital
