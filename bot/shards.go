@@ -225,7 +225,9 @@ func (b *Bot) claimIdentify(ctx context.Context, n int) bool {
 	if b.cfg.Claim == nil {
 		return true
 	}
-	_, ok := b.cfg.Claim(ctx, fmt.Sprintf("identify:%d", n%b.shards.maxConc), identifyWindow)
+	// A hold (storage.HoldPrefix), kept even if this process stops within
+	// the five seconds: the next IDENTIFY on the key would still be refused.
+	_, ok := b.cfg.Claim(ctx, fmt.Sprintf("hold:identify:%d", n%b.shards.maxConc), identifyWindow)
 	return ok
 }
 

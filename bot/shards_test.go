@@ -218,6 +218,11 @@ func TestPeersShareTheShardsOnceAndTheSurvivorTakesThemAllOver(t *testing.T) {
 	if most > 1 {
 		t.Errorf("a shard had %d sessions at once", most)
 	}
+	// The one that left identified its shards moments ago; the survivor
+	// must wait out those five seconds rather than be refused.
+	if st := srv.GatewayStats(); st.IdentifiesRateLimited != 0 {
+		t.Errorf("the fake refused %d IDENTIFYs past max_concurrency per five seconds", st.IdentifiesRateLimited)
+	}
 }
 
 // countRequests counts the fake's requests of method whose path ends so.

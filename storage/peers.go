@@ -26,7 +26,7 @@ func (d *DB) Beat(ctx context.Context, peer alerts.Peer, ttl time.Duration) ([]a
 		}
 		// A dead peer's leases would run out by themselves; dropping them
 		// now hands its work over without waiting for each one.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM leases WHERE holder NOT IN (SELECT id FROM peers) AND expires_at > ?`, toMillis(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM leases WHERE holder NOT IN (SELECT id FROM peers) AND expires_at > ? AND name NOT LIKE '`+HoldPrefix+`%'`, toMillis(now)); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, host, pid, started_at, seen_at, expires_at FROM peers ORDER BY id`)
@@ -51,11 +51,18 @@ func (d *DB) Beat(ctx context.Context, peer alerts.Peer, ttl time.Duration) ([]a
 	return live, nil
 }
 
-// Leave removes peer and frees its leases at once: a clean shutdown hands
-// its work over without the others waiting for it to expire.
+// HoldPrefix begins the name of a lease that claims a stretch of time
+// rather than work, such as the five seconds Discord counts an IDENTIFY
+// against its rate-limit key: it lasts until it expires even if its holder
+// leaves or dies, since what it guards does not end with the holder.
+const HoldPrefix = "hold:"
+
+// Leave removes peer and frees its leases at once (its holds excepted): a
+// clean shutdown hands its work over without the others waiting for it to
+// expire.
 func (d *DB) Leave(ctx context.Context, peerID string) error {
 	err := d.inTx(ctx, func(tx *txn) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM leases WHERE holder = ?`, peerID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM leases WHERE holder = ? AND name NOT LIKE '`+HoldPrefix+`%'`, peerID); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM peers WHERE id = ?`, peerID)

@@ -308,3 +308,27 @@ func TestTheBudgetIsSharedByWhoeverHasRequestsAndNeverOverspent(t *testing.T) {
 		}
 	})
 }
+
+func TestAHoldOutlivesItsHolderButItsWorkDoesNot(t *testing.T) {
+	engines(t, func(t *testing.T, path string) {
+		ctx := context.Background()
+		ttl := 900 * time.Millisecond
+		a := join(t, path, "a", ttl)
+		b := join(t, path, "b", ttl)
+		if _, ok := a.Claim(ctx, "hold:identify:0", time.Hour); !ok {
+			t.Fatal("a could not take a free hold")
+		}
+		if _, ok := a.Claim(ctx, "channel:1", time.Hour); !ok {
+			t.Fatal("a could not take a free lease")
+		}
+		if err := a.Leave(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := b.Claim(ctx, "channel:1", time.Hour); !ok {
+			t.Error("the lease of a process that left was not free")
+		}
+		if _, ok := b.Claim(ctx, "hold:identify:0", time.Hour); ok {
+			t.Error("the hold of a process that left was taken before it expired")
+		}
+	})
+}
