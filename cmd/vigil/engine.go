@@ -203,3 +203,11 @@ func (e *engine) recall(ctx context.Context, src storySource) {
 		e.recallFrom = stories[len(stories)-1].FirstSeen
 	}
 }
+
+// recallUpToNow marks every story stored so far as known: a process alone
+// clustered them itself, so when a peer joins it reads only what is new.
+func (e *engine) recallUpToNow() {
+	e.recallMu.Lock()
+	e.recallFrom = time.Now().Add(-recallOverlap)
+	e.recallMu.Unlock()
+}

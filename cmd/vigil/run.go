@@ -222,9 +222,10 @@ func (s *service) start(ctx context.Context, cfg Config) error {
 	s.metrics = m
 	stages := e.stages()
 	stages.Recall = func(ctx context.Context) {
-		// Alone, this process clustered every story itself.
 		if len(member.Peers()) > 1 {
 			e.recall(ctx, s.db)
+		} else {
+			e.recallUpToNow()
 		}
 	}
 	pipe := pipeline.New(pipeline.Config{
