@@ -225,16 +225,7 @@ level = "warn"
 [[feeds]]
 url = %q
 `, strings.TrimPrefix(discord.Token(), "Bot "), guildID, dbPath, feedSrv.URL))
-	cfg, err := LoadConfig(cfgPath, noEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	svc, err := startService(ctx, cfg, newLogger(cfg.Log, io.Discard), func(s *service) { s.discordClient = discord.HTTPClient() })
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := startAgainstFake(t, cfgPath, discord)
 	waitFor(t, "the slash commands to be registered", func() bool { return len(discord.Commands(guildID)) == 4 })
 	waitFor(t, "the alert and the briefing to be posted and marked", func() bool {
 		n, _ := svc.db.PendingCount(context.Background())
@@ -260,4 +251,21 @@ url = %q
 	if alert != 1 || briefing != 1 {
 		t.Errorf("%d alerts and %d briefings posted, want one of each", alert, briefing)
 	}
+}
+
+// startAgainstFake starts the service of the config at cfgPath with its
+// Discord requests sent to the fake; its context ends with the test.
+func startAgainstFake(t *testing.T, cfgPath string, discord *discordtest.Server) *service {
+	t.Helper()
+	cfg, err := LoadConfig(cfgPath, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	svc, err := startService(ctx, cfg, newLogger(cfg.Log, io.Discard), func(s *service) { s.discordClient = discord.HTTPClient() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }

@@ -40,16 +40,7 @@ address = "127.0.0.1:0"
 [log]
 level = "warn"
 `, strings.TrimPrefix(discord.Token(), "Bot "), count, filepath.Join(t.TempDir(), "vigil.db")))
-	cfg, err := LoadConfig(cfgPath, noEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	svc, err := startService(ctx, cfg, newLogger(cfg.Log, io.Discard), func(s *service) { s.discordClient = discord.HTTPClient() })
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := startAgainstFake(t, cfgPath, discord)
 	t.Cleanup(func() {
 		stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
 		defer stop()
