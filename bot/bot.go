@@ -416,27 +416,15 @@ type pacer struct {
 	sharedRetry  time.Duration // defaultSharedRetry when zero
 }
 
+// newPacer paces at perSecond; a rate below one request a second is one.
 func newPacer(perSecond float64) *pacer {
-	p := &pacer{}
-	p.setRate(perSecond)
-	return p
-}
-
-// setRate changes the rate, keeping the latest sends so that the rolling
-// second still counts them. A rate below one request a second is one.
-func (p *pacer) setRate(perSecond float64) {
 	perSecond = max(perSecond, 1)
 	limit := int(perSecond)
-	if p.sent != nil && limit == p.limit {
-		return
+	return &pacer{
+		limit:   limit,
+		spacing: time.Duration(float64(time.Second) / (perSecond + 1)),
+		sent:    make([]time.Time, 0, limit),
 	}
-	// The ring in send order, oldest first, then its newest limit.
-	ordered := append(append([]time.Time(nil), p.sent[p.head:]...), p.sent[:p.head]...)
-	ordered = ordered[max(0, len(ordered)-limit):]
-	p.limit = limit
-	p.spacing = time.Duration(float64(time.Second) / (perSecond + 1))
-	p.sent = append(make([]time.Time, 0, limit), ordered...)
-	p.head = 0
 }
 
 // wait blocks until the caller may send one request: within this
