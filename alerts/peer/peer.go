@@ -201,16 +201,27 @@ func (m *Member) TakeRate(ctx context.Context, perSecond float64) (time.Duration
 	return m.cfg.Store.TakeRate(ctx, discordBudget, interval, rateBurst)
 }
 
-// Owner returns the live peer a piece of work belongs to: the one whose
-// hash with key is highest (rendezvous hashing). Every peer computes the
-// same owner from the same list, a peer's death moves only its own keys,
-// and keys spread evenly. Before the first heartbeat it is this process.
+// Owner returns the live peer a piece of work belongs to (OwnerAmong the
+// peers alive at the last heartbeat). Before the first heartbeat it is this
+// process.
 func (m *Member) Owner(key string) string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	best, bestScore := m.self.ID, uint64(0)
-	for _, id := range m.live {
-		if s := score(id, key); s > bestScore || (s == bestScore && id < best) {
+	if len(m.live) == 0 {
+		return m.self.ID
+	}
+	return OwnerAmong(m.live, key)
+}
+
+// OwnerAmong returns the peer of live a piece of work belongs to: the one
+// whose hash with key is highest (rendezvous hashing), ties to the lowest
+// ID. Every peer computes the same owner from the same list, a peer's
+// death moves only its own keys, and keys spread evenly. It is "" for no
+// peers.
+func OwnerAmong(live []string, key string) string {
+	best, bestScore := "", uint64(0)
+	for _, id := range live {
+		if s := score(id, key); best == "" || s > bestScore || (s == bestScore && id < best) {
 			best, bestScore = id, s
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/peer"
 	"github.com/vigilbot/vigil/storage"
 	"github.com/vigilbot/vigil/storage/storagetest"
 )
@@ -149,15 +150,13 @@ channel_alerts_per_hour = 3600
 	// one that holds a shard dies mid-flight.
 	waitForPeers(t, dbPath, 3)
 	shards := watchShards(t, ann.Control, nShards)
-	waitForShards(t, dbPath, ann.Control, nShards, 0)
+	// The first process to start took every shard and hands each over to
+	// its owner once it sees the others. A slash command sent in that
+	// gap reaches no session, as on Discord, so the commands wait for it.
+	holders := waitForShards(t, dbPath, ann.Control, nShards, 0)
 	for _, ch := range channels {
 		slashAnsweredOnce(t, ann.Control, ch)
 	}
-	// The first process to start took every shard; by now, a few passes
-	// after all three saw each other, it has handed the others' over.
-	// Who holds what is read just before the kill.
-	time.Sleep(3 * time.Second)
-	holders := waitForShards(t, dbPath, ann.Control, nShards, 0)
 	victim := mostShards(procs, holders)
 	var victimShards []int
 	for n, pid := range holders {
@@ -387,8 +386,9 @@ func fakeShardSessions(control string) (map[string]int, error) {
 }
 
 // waitForShards waits until each of the fake's shards has one live session
-// and its lease is held by a process other than notPID, and returns the
-// PID holding each shard.
+// and its lease is held by a process other than notPID, and that process
+// is the shard's owner among the peers in the database (so no handover is
+// still to come), and returns the PID holding each shard.
 func waitForShards(t *testing.T, where, control string, nShards, notPID int) map[int]int {
 	t.Helper()
 	deadline := time.Now().Add(45 * time.Second)
@@ -397,10 +397,15 @@ func waitForShards(t *testing.T, where, control string, nShards, notPID int) map
 		holders, herr := shardHolders(where)
 		ok := err == nil && herr == nil && len(holders) == nShards
 		for n := range nShards {
-			ok = ok && live[fmt.Sprintf("%d/%d", n, nShards)] == 1 && holders[n] != 0 && holders[n] != notPID
+			h := holders[n]
+			ok = ok && live[fmt.Sprintf("%d/%d", n, nShards)] == 1 && h.pid != 0 && h.pid != notPID && h.owner
 		}
 		if ok {
-			return holders
+			pids := map[int]int{}
+			for n, h := range holders {
+				pids[n] = h.pid
+			}
+			return pids
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the gateway shards never settled: sessions %v (err %v), lease holders %v (err %v)", live, err, holders, herr)
@@ -409,20 +414,44 @@ func waitForShards(t *testing.T, where, control string, nShards, notPID int) map
 	}
 }
 
-// shardHolders maps each shard lease to the PID in its holder's identity
-// (host-pid-random).
-func shardHolders(where string) (map[int]int, error) {
+// shardHolder is the process holding a shard's lease: the PID in its
+// identity (host-pid-random), and whether it is the shard's owner among
+// the peers the database lists.
+type shardHolder struct {
+	pid   int
+	owner bool
+}
+
+// shardHolders reads who holds each shard lease.
+func shardHolders(where string) (map[int]shardHolder, error) {
 	db, err := openAudit(where)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
+	var peers []string
+	prows, err := db.Query(`SELECT id FROM peers`)
+	if err != nil {
+		return nil, err
+	}
+	for prows.Next() {
+		var id string
+		if err := prows.Scan(&id); err != nil {
+			prows.Close()
+			return nil, err
+		}
+		peers = append(peers, id)
+	}
+	prows.Close()
+	if err := prows.Err(); err != nil {
+		return nil, err
+	}
 	rows, err := db.Query(`SELECT name, holder FROM leases WHERE name LIKE 'shard:%'`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[int]int{}
+	out := map[int]shardHolder{}
 	for rows.Next() {
 		var name, holder string
 		if err := rows.Scan(&name, &holder); err != nil {
@@ -440,7 +469,7 @@ func shardHolders(where string) (map[int]int, error) {
 		if err != nil {
 			return nil, fmt.Errorf("lease %q held by %q: %w", name, holder, err)
 		}
-		out[n] = pid
+		out[n] = shardHolder{pid: pid, owner: peer.OwnerAmong(peers, name) == holder}
 	}
 	return out, rows.Err()
 }
