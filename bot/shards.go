@@ -27,6 +27,10 @@ const (
 	// five seconds, counted per rate_limit_key = shard_id % max_concurrency
 	// (topics/gateway: "Session Start Limit", "Max Concurrency").
 	identifyWindow = 5 * time.Second
+	// takeoverRetry is how soon a process tries again for a shard it owns
+	// but could not open yet: its last holder hands it over at its own
+	// pace, and the shard's events are lost until it is open again.
+	takeoverRetry = 100 * time.Millisecond
 )
 
 // shardLeaseName is the lease a process holds while it has shard n's
@@ -53,8 +57,12 @@ type shards struct {
 	held      map[int]*shard
 	lastIDs   map[int]time.Time // last IDENTIFY by rate-limit key
 	lastFatal int               // the fatal close code of a shard since closed
-	stopLoop  context.CancelFunc
-	closed    bool // Close ran: nothing opens again
+	// waitingSince is when a shard this process owns first could not be
+	// opened (its lease still held, or its IDENTIFY slot taken), zero
+	// when none waits.
+	waitingSince time.Time
+	stopLoop     context.CancelFunc
+	closed       bool // Close ran: nothing opens again
 
 	// upMu guards up and the copies of count and held that /healthz and
 	// the metrics read, so that they never wait for mu.
@@ -134,8 +142,9 @@ func (b *Bot) claimShard(ctx context.Context, n int) (release func(), ok bool) {
 // the leases of those it holds, and closes those that now belong to
 // another process (a peer joined) or whose lease it lost. A shard is closed
 // before its lease is given back, so that its new owner, which cannot take
-// the lease before then, never has it open at the same time. It returns
-// the shards it opened.
+// the lease before then, never has it open at the same time; those it
+// closes are closed together, before any is opened, since each close takes
+// a second. It returns the shards it opened.
 func (b *Bot) balanceShards(ctx context.Context) ([]*shard, error) {
 	b.shards.mu.Lock()
 	defer b.shards.mu.Unlock()
@@ -144,43 +153,61 @@ func (b *Bot) balanceShards(ctx context.Context) ([]*shard, error) {
 	}
 	var opened []*shard
 	var errs []error
+	waiting := false
+	defer func() {
+		switch {
+		case !waiting:
+			b.shards.waitingSince = time.Time{}
+		case b.shards.waitingSince.IsZero():
+			b.shards.waitingSince = time.Now()
+		}
+	}()
+	var closing []*shard
 	for n := range b.shards.count {
 		sh := b.shards.held[n]
-		owns := b.ownsShard(n)
 		switch {
-		case sh != nil && !owns:
+		case sh == nil:
+		case !b.ownsShard(n):
 			b.log.Info("handing a gateway shard over to the process it now belongs to", "shard", n)
-			b.closeShardLocked(sh)
-		case sh != nil:
+			closing = append(closing, sh)
+		default:
 			if _, ok := b.claimShard(ctx, n); !ok && ctx.Err() == nil {
 				// Another process holds the lease: ours lapsed (a stalled
 				// database). Two sessions on one shard would both answer
 				// its slash commands, so ours goes.
 				b.log.Warn("lost a gateway shard's lease; closing the shard so that one process answers its events", "shard", n)
-				b.closeShardLocked(sh)
+				closing = append(closing, sh)
 			}
-		case owns:
-			if !b.identifySlotFree(n) {
-				// Waiting here would hold up the renewal of the leases
-				// this process has; the next pass comes soon enough.
-				continue
-			}
-			release, ok := b.claimShard(ctx, n)
-			if !ok {
-				continue // its last holder's lease has not lapsed yet
-			}
-			if !b.claimIdentify(ctx, n) {
-				release() // another process identified on this key just now
-				continue
-			}
-			sh, err := b.openShardLocked(ctx, n, release)
-			if err != nil {
-				release()
-				errs = append(errs, err)
-				continue
-			}
-			opened = append(opened, sh)
 		}
+	}
+	b.closeShardsLocked(closing)
+	for n := range b.shards.count {
+		if b.shards.held[n] != nil || !b.ownsShard(n) {
+			continue
+		}
+		if !b.identifySlotFree(n) {
+			// Waiting here would hold up the renewal of the leases this
+			// process has; the next pass comes soon enough.
+			waiting = true
+			continue
+		}
+		release, ok := b.claimShard(ctx, n)
+		if !ok {
+			waiting = true // its last holder has not handed it over yet
+			continue
+		}
+		if !b.claimIdentify(ctx, n) {
+			release() // another process identified on this key just now
+			waiting = true
+			continue
+		}
+		sh, err := b.openShardLocked(ctx, n, release)
+		if err != nil {
+			release()
+			errs = append(errs, err)
+			continue
+		}
+		opened = append(opened, sh)
 	}
 	return opened, errors.Join(errs...)
 }
@@ -231,26 +258,50 @@ func (b *Bot) claimIdentify(ctx context.Context, n int) bool {
 	return ok
 }
 
-// closeShardLocked closes a shard's session and then gives back its lease.
-func (b *Bot) closeShardLocked(sh *shard) {
-	if code := sh.watch.fatalCode(); code != 0 {
-		b.shards.lastFatal = code
+// closeShardsLocked closes shards' sessions, together, and then gives back
+// their leases. discordgo's Close waits a second for Discord to answer the
+// close frame, and a shard's events reach no one until its new owner opens
+// it, so none waits for another.
+func (b *Bot) closeShardsLocked(closing []*shard) {
+	var wg sync.WaitGroup
+	for _, sh := range closing {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := sh.session.Close(); err != nil {
+				b.log.Debug("close gateway shard", "shard", sh.id, "err", err)
+			}
+		}()
 	}
-	if err := sh.session.Close(); err != nil {
-		b.log.Debug("close gateway shard", "shard", sh.id, "err", err)
+	wg.Wait()
+	if len(closing) == 0 {
+		return
 	}
-	delete(b.shards.held, sh.id)
-	b.shards.upMu.Lock()
-	delete(b.shards.up, sh.id)
-	b.shards.upMu.Unlock()
+	for _, sh := range closing {
+		if code := sh.watch.fatalCode(); code != 0 {
+			b.shards.lastFatal = code
+		}
+		delete(b.shards.held, sh.id)
+		b.shards.upMu.Lock()
+		delete(b.shards.up, sh.id)
+		b.shards.upMu.Unlock()
+	}
 	b.publishLocked()
-	sh.release()
+	for _, sh := range closing {
+		sh.release()
+	}
 }
 
 // keepShards re-balances the shards every third of the lease, which also
-// renews the leases held, until ctx ends.
+// renews the leases held, until ctx ends. While a shard this process owns
+// waits for its last holder to hand it over, it tries every
+// takeoverRetry, for at most one lease: a shard's events (slash commands)
+// reach no one between its close there and its opening here. Past a lease
+// the wait is not a handover (two processes see different peers for a
+// while) and the normal pace resumes.
 func (b *Bot) keepShards(ctx context.Context) {
-	t := time.NewTicker(max(b.cfg.ShardLease/3, 100*time.Millisecond))
+	pace := max(b.cfg.ShardLease/3, 100*time.Millisecond)
+	t := time.NewTimer(b.nextShardPass(pace))
 	defer t.Stop()
 	for {
 		select {
@@ -264,7 +315,19 @@ func (b *Bot) keepShards(ctx context.Context) {
 		if _, err := b.balanceShards(ctx); err != nil && ctx.Err() == nil {
 			b.log.Warn("a gateway shard could not be opened; trying again", "err", err)
 		}
+		t.Reset(b.nextShardPass(pace))
 	}
+}
+
+// nextShardPass is how long to wait before the next balancing pass.
+func (b *Bot) nextShardPass(pace time.Duration) time.Duration {
+	b.shards.mu.Lock()
+	since := b.shards.waitingSince
+	b.shards.mu.Unlock()
+	if !since.IsZero() && time.Since(since) < b.cfg.ShardLease {
+		return min(takeoverRetry, pace)
+	}
+	return pace
 }
 
 // closeShards closes every shard and gives back their leases.
@@ -275,22 +338,11 @@ func (b *Bot) closeShards() {
 	if b.shards.stopLoop != nil {
 		b.shards.stopLoop()
 	}
-	// discordgo's Close waits a second for Discord to answer the close
-	// frame; the shards wait together, not one after another.
-	var wg sync.WaitGroup
+	var all []*shard
 	for _, sh := range b.shards.held {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := sh.session.Close(); err != nil {
-				b.log.Debug("close gateway shard", "shard", sh.id, "err", err)
-			}
-		}()
+		all = append(all, sh)
 	}
-	wg.Wait()
-	for _, sh := range b.shards.held {
-		b.closeShardLocked(sh)
-	}
+	b.closeShardsLocked(all)
 }
 
 // fatalCode is the first fatal close code any shard saw, or 0.

@@ -52,13 +52,19 @@ func shardedFake(t *testing.T, count, keys int) (*discordtest.Server, []*discord
 // run` wires it.
 func shardedBot(t *testing.T, srv *discordtest.Server, db *storage.DB, member *peer.Member) *bot.Bot {
 	t.Helper()
+	return shardedBotLeasing(t, srv, db, member, shardTTL)
+}
+
+// shardedBotLeasing is shardedBot with shard leases of lease.
+func shardedBotLeasing(t *testing.T, srv *discordtest.Server, db *storage.DB, member *peer.Member, lease time.Duration) *bot.Bot {
+	t.Helper()
 	cfg := bot.Config{
 		Token:      strings.TrimPrefix(srv.Token(), "Bot "),
 		Places:     places(t),
 		Store:      db,
 		HTTPClient: srv.HTTPClient(),
 		Logger:     quiet,
-		ShardLease: shardTTL,
+		ShardLease: lease,
 	}
 	if member != nil {
 		cfg.Claim = member.Claim
@@ -161,17 +167,23 @@ func joinPeers(t *testing.T, db *storage.DB, n int) []*peer.Member {
 	t.Helper()
 	members := make([]*peer.Member, n)
 	for i := range members {
-		m, err := peer.New(peer.Config{Store: db, TTL: shardTTL, Logger: quiet, ID: fmt.Sprintf("peer-%d", i)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := m.Join(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { m.Leave(context.Background()) })
-		members[i] = m
+		members[i] = joinPeer(t, db, fmt.Sprintf("peer-%d", i))
 	}
 	return members
+}
+
+// joinPeer has one process, id, join as a peer on db until the test ends.
+func joinPeer(t *testing.T, db *storage.DB, id string) *peer.Member {
+	t.Helper()
+	m, err := peer.New(peer.Config{Store: db, TTL: shardTTL, Logger: quiet, ID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Join(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Leave(context.Background()) })
+	return m
 }
 
 func TestPeersShareTheShardsOnceAndTheSurvivorTakesThemAllOver(t *testing.T) {
@@ -262,6 +274,76 @@ func TestPeersOpeningShardsTogetherNeverIdentifyOnOneKeyInTheSameFiveSeconds(t *
 	if st := srv.GatewayStats(); st.IdentifiesRateLimited != 0 {
 		t.Errorf("the fake refused %d IDENTIFYs past max_concurrency %d per five seconds; the processes must take turns on a key",
 			st.IdentifiesRateLimited, keys)
+	}
+	for _, g := range guilds {
+		answeredOnce(t, srv, g)
+	}
+}
+
+// A shard's events reach no one between its close by the process handing
+// it over and its opening by its new owner, so the new owner does not wait
+// for its next balancing pass (a third of the lease) to try again.
+func TestANewOwnerOpensAShardWithinMomentsOfItsHandover(t *testing.T) {
+	t.Parallel()
+	const count = 4
+	// A lease of 9 s balances every 3 s: a takeover left to the next pass
+	// would leave the shard closed for up to that long.
+	const lease = 9 * time.Second
+	srv, guilds := shardedFake(t, count, count)
+	db := openDB(t)
+	members := joinPeers(t, db, 1)
+	first := shardedBotLeasing(t, srv, db, members[0], lease)
+	waitShards(t, srv, "the first process holds every shard", oneEach(count))
+	// Past Discord's IDENTIFY window for the first process's sessions, so
+	// that only the handover itself is timed.
+	time.Sleep(5 * time.Second)
+
+	members = append(members, joinPeer(t, db, "peer-1"))
+	var moving []int
+	for n := range count {
+		if peer.OwnerAmong([]string{"peer-0", "peer-1"}, fmt.Sprintf("shard:%d", n)) == "peer-1" {
+			moving = append(moving, n)
+		}
+	}
+	if len(moving) == 0 {
+		t.Fatalf("peer-1 owns none of the %d shards; pick other peer IDs", count)
+	}
+	// Sample the fake's sessions for the longest time a moving shard had
+	// none, until the new owner holds its shards.
+	var closedSince [count]time.Time
+	var longest time.Duration
+	second := shardedBotLeasing(t, srv, db, members[1], lease)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		live := srv.ShardSessions()
+		now := time.Now()
+		for _, n := range moving {
+			key := fmt.Sprintf("%d/%d", n, count)
+			switch {
+			case live[key] == 0 && closedSince[n].IsZero():
+				closedSince[n] = now
+			case live[key] > 0 && !closedSince[n].IsZero():
+				longest = max(longest, now.Sub(closedSince[n]))
+				closedSince[n] = time.Time{}
+			}
+		}
+		if slices.Equal(second.Shards(), moving) && oneEach(count)(live) {
+			break
+		}
+		if now.After(deadline) {
+			t.Fatalf("the second process holds shards %v, want %v; sessions %v", second.Shards(), moving, live)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Logf("shards %v moved; the longest a shard had no session: %v", moving, longest.Round(time.Millisecond))
+	// discordgo's Close waits a second after its close frame, and the
+	// lease is given back only then: the shard is gone from Discord for
+	// that second whatever Vigil does.
+	if longest > 1500*time.Millisecond {
+		t.Errorf("a shard had no session for %v during its handover; its new owner should open it within moments of the second discordgo's Close takes", longest)
+	}
+	if got := len(first.Shards()); got != count-len(moving) {
+		t.Errorf("the first process still holds %d shards, want %d", got, count-len(moving))
 	}
 	for _, g := range guilds {
 		answeredOnce(t, srv, g)
