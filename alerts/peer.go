@@ -13,6 +13,9 @@ type Peer struct {
 	// Seen is its latest heartbeat; past Expires it counts as dead.
 	Seen    time.Time
 	Expires time.Time
+	// ShardCount is the number of gateway shards it splits the bot's
+	// gateway into, 0 until it knows.
+	ShardCount int
 }
 
 // Lease is one peer's claim on a piece of work until Expires.

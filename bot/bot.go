@@ -105,6 +105,14 @@ type Config struct {
 	// Discord for its recommended count (GET /gateway/bot) on the first
 	// Open.
 	ShardCount int
+	// ShardCountInUse, if set, is the shard count the other processes
+	// sharing the bot use (0 for none): with ShardCount zero, a process
+	// takes it rather than Discord's recommendation, which changes as
+	// the bot grows, since one count must hold for the whole bot.
+	ShardCountInUse func() int
+	// UseShardCount, if set, tells the other processes the count this one
+	// uses, once it knows it.
+	UseShardCount func(ctx context.Context, n int) error
 	// OwnsShard, if set, says whether shard n belongs to this process
 	// among several (rendezvous over the live peers); nil means every
 	// shard does.

@@ -113,6 +113,22 @@ func (b *Bot) learnShards(ctx context.Context) error {
 	count := b.cfg.ShardCount
 	if count <= 0 {
 		count = max(gw.Shards, 1)
+		if b.cfg.ShardCountInUse != nil {
+			if inUse := b.cfg.ShardCountInUse(); inUse > 0 {
+				if inUse != count {
+					b.log.Warn(fmt.Sprintf("Discord now recommends %d gateway shards, but the other Vigil processes use %d, so this one does too; "+
+						"to change the count, stop them all and start them again (or set discord.shard_count)", count, inUse))
+				}
+				count = inUse
+			}
+		}
+	}
+	if b.cfg.UseShardCount != nil {
+		if err := b.cfg.UseShardCount(ctx, count); err != nil {
+			// The next heartbeat carries it; until then a process that
+			// starts asks Discord, as if this one were not running.
+			b.log.Warn("the other Vigil processes could not be told this one's gateway shard count yet", "count", count, "err", err)
+		}
 	}
 	b.shards.count = count
 	b.shards.maxConc = max(gw.SessionStartLimit.MaxConcurrency, 1)

@@ -69,6 +69,7 @@ func shardedBotLeasing(t *testing.T, srv *discordtest.Server, db *storage.DB, me
 	if member != nil {
 		cfg.Claim = member.Claim
 		cfg.OwnsShard = func(n int) bool { return member.Owns(fmt.Sprintf("shard:%d", n)) }
+		cfg.ShardCountInUse, cfg.UseShardCount = member.ShardCountInUse, member.UseShardCount
 	}
 	b, err := bot.New(cfg)
 	if err != nil {
@@ -347,5 +348,42 @@ func TestANewOwnerOpensAShardWithinMomentsOfItsHandover(t *testing.T) {
 	}
 	for _, g := range guilds {
 		answeredOnce(t, srv, g)
+	}
+}
+
+// Discord's recommended shard count grows with the bot. A process started
+// after it changed must still split the gateway as the running ones do, or
+// a server's events would go to a shard of one count on one process and of
+// another on the next: answered twice, or by no one.
+func TestAProcessStartingBesideOthersUsesTheirShardCount(t *testing.T) {
+	t.Parallel()
+	srv, guilds := shardedFake(t, 2, 2)
+	db := openDB(t)
+	first := joinPeer(t, db, "peer-0")
+	a := shardedBot(t, srv, db, first)
+	waitShards(t, srv, "the first process holds both shards", oneEach(2))
+
+	srv.SetRecommendedShards(3)
+	second := joinPeer(t, db, "peer-1")
+	b := shardedBot(t, srv, db, second)
+	if a.ShardCount() != 2 || b.ShardCount() != 2 {
+		t.Fatalf("shard counts %d and %d after Discord began recommending 3; want both 2, the count already in use", a.ShardCount(), b.ShardCount())
+	}
+	time.Sleep(shardTTL) // both see each other, and the shards settle
+	waitShards(t, srv, "both shards of 2 open once between the two", func(live map[string]int) bool {
+		return oneEach(2)(live) && len(live) == 2 && len(a.Shards())+len(b.Shards()) == 2
+	})
+	for _, g := range guilds {
+		answeredOnce(t, srv, g)
+	}
+
+	// Once all have stopped, the next to start takes Discord's count.
+	a.Close()
+	b.Close()
+	first.Leave(context.Background())
+	second.Leave(context.Background())
+	c := shardedBot(t, srv, db, joinPeer(t, db, "peer-2"))
+	if c.ShardCount() != 3 {
+		t.Errorf("a process starting alone uses %d shards, want Discord's recommendation, 3", c.ShardCount())
 	}
 }

@@ -16,9 +16,9 @@ func (d *DB) Beat(ctx context.Context, peer alerts.Peer, ttl time.Duration) ([]a
 	var live []alerts.Peer
 	err := d.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO peers (id, host, pid, started_at, seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at, expires_at = excluded.expires_at`,
-			peer.ID, peer.Host, peer.PID, toMillis(peer.Started), toMillis(now), toMillis(now.Add(ttl))); err != nil {
+			INSERT INTO peers (id, host, pid, started_at, seen_at, expires_at, shard_count) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at, expires_at = excluded.expires_at, shard_count = excluded.shard_count`,
+			peer.ID, peer.Host, peer.PID, toMillis(peer.Started), toMillis(now), toMillis(now.Add(ttl)), peer.ShardCount); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM peers WHERE expires_at <= ?`, toMillis(now)); err != nil {
@@ -29,7 +29,7 @@ func (d *DB) Beat(ctx context.Context, peer alerts.Peer, ttl time.Duration) ([]a
 		if _, err := tx.ExecContext(ctx, `DELETE FROM leases WHERE holder NOT IN (SELECT id FROM peers) AND expires_at > ? AND name NOT LIKE '`+HoldPrefix+`%'`, toMillis(now)); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, host, pid, started_at, seen_at, expires_at FROM peers ORDER BY id`)
+		rows, err := tx.QueryContext(ctx, `SELECT id, host, pid, started_at, seen_at, expires_at, shard_count FROM peers ORDER BY id`)
 		if err != nil {
 			return err
 		}
@@ -37,7 +37,7 @@ func (d *DB) Beat(ctx context.Context, peer alerts.Peer, ttl time.Duration) ([]a
 		for rows.Next() {
 			var p alerts.Peer
 			var started, seen, expires int64
-			if err := rows.Scan(&p.ID, &p.Host, &p.PID, &started, &seen, &expires); err != nil {
+			if err := rows.Scan(&p.ID, &p.Host, &p.PID, &started, &seen, &expires, &p.ShardCount); err != nil {
 				return err
 			}
 			p.Started, p.Seen, p.Expires = fromMillis(started), fromMillis(seen), fromMillis(expires)

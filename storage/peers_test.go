@@ -2,9 +2,13 @@ package storage
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vigilbot/vigil/alerts"
 )
 
 // TestARateBudgetSharedByTwoHandlesLetsTheRateAndOneBurstThrough steps a
@@ -86,6 +90,46 @@ func TestProcessesRacingForARateBudgetNeverOverspendIt(t *testing.T) {
 		granted.Wait()
 		if allowed != burst {
 			t.Errorf("%d requests went through at one instant; the budget allows %d", allowed, burst)
+		}
+	})
+}
+
+// TestEachPeerSaysWhichShardCountItUses has two processes beat, one
+// before it knows its gateway shard count and one after, and checks each
+// sees the other's: a process starting beside running ones takes their
+// count.
+func TestEachPeerSaysWhichShardCountItUses(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		where := b.fresh(t)
+		one, two := b.reopen(t, where), b.reopen(t, where)
+		a := alerts.Peer{ID: "a", Host: "h", PID: 1, Started: t0}
+		c := alerts.Peer{ID: "c", Host: "h", PID: 2, Started: t0.Add(time.Second)}
+		if _, err := one.Beat(ctx, a, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		c.ShardCount = 3
+		if _, err := two.Beat(ctx, c, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		a.ShardCount = 3
+		live, err := one.Beat(ctx, a, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, p := range live {
+			got[p.ID] = p.ShardCount
+		}
+		if want := map[string]int{"a": 3, "c": 3}; !maps.Equal(got, want) {
+			t.Errorf("shard counts the peers say they use: %v, want %v", got, want)
+		}
+		c.ShardCount = 4
+		if live, err = two.Beat(ctx, c, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if i := slices.IndexFunc(live, func(p alerts.Peer) bool { return p.ID == "c" }); i < 0 || live[i].ShardCount != 4 {
+			t.Errorf("after c's beat with 4 shards the peers read %+v", live)
 		}
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,11 +55,16 @@ type Member struct {
 	cfg  Config
 	self alerts.Peer
 
-	mu     sync.Mutex
-	live   []string // IDs of the live peers, sorted
-	joined time.Time
-	stop   context.CancelFunc
-	done   chan struct{}
+	mu   sync.Mutex
+	live []string // IDs of the live peers, sorted
+	// peers are the live peers as the last heartbeat read them.
+	peers []alerts.Peer
+	// disagree is the shard counts the live peers use when they differ,
+	// as last logged.
+	disagree string
+	joined   time.Time
+	stop     context.CancelFunc
+	done     chan struct{}
 }
 
 // New returns the member for this process; it takes part once Join has run.
@@ -128,7 +134,10 @@ func (m *Member) Join(ctx context.Context) error {
 }
 
 func (m *Member) beat(ctx context.Context) error {
-	peers, err := m.cfg.Store.Beat(ctx, m.self, m.cfg.TTL)
+	m.mu.Lock()
+	self := m.self
+	m.mu.Unlock()
+	peers, err := m.cfg.Store.Beat(ctx, self, m.cfg.TTL)
 	if err != nil {
 		return err
 	}
@@ -136,14 +145,82 @@ func (m *Member) beat(ctx context.Context) error {
 	for _, p := range peers {
 		ids = append(ids, p.ID)
 	}
+	disagree := shardCountsIfTheyDiffer(peers)
 	m.mu.Lock()
 	changed := !slices.Equal(ids, m.live)
 	before := len(m.live)
-	m.live = ids
+	m.live, m.peers = ids, peers
+	newlyDisagree := disagree != "" && disagree != m.disagree
+	m.disagree = disagree
 	m.mu.Unlock()
 	if changed && before > 0 {
 		m.cfg.Logger.Info(fmt.Sprintf("%d Vigil processes share the database now (was %d); feeds and channels are shared out again", len(ids), before),
 			"peer", m.self.ID, "peers", ids)
+	}
+	if newlyDisagree {
+		m.cfg.Logger.Error("the Vigil processes split the Discord gateway into different numbers of shards, so some servers' slash commands reach two processes or none; "+
+			"set discord.shard_count to one value for all of them and restart them", "peer", m.self.ID, "shard_counts", disagree)
+	}
+	return nil
+}
+
+// shardCountsIfTheyDiffer lists the peers' shard counts ("a=3 b=4") when
+// two known ones differ, and is "" when they agree.
+func shardCountsIfTheyDiffer(peers []alerts.Peer) string {
+	first, differ := 0, false
+	for _, p := range peers {
+		switch {
+		case p.ShardCount == 0:
+		case first == 0:
+			first = p.ShardCount
+		case p.ShardCount != first:
+			differ = true
+		}
+	}
+	if !differ {
+		return ""
+	}
+	var parts []string
+	for _, p := range peers {
+		if p.ShardCount != 0 {
+			parts = append(parts, fmt.Sprintf("%s=%d", p.ID, p.ShardCount))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// ShardCountInUse is the gateway shard count the other live peers use: the
+// count of the one running longest, or 0 when none has one. A process that
+// starts beside running ones uses theirs, since a shard count is one for
+// the whole bot: Discord's recommendation changes as the bot grows, and a
+// process that took the newer one would split the servers otherwise.
+func (m *Member) ShardCountInUse() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var oldest *alerts.Peer
+	for i := range m.peers {
+		p := &m.peers[i]
+		if p.ID == m.self.ID || p.ShardCount == 0 {
+			continue
+		}
+		if oldest == nil || p.Started.Before(oldest.Started) || p.Started.Equal(oldest.Started) && p.ID < oldest.ID {
+			oldest = p
+		}
+	}
+	if oldest == nil {
+		return 0
+	}
+	return oldest.ShardCount
+}
+
+// UseShardCount records the gateway shard count this process uses, at
+// once, so that a process starting next takes it.
+func (m *Member) UseShardCount(ctx context.Context, n int) error {
+	m.mu.Lock()
+	m.self.ShardCount = n
+	m.mu.Unlock()
+	if err := m.beat(ctx); err != nil {
+		return fmt.Errorf("record the gateway shard count %d for the other Vigil processes: %w", n, err)
 	}
 	return nil
 }

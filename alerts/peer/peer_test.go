@@ -1,6 +1,7 @@
 package peer
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -331,4 +332,59 @@ func TestAHoldOutlivesItsHolderButItsWorkDoesNot(t *testing.T) {
 			t.Error("the hold of a process that left was taken before it expired")
 		}
 	})
+}
+
+// TestAPeerTakesTheShardCountInUseAndSaysWhenPeersDisagree: the count of
+// the longest-running peer is the one in use, a peer's own does not count
+// for itself, and peers using different counts are reported in words.
+func TestAPeerTakesTheShardCountInUseAndSaysWhenPeersDisagree(t *testing.T) {
+	engines(t, func(t *testing.T, where string) {
+		ctx := context.Background()
+		a := join(t, where, "a", time.Second)
+		defer a.Leave(ctx)
+		if got := a.ShardCountInUse(); got != 0 {
+			t.Errorf("alone, the count in use is %d, want 0: there is no one else's to take", got)
+		}
+		if err := a.UseShardCount(ctx, 3); err != nil {
+			t.Fatal(err)
+		}
+		if got := a.ShardCountInUse(); got != 0 {
+			t.Errorf("alone after choosing 3, the count in use by others is %d, want 0", got)
+		}
+		var logged bytes.Buffer
+		var mu sync.Mutex
+		b, err := New(Config{Store: openDB(t, where), TTL: time.Second, ID: "b",
+			Logger: slog.New(slog.NewTextHandler(lockedWriter{&mu, &logged}, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Join(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer b.Leave(ctx)
+		if got := b.ShardCountInUse(); got != 3 {
+			t.Errorf("a peer joining beside one using 3 shards is told %d", got)
+		}
+		if err := b.UseShardCount(ctx, 4); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		out := logged.String()
+		mu.Unlock()
+		if !strings.Contains(out, "different numbers of shards") || !strings.Contains(out, "a=3 b=4") {
+			t.Errorf("peers using 3 and 4 shards were not reported; the log says:\n%s", out)
+		}
+	})
+}
+
+// lockedWriter lets a test read what a logger wrote while it still runs.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -234,9 +234,12 @@ func (s *Server) getGateway(*restCall) answer {
 }
 
 func (s *Server) getGatewayBot(*restCall) answer {
+	s.mu.Lock()
+	shards := s.cfg.shards
+	s.mu.Unlock()
 	return ok(map[string]any{
 		"url":    s.GatewayURL(),
-		"shards": s.cfg.shards,
+		"shards": shards,
 		// Discord: 1000 identifies per day for most bots.
 		"session_start_limit": map[string]int{"total": 1000, "remaining": 999, "reset_after": 86400000, "max_concurrency": s.cfg.maxConcurrency},
 	})

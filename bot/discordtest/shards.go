@@ -26,6 +26,14 @@ func WithRecommendedShards(n int) Option {
 	return func(c *config) { c.shards = n }
 }
 
+// SetRecommendedShards changes the shard count GET /gateway/bot
+// recommends from now on, as Discord's grows with the bot's servers.
+func (s *Server) SetRecommendedShards(n int) {
+	s.mu.Lock()
+	s.cfg.shards = n
+	s.mu.Unlock()
+}
+
 // WithMaxConcurrency sets session_start_limit.max_concurrency and enforces
 // it: one IDENTIFY per five seconds for each rate-limit key (shard_id %
 // max_concurrency), so at most n in any five seconds. Without it the fake

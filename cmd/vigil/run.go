@@ -315,8 +315,10 @@ func (s *service) startBot(ctx context.Context, cfg Config, e *engine, m *metric
 		// A shard belongs to one live peer, like a feed; the lease
 		// "shard:<n>" keeps two from holding it while they disagree for a
 		// moment about who is alive.
-		OwnsShard:  func(n int) bool { return s.member.Owns(fmt.Sprintf("shard:%d", n)) },
-		ShardLease: s.peerTTL,
+		OwnsShard:       func(n int) bool { return s.member.Owns(fmt.Sprintf("shard:%d", n)) },
+		ShardLease:      s.peerTTL,
+		ShardCountInUse: s.member.ShardCountInUse,
+		UseShardCount:   s.member.UseShardCount,
 	})
 	if err != nil {
 		return err
