@@ -159,6 +159,11 @@ type LogConfig struct {
 // MetricsConfig sets where /healthz and /metrics listen.
 type MetricsConfig struct {
 	Address string `toml:"address"`
+	// Pprof adds Go's profiles under /debug/pprof/ on the same listener,
+	// for an operator finding where memory or CPU goes. Off by default:
+	// a profile shows the process's inner workings and costs CPU while
+	// taken.
+	Pprof bool `toml:"pprof"`
 }
 
 // FeedConfig is one feed the operator wants polled.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/netip"
 	"net/url"
 	"os"
@@ -262,7 +263,7 @@ func (s *service) start(ctx context.Context, cfg Config) error {
 	})
 
 	if cfg.Metrics.Address != "" {
-		if err := s.serveOps(cfg.Metrics.Address, m); err != nil {
+		if err := s.serveOps(cfg.Metrics, m); err != nil {
 			return err
 		}
 	}
@@ -406,10 +407,10 @@ func (s *service) reloadLoop(ctx context.Context) {
 	}
 }
 
-func (s *service) serveOps(addr string, m *metrics) error {
-	ln, err := net.Listen("tcp", addr)
+func (s *service) serveOps(cfg MetricsConfig, m *metrics) error {
+	ln, err := net.Listen("tcp", cfg.Address)
 	if err != nil {
-		return fmt.Errorf("metrics.address %s: %w", addr, err)
+		return fmt.Errorf("metrics.address %s: %w", cfg.Address, err)
 	}
 	s.opsAddr = ln.Addr().String()
 	reg := prometheus.NewRegistry()
@@ -417,6 +418,15 @@ func (s *service) serveOps(addr string, m *metrics) error {
 	reg.MustRegister(peerCollectors(s.member)...)
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if cfg.Pprof {
+		// Index serves the named profiles too: /debug/pprof/heap,
+		// /debug/pprof/goroutine and the rest.
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := s.db.SchemaVersion(r.Context()); err != nil {
 			http.Error(w, "database unavailable: "+err.Error(), http.StatusServiceUnavailable)

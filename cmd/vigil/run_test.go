@@ -80,6 +80,12 @@ name = "Loopback Wire"
 	if got := get("/healthz"); got != "ok\n" {
 		t.Errorf("/healthz = %q", got)
 	}
+	// Profiles are the operator's to turn on.
+	if resp, err := http.Get("http://" + svc.opsAddr + "/debug/pprof/heap"); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /debug/pprof/heap with metrics.pprof off: %s, want 404 Not Found", resp.Status)
+	}
 	var metrics string
 	waitFor(t, "the first poll to be counted", func() bool {
 		metrics = get("/metrics")
@@ -105,6 +111,58 @@ name = "Loopback Wire"
 	f, err := db.Feed(context.Background(), feedSrv.URL+"/rss")
 	if err != nil || f.Title != "Loopback Wire" || f.LastItemCount != 5 {
 		t.Errorf("feed after restart = %+v, %v", f, err)
+	}
+}
+
+func TestMetricsPprofServesGoProfilesBesideTheMetrics(t *testing.T) {
+	feedSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(generatedRSS(1))
+	}))
+	t.Cleanup(feedSrv.Close)
+	cfgPath := writeConfig(t, fmt.Sprintf(`
+[storage]
+path = %q
+[http]
+allowed_networks = ["127.0.0.1/32"]
+[metrics]
+address = "127.0.0.1:0"
+pprof = true
+[log]
+level = "warn"
+[[feeds]]
+url = %q
+`, filepath.Join(t.TempDir(), "vigil.db"), feedSrv.URL+"/rss"))
+	cfg, err := LoadConfig(cfgPath, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	svc, err := startService(ctx, cfg, newLogger(cfg.Log, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stopCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+		defer stop()
+		svc.stop(stopCtx)
+	})
+	for _, tc := range []struct{ path, want string }{
+		{"/debug/pprof/heap?debug=1", "heap profile:"},
+		{"/debug/pprof/goroutine?debug=1", "goroutine profile:"},
+		{"/debug/pprof/", "Types of profiles available"},
+		{"/metrics", "vigil_outbox_pending"},
+	} {
+		resp, err := http.Get("http://" + svc.opsAddr + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), tc.want) {
+			t.Errorf("GET %s: %s, body without %q:\n%.300s", tc.path, resp.Status, tc.want, body)
+		}
 	}
 }
 

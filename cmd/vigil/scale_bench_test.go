@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -37,7 +39,10 @@ import (
 // Sizes come from VIGIL_BENCH_FEEDS (10000), VIGIL_BENCH_SUBS (100000),
 // VIGIL_BENCH_INTERVAL (60s, the feeds' poll interval), VIGIL_BENCH_TRICKLE
 // and VIGIL_BENCH_BURST (the share of feeds that get a new item, 0.01 and
-// 0.03). A tenth of the sizes is enough to develop with.
+// 0.03). A tenth of the sizes is enough to develop with. With
+// VIGIL_BENCH_PROFILES naming a folder, each process serves its profiles
+// (metrics.pprof) and its heap is saved there after the burst, for go tool
+// pprof.
 func BenchmarkScaleOut(b *testing.B) {
 	w := scaleWorkloadFromEnv(b)
 	b.Run("postgres-3procs", func(b *testing.B) {
@@ -124,7 +129,14 @@ func runScaleOut(b *testing.B, w scaleWorkload, where string, procs int) {
 	b.Logf("seeded %d subscriptions in %d channels of %d guilds in %v", w.subs, w.channels(), w.guilds(), time.Since(seeded).Round(time.Millisecond))
 	b.ReportMetric(float64(w.subs)/time.Since(seeded).Seconds(), "subs-seeded/s")
 
-	cfgs := writeScaleConfigs(b, dir, w, where, ann, srv.URL, procs)
+	profiles := os.Getenv("VIGIL_BENCH_PROFILES")
+	var ops []string
+	if profiles != "" {
+		for range procs {
+			ops = append(ops, freeLoopbackAddr(b))
+		}
+	}
+	cfgs := writeScaleConfigs(b, dir, w, where, ann, srv.URL, ops, procs)
 	b.StartTimer()
 	running := make([]*scaleProc, procs)
 	for i := range procs {
@@ -206,6 +218,9 @@ func runScaleOut(b *testing.B, w scaleWorkload, where string, procs int) {
 		b.Logf("process %d: peak RSS %.1f MB", i, mb)
 	}
 	b.ReportMetric(peak, "MB-peak-rss/proc")
+	for i, addr := range ops {
+		saveHeapProfile(b, addr, filepath.Join(profiles, fmt.Sprintf("heap-%s-%d.pb.gz", b.Name()[strings.LastIndex(b.Name(), "/")+1:], i)))
+	}
 
 	if procs > 1 {
 		reportFailover(b, w, feeds, fake, ann, running, spread)
@@ -320,7 +335,40 @@ func productName(n int) string {
 
 // writeScaleConfigs writes one config a process, the same but for the
 // User-Agent, by which the feed server tells who polled.
-func writeScaleConfigs(b *testing.B, dir string, w scaleWorkload, where string, ann fakeAnnouncement, feedBase string, procs int) []string {
+// freeLoopbackAddr is a loopback address no one listens on now, for a
+// process to serve its profiles on.
+func freeLoopbackAddr(b *testing.B) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// saveHeapProfile writes a process's heap profile to path.
+func saveHeapProfile(b *testing.B, addr, path string) {
+	resp, err := http.Get("http://" + addr + "/debug/pprof/heap")
+	if err != nil {
+		b.Errorf("heap profile of %s: %v", addr, err)
+		return
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		b.Errorf("heap profile of %s: %s %v", addr, resp.Status, err)
+		return
+	}
+	if err := os.WriteFile(path, body, 0o644); err != nil {
+		b.Error(err)
+		return
+	}
+	b.Logf("heap profile: %s", path)
+}
+
+// writeScaleConfigs writes each process's config; ops, when given, are
+// the addresses they serve their metrics and profiles on.
+func writeScaleConfigs(b *testing.B, dir string, w scaleWorkload, where string, ann fakeAnnouncement, feedBase string, ops []string, procs int) []string {
 	storageConfig := fmt.Sprintf("path = %q", where)
 	if strings.HasPrefix(where, "postgres") {
 		storageConfig = fmt.Sprintf("driver = \"postgres\"\ndsn = %q", where)
@@ -331,6 +379,10 @@ func writeScaleConfigs(b *testing.B, dir string, w scaleWorkload, where string, 
 	}
 	var paths []string
 	for i := range procs {
+		metricsConfig := `address = ""`
+		if i < len(ops) {
+			metricsConfig = fmt.Sprintf("address = %q\npprof = true", ops[i])
+		}
 		cfg := fmt.Sprintf(`[discord]
 guild_id = %q
 api_base = %q
@@ -343,12 +395,12 @@ user_agent = "vigil-bench/%d"
 default_interval = %q
 jitter = %q
 [metrics]
-address = ""
+%s
 [log]
 level = "warn"
 [limits]
 channel_alerts_per_hour = 3600
-%s`, ann.GuildID, ann.APIBase, storageConfig, i, w.interval, w.interval, feedConfig.String())
+%s`, ann.GuildID, ann.APIBase, storageConfig, i, w.interval, w.interval, metricsConfig, feedConfig.String())
 		path := filepath.Join(dir, fmt.Sprintf("vigil-%d.toml", i))
 		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 			b.Fatal(err)
