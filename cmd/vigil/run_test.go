@@ -32,6 +32,23 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// startWithConfig starts the service on a config's text; the test's end
+// cancels it.
+func startWithConfig(t *testing.T, config string) *service {
+	t.Helper()
+	cfg, err := LoadConfig(writeConfig(t, config), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	svc, err := startService(ctx, cfg, newLogger(cfg.Log, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
 func TestRunPollsStoresServesOpsAndStopsOnSignal(t *testing.T) {
 	feedSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/rss+xml")
@@ -40,7 +57,7 @@ func TestRunPollsStoresServesOpsAndStopsOnSignal(t *testing.T) {
 	t.Cleanup(feedSrv.Close)
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "vigil.db")
-	cfgPath := writeConfig(t, fmt.Sprintf(`
+	svc := startWithConfig(t, fmt.Sprintf(`
 [storage]
 path = %q
 [http]
@@ -55,16 +72,6 @@ level = "warn"
 url = %q
 name = "Loopback Wire"
 `, dbPath, feedSrv.URL+"/rss"))
-	cfg, err := LoadConfig(cfgPath, noEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	svc, err := startService(ctx, cfg, newLogger(cfg.Log, io.Discard))
-	if err != nil {
-		t.Fatal(err)
-	}
 	get := func(path string) string {
 		resp, err := http.Get("http://" + svc.opsAddr + path)
 		if err != nil {
@@ -120,7 +127,7 @@ func TestMetricsPprofServesGoProfilesBesideTheMetrics(t *testing.T) {
 		w.Write(generatedRSS(1))
 	}))
 	t.Cleanup(feedSrv.Close)
-	cfgPath := writeConfig(t, fmt.Sprintf(`
+	svc := startWithConfig(t, fmt.Sprintf(`
 [storage]
 path = %q
 [http]
@@ -133,16 +140,6 @@ level = "warn"
 [[feeds]]
 url = %q
 `, filepath.Join(t.TempDir(), "vigil.db"), feedSrv.URL+"/rss"))
-	cfg, err := LoadConfig(cfgPath, noEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	svc, err := startService(ctx, cfg, newLogger(cfg.Log, io.Discard))
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
 		stopCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)
 		defer stop()
