@@ -333,8 +333,6 @@ func productName(n int) string {
 	return b.String()
 }
 
-// writeScaleConfigs writes one config a process, the same but for the
-// User-Agent, by which the feed server tells who polled.
 // freeLoopbackAddr is a loopback address no one listens on now, for a
 // process to serve its profiles on.
 func freeLoopbackAddr(b *testing.B) string {
@@ -366,8 +364,9 @@ func saveHeapProfile(b *testing.B, addr, path string) {
 	b.Logf("heap profile: %s", path)
 }
 
-// writeScaleConfigs writes each process's config; ops, when given, are
-// the addresses they serve their metrics and profiles on.
+// writeScaleConfigs writes one config a process, the same but for the
+// User-Agent, by which the feed server tells who polled, and the address
+// in ops, when given, that it serves its metrics and profiles on.
 func writeScaleConfigs(b *testing.B, dir string, w scaleWorkload, where string, ann fakeAnnouncement, feedBase string, ops []string, procs int) []string {
 	storageConfig := fmt.Sprintf("path = %q", where)
 	if strings.HasPrefix(where, "postgres") {
