@@ -18,6 +18,9 @@ const (
 	// digestSpacing keeps a channel that stays over its pace from getting
 	// a digest every poll: the next one waits this long after the last.
 	digestSpacing = 10 * time.Minute
+	// digestGather is how long a digest waits after a part of a poll saved
+	// in parts folded into it, for the parts still to come.
+	digestGather = 5 * time.Second
 	// newItemsWeight is the weight of the latest poll in a feed's moving
 	// average of new items: about the last ten polls count.
 	newItemsWeight = 0.1
@@ -29,6 +32,7 @@ const (
 type channelPace struct {
 	queued int   // alerts queued to be posted on their own
 	digest int64 // the open digest, 0 when none is known yet
+	held   bool  // the digest is held back for the rest of its poll
 }
 
 // digester folds alerts, within one SaveStories transaction.
@@ -38,6 +42,9 @@ type digester struct {
 	feedURL string
 	perHour int
 	paces   map[string]*channelPace
+	// gather holds each digest folded into back by digestGather: the
+	// transaction is one part of a poll saved in parts.
+	gather bool
 }
 
 // maybeFold folds the alert just queued as row id when it came in a burst
@@ -55,6 +62,16 @@ func (g *digester) maybeFold(ctx context.Context, m alerts.Match, id int64) (boo
 		if p.digest, err = g.openDigest(ctx, m, id); err != nil {
 			return false, err
 		}
+	}
+	if g.gather && !p.held {
+		// Only a digest not yet being sent is joined, so pushing its time
+		// back is safe; a digest due later anyway keeps its time.
+		hold := g.now + digestGather.Milliseconds()
+		if _, err := g.tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND attempted_at = 0 AND next_attempt_at < ?`,
+			hold, p.digest, hold); err != nil {
+			return false, err
+		}
+		p.held = true
 	}
 	_, err = g.tx.ExecContext(ctx, `UPDATE outbox SET state = 'dropped', last_error = ?, digest_id = ? WHERE id = ?`,
 		foldedReason, p.digest, id)

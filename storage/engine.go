@@ -3,9 +3,11 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // The storage code is written once, in SQLite's SQL, and runs on both
@@ -129,11 +131,58 @@ func isIdentByte(c byte) bool {
 type handle struct {
 	db      *sql.DB
 	dialect *dialect
+	// writes queues this process's SQLite writers; nil for PostgreSQL,
+	// whose writers do not wait on one lock.
+	writes writeQueue
 }
 
 func (h handle) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	release, err := h.writes.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	return h.db.ExecContext(ctx, h.dialect.sql(query), h.dialect.args(args)...)
 }
+
+// writeQueue lets SQLite writers take the database's one write lock in the
+// order they asked for it. SQLite's own busy wait polls at up to 100 ms
+// intervals, so a writer that commits and at once begins again (a huge
+// poll saved in parts) would win the lock over and over while the others
+// sleep: a burst on one server's feed would hold back every other
+// server's alerts until it is done. A channel's blocked senders are woken
+// first in, first out, so each part of the burst waits its turn behind
+// the writers already waiting.
+type writeQueue chan struct{}
+
+func newWriteQueue() writeQueue { return make(writeQueue, 1) }
+
+// enter waits for the queue's turn, at most busyTimeout as SQLite would,
+// and returns what ends it. A nil queue lets every writer through.
+func (q writeQueue) enter(ctx context.Context) (release func(), err error) {
+	if q == nil {
+		return func() {}, nil
+	}
+	// A select picks at random among ready cases: a writer already
+	// cancelled must not be let in because the queue happened to be free.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	timer := time.NewTimer(busyTimeout)
+	defer timer.Stop()
+	select {
+	case q <- struct{}{}:
+		return func() { <-q }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-timer.C:
+		return nil, errWriteQueueTimeout
+	}
+}
+
+// errWriteQueueTimeout is SQLite's "database is locked" in this process's
+// words: a writer waited as long as SQLite's busy timeout would let it.
+var errWriteQueueTimeout = fmt.Errorf("the database stayed busy with other writes for %v", busyTimeout)
 
 func (h handle) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	return h.db.QueryContext(ctx, h.dialect.sql(query), h.dialect.args(args)...)

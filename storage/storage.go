@@ -91,7 +91,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	d := &DB{db: handle{db: sqlDB, dialect: &dialect{engine: EngineSQLite}}, location: path, now: time.Now}
+	d := &DB{db: handle{db: sqlDB, dialect: &dialect{engine: EngineSQLite}, writes: newWriteQueue()}, location: path, now: time.Now}
 	for _, o := range opts {
 		o(d)
 	}
@@ -269,6 +269,11 @@ func (d *DB) inTx(ctx context.Context, fn func(*txn) error) error {
 }
 
 func (d *DB) runTx(ctx context.Context, opts *sql.TxOptions, fn func(*txn) error) error {
+	release, err := d.db.writes.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	tx, err := d.db.db.BeginTx(ctx, opts)
 	if err != nil {
 		return err

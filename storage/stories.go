@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,12 +55,98 @@ func (d *DB) KnownStoryIDs(ctx context.Context, feedURL string, ids []string) (m
 	return known, nil
 }
 
+// savePart is the most stories one transaction of SaveStories holds. A
+// feed that bursts (a CMS re-publishing its archive) may bring 10,000
+// stories; saved in one transaction they would hold SQLite's write lock for
+// over a second while every other feed's alerts wait behind them.
+const savePart = 250
+
 // SaveStories stores a poll's new stories and queues their matches for
-// delivery, in one transaction: either all of it is kept or none, so a crash
-// can neither lose an alert nor leave a story that will never be alerted.
-// Stories already stored are skipped with their matches, which makes a
-// replayed poll harmless. It also marks the feed primed.
+// delivery. A story, its tags and its matches are kept in one transaction
+// or not at all, so a crash can neither lose an alert nor leave a story
+// that will never be alerted. Stories already stored are skipped with their
+// matches, which makes a replayed poll harmless. It also marks the feed
+// primed, with the last of them.
+//
+// A poll of more than savePart stories is saved in parts, oldest first,
+// each its own transaction, so that other writers take their turns between
+// them. If one part fails, the parts before it stay saved and the feed is
+// not marked primed: the poller records the failure without the feed's new
+// validators, the next poll brings the same stories again, and the ones
+// already saved are skipped.
 func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.Story, matches []alerts.Match) (alerts.SaveResult, error) {
+	if len(stories) <= savePart {
+		res, err := d.saveStoriesPart(ctx, feedURL, stories, matches, savePartOptions{polled: len(stories), last: true})
+		if err != nil {
+			return alerts.SaveResult{}, fmt.Errorf("save stories of %s: %w", feedURL, err)
+		}
+		return res, nil
+	}
+	parts := (len(stories) + savePart - 1) / savePart
+	matchParts := splitMatches(stories, matches, parts)
+	var total alerts.SaveResult
+	for k := range parts {
+		part := stories[k*savePart : min((k+1)*savePart, len(stories))]
+		res, err := d.saveStoriesPart(ctx, feedURL, part, matchParts[k],
+			savePartOptions{polled: len(stories), last: k == parts-1, gatherDigests: true})
+		if err != nil {
+			return total, fmt.Errorf("save stories of %s (part %d of %d, %d stories saved before it): %w", feedURL, k+1, parts, total.Stories, err)
+		}
+		total.Stories += res.Stories
+		total.Deliveries += res.Deliveries
+		total.Folded += res.Folded
+	}
+	return total, nil
+}
+
+// splitMatches divides a poll's matches among the parts its stories are
+// saved in, each match with its story. The pipeline lists matches in its
+// stories' order, so the parts are usually sub-slices; otherwise they are
+// sorted into place, keeping each part's order.
+func splitMatches(stories []alerts.Story, matches []alerts.Match, parts int) [][]alerts.Match {
+	partOf := make(map[string]int, len(stories))
+	for i, s := range stories {
+		if _, seen := partOf[s.ID]; !seen { // a story listed twice is saved with its first
+			partOf[s.ID] = i / savePart
+		}
+	}
+	// A match for a story not in the poll has nothing to be saved with;
+	// it is dropped, as the one-transaction save drops it.
+	place := func(m alerts.Match) int {
+		if k, ok := partOf[m.StoryID]; ok {
+			return k
+		}
+		return parts
+	}
+	inOrder := slices.IsSortedFunc(matches, func(a, b alerts.Match) int { return place(a) - place(b) })
+	if !inOrder {
+		matches = slices.Clone(matches)
+		slices.SortStableFunc(matches, func(a, b alerts.Match) int { return place(a) - place(b) })
+	}
+	out := make([][]alerts.Match, parts)
+	start := 0
+	for k := range parts {
+		end := start
+		for end < len(matches) && place(matches[end]) == k {
+			end++
+		}
+		out[k] = matches[start:end:end]
+		start = end
+	}
+	return out
+}
+
+// savePartOptions say where a part stands in its poll.
+type savePartOptions struct {
+	polled int  // stories in the whole poll, for the feed's usual rate
+	last   bool // the poll's last part: the feed is primed with it
+	// gatherDigests holds back the digests this part folds into, so that
+	// one is not sent between a burst's parts with the rest of the burst
+	// in a second digest ten minutes later.
+	gatherDigests bool
+}
+
+func (d *DB) saveStoriesPart(ctx context.Context, feedURL string, stories []alerts.Story, matches []alerts.Match, opt savePartOptions) (alerts.SaveResult, error) {
 	var res alerts.SaveResult
 	err := d.inTx(ctx, func(tx *txn) error {
 		res = alerts.SaveResult{}
@@ -116,7 +203,7 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 			}
 		}
 		now := toMillis(d.now())
-		digests := digester{tx: tx, now: now, feedURL: feedURL, perHour: d.limits.ChannelAlertsPerHour, paces: map[string]*channelPace{}}
+		digests := digester{tx: tx, now: now, feedURL: feedURL, perHour: d.limits.ChannelAlertsPerHour, paces: map[string]*channelPace{}, gather: opt.gatherDigests}
 		for _, m := range matches {
 			cluster, ok := inserted[m.StoryID]
 			if !ok || !visible(m.SubscriptionID) {
@@ -147,17 +234,20 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 				return fmt.Errorf("flag alert of channel %s for an edit: %w", m.ChannelID, err)
 			}
 		}
+		if !opt.last {
+			return nil
+		}
 		// The first poll brings the whole feed, not a poll's worth of
 		// news, so the usual rate starts counting after it.
 		_, err = tx.ExecContext(ctx, `UPDATE feeds SET
 				new_items_avg = CASE WHEN primed = 0 THEN 0
 					ELSE new_items_avg * (1 - CAST(? AS DOUBLE PRECISION)) + CAST(? AS DOUBLE PRECISION) * CAST(? AS DOUBLE PRECISION) END,
 				primed = 1
-			WHERE url = ?`, newItemsWeight, newItemsWeight, len(stories), feedURL)
+			WHERE url = ?`, newItemsWeight, newItemsWeight, opt.polled, feedURL)
 		return err
 	})
 	if err != nil {
-		return alerts.SaveResult{}, fmt.Errorf("save stories of %s: %w", feedURL, err)
+		return alerts.SaveResult{}, err
 	}
 	return res, nil
 }
