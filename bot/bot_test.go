@@ -383,7 +383,7 @@ func pipelineFor(t *testing.T, db *storage.DB) *poll.Poller {
 			tags := tg.Tag(title, text)
 			return alerts.Places{Countries: tags.Countries, Regions: tags.Regions, Mentions: tags.Mentions, MentionRegions: tags.MentionRegions}
 		},
-		Match: ix.AppendMatches,
+		Match: ix.AppendMatchesSeenBy,
 	}})
 	return poll.New(poll.Config{Fetcher: feed.NewFetcher(feed.Options{AllowPrivate: true, Logger: quiet}), Store: db, Processor: pipe, Logger: quiet})
 }

@@ -39,6 +39,37 @@ func BenchmarkMatch(b *testing.B) {
 	}
 }
 
+// BenchmarkMatchSeenBy matches stories of one server's feed against
+// 100,000 subscriptions of 5,000 servers, as vigil run does for a feed a
+// server added: only that server's subscriptions are matched.
+func BenchmarkMatchSeenBy(b *testing.B) {
+	w := benchData()
+	stories := w.stories(benchStories)
+	subs := newWorkload(7, specificQuerySkew).subscriptions(100000)
+	for i := range subs {
+		subs[i].GuildID = fmt.Sprintf("guild-%d", subs[i].ID%5000)
+	}
+	ix, err := NewIndex(subs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		owners []string
+	}{{"operator", []string{alerts.Operator}}, {"one-server", []string{"guild-17"}}} {
+		b.Run(tc.name, func(b *testing.B) {
+			matches := 0
+			var found []alerts.Match
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				found = ix.AppendMatchesSeenBy(found[:0], &stories[i%len(stories)], tc.owners)
+				matches += len(found)
+			}
+			b.ReportMetric(float64(matches)/float64(b.N), "matches/story")
+		})
+	}
+}
+
 // BenchmarkMatchRatio matches each story against the 10- and the
 // 100,000-subscription index in turn and reports both costs and their
 // ratio. On a shared machine, where load changes from one second to the

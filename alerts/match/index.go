@@ -60,6 +60,13 @@ type Index struct {
 
 	phraseWords []int32 // the words of every phrase node
 
+	// guildAt numbers the server of the subscription whose head is at
+	// each place in code (0 elsewhere), by guildNumbers: a story of a feed
+	// that only some servers added is matched against their
+	// subscriptions alone (see AppendMatchesSeenBy).
+	guildAt      []int32
+	guildNumbers map[string]int32
+
 	// termText holds, subscription after subscription (in the order of
 	// code), the terms its matches may show (see displayTerms): a match's
 	// Terms is a part of it, so writing a match allocates nothing.
@@ -255,6 +262,43 @@ func (ix *Index) Match(s *alerts.Story) []alerts.Match {
 // their matches in one slice, or reuses one, rather than allocating a
 // slice per story.
 func (ix *Index) AppendMatches(dst []alerts.Match, s *alerts.Story) []alerts.Match {
+	return ix.appendMatches(dst, s, nil)
+}
+
+// AppendMatchesSeenBy is AppendMatches for a story of a feed that the
+// servers owners added: only their subscriptions can match, for no other
+// server may see the feed. Without it a burst of 10,000 stories on one
+// server's feed, matching a word that 2,000 servers watch, would build 20
+// million matches only for the store to drop all but one server's. An
+// owner alerts.Operator (the config's feeds) shares the feed with every
+// server; nil owners (not known) leave every subscription in, and the
+// store's owner check stays the wall between servers either way.
+func (ix *Index) AppendMatchesSeenBy(dst []alerts.Match, s *alerts.Story, owners []string) []alerts.Match {
+	if owners == nil || slices.Contains(owners, alerts.Operator) {
+		return ix.appendMatches(dst, s, nil)
+	}
+	var numbers [4]int32
+	seers := numbers[:0]
+	for _, o := range owners {
+		if n, ok := ix.guildNumbers[o]; ok {
+			seers = append(seers, n)
+		}
+	}
+	if len(seers) == 0 {
+		return dst // none of the feed's servers has a subscription
+	}
+	return ix.appendMatches(dst, s, seers)
+}
+
+// seenBy reports whether the subscription with its head at at belongs to
+// one of the servers numbered seers.
+func (ix *Index) seenBy(at int32, seers []int32) bool {
+	return slices.Contains(seers, ix.guildAt[at])
+}
+
+// appendMatches is AppendMatches over the subscriptions of the servers
+// numbered seers, or of every server when seers is nil.
+func (ix *Index) appendMatches(dst []alerts.Match, s *alerts.Story, seers []int32) []alerts.Match {
 	sc := ix.scratch.Get().(*scratch)
 	defer ix.scratch.Put(sc)
 	sc.reset()
@@ -323,8 +367,23 @@ func (ix *Index) AppendMatches(dst []alerts.Match, s *alerts.Story) []alerts.Mat
 		touch |= ix.code[at].flags
 	}
 	sc.touched |= int32(touch)
+	if seers != nil {
+		// Candidates stay listed (reset clears their marks through the
+		// list); hits the postings alone proved are dropped here.
+		kept := 0
+		for i, at := range sc.hits {
+			if ix.seenBy(at, seers) {
+				sc.hits[kept], sc.hitMasks[kept] = at, sc.hitMasks[i]
+				kept++
+			}
+		}
+		sc.hits, sc.hitMasks = sc.hits[:kept], sc.hitMasks[:kept]
+	}
 	for _, at := range sc.cands {
 		h := &ix.code[at]
+		if seers != nil && !ix.seenBy(at, seers) {
+			continue
+		}
 		if h.flags&headFiltered != 0 && !ix.sub(h.arg).accepts(s) {
 			continue
 		}
@@ -570,6 +629,8 @@ func build(compiled []compiledSub) *Index {
 			ix.mentionScope = true
 		}
 	}
+	ix.guildNumbers = map[string]int32{}
+	headGuilds := make([][2]int32, 0, len(order)) // a head's place, its server's number
 	for _, i := range order {
 		c := &ix.subs[i]
 		tree := trees[i]
@@ -578,6 +639,12 @@ func build(compiled []compiledSub) *Index {
 		}
 		at := int32(len(ix.code))
 		ix.code = append(ix.code, node{kind: exprHead, text: c.sub.ChannelID, arg: c.sub.ID})
+		guild, ok := ix.guildNumbers[c.sub.GuildID]
+		if !ok {
+			guild = int32(len(ix.guildNumbers) + 1)
+			ix.guildNumbers[c.sub.GuildID] = guild
+		}
+		headGuilds = append(headGuilds, [2]int32{at, guild})
 		if tree != nil {
 			ix.flatten(tree)
 			ix.markRepeatedTerms(at+1, at+1)
@@ -640,6 +707,10 @@ func build(compiled []compiledSub) *Index {
 		default:
 			ix.always = append(ix.always, at)
 		}
+	}
+	ix.guildAt = make([]int32, len(ix.code))
+	for _, hg := range headGuilds {
+		ix.guildAt[hg[0]] = hg[1]
 	}
 	spans := ix.packPostings()
 	ix.smallIDs = len(ix.subs) == 0 || ix.subs[0].sub.ID >= 0 && ix.subs[len(ix.subs)-1].sub.ID <= math.MaxUint32

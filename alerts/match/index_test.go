@@ -381,3 +381,62 @@ func TestKeyWordsPicksTheRarestWordOfEachBranch(t *testing.T) {
 		})
 	}
 }
+
+func TestIndexMatchesOnlyTheSubscriptionsOfServersThatSeeTheFeed(t *testing.T) {
+	w := newWorkload(2, popularQuerySkew)
+	subs := w.subscriptions(3000)
+	// Every kind the index keys differently, in more than one server.
+	subs = append(subs,
+		alerts.Subscription{ID: 90001, Regions: []string{"sahel"}},
+		alerts.Subscription{ID: 90002, Feeds: []string{"https://feed3.example/rss"}},
+		alerts.Subscription{ID: 90003},
+		alerts.Subscription{ID: 90004, Query: "the said", Paused: true},
+		alerts.Subscription{ID: 90005, Query: "(the OR a) -(of said)"},
+		alerts.Subscription{ID: 90006, Query: "the"},
+	)
+	guilds := []string{"g-a", "g-b", "g-c", "g-d", ""}
+	for i := range subs {
+		subs[i].GuildID = guilds[i%len(guilds)]
+	}
+	ix := newTestIndex(t, subs...)
+	guildOf := map[int64]string{}
+	for _, s := range subs {
+		guildOf[s.ID] = s.GuildID
+	}
+	tests := []struct {
+		name   string
+		owners []string
+		sees   func(guild string) bool
+	}{
+		{"owners not known: every server", nil, func(string) bool { return true }},
+		{"the operator's feed: every server", []string{alerts.Operator}, func(string) bool { return true }},
+		{"the operator's and a server's: every server", []string{"g-b", alerts.Operator}, func(string) bool { return true }},
+		{"one server's feed", []string{"g-a"}, func(g string) bool { return g == "g-a" }},
+		{"two servers' feed", []string{"g-c", "g-a"}, func(g string) bool { return g == "g-a" || g == "g-c" }},
+		{"a server with no subscriptions", []string{"g-zzz"}, func(string) bool { return false }},
+		{"a feed no one owns", []string{}, func(string) bool { return false }},
+	}
+	stories := w.stories(150)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			total := 0
+			for i := range stories {
+				st := &stories[i]
+				var want []int64
+				for _, m := range ix.Match(st) {
+					if tc.sees(guildOf[m.SubscriptionID]) {
+						want = append(want, m.SubscriptionID)
+					}
+				}
+				got := matchedIDs(ix.AppendMatchesSeenBy(nil, st, tc.owners))
+				if !slices.Equal(got, want) {
+					t.Fatalf("story %d: matched %v; want %v", i, got, want)
+				}
+				total += len(got)
+			}
+			if tc.sees("g-a") && total < 50 {
+				t.Errorf("only %d matches over 150 stories: the test does not exercise matching", total)
+			}
+		})
+	}
+}

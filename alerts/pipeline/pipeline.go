@@ -33,9 +33,11 @@ type Stages struct {
 	// process polls is still one event.
 	Recall func(ctx context.Context)
 	// Match appends to dst the subscriptions that want the story and
-	// returns the extended slice, as match.Index.AppendMatches does: a
-	// poll's matches collect in one slice, without one per story.
-	Match func(dst []alerts.Match, s *alerts.Story) []alerts.Match
+	// returns the extended slice, as match.Index.AppendMatchesSeenBy
+	// does: a poll's matches collect in one slice, without one per story.
+	// owners are the servers that may see the story's feed (the feed's
+	// Owners); only their subscriptions need be matched.
+	Match func(dst []alerts.Match, s *alerts.Story, owners []string) []alerts.Match
 	// Article fetches the article page's main text for feeds that opt in.
 	Article func(ctx context.Context, url string) (string, error)
 }
@@ -173,7 +175,7 @@ func (p *Pipeline) Process(ctx context.Context, f alerts.Feed, stories []alerts.
 		}
 		alerting = append(alerting, i)
 		if p.cfg.Stages.Match != nil {
-			res.Matches = p.cfg.Stages.Match(res.Matches, s)
+			res.Matches = p.cfg.Stages.Match(res.Matches, s, f.Owners)
 		}
 	}
 	if limit := burstThreshold(f); len(alerting) > limit {

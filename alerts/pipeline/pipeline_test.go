@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,7 @@ func openStore(t *testing.T) *storage.DB {
 }
 
 // matchEverything sends every story to channel c1 through subscription 1.
-func matchEverything(dst []alerts.Match, s *alerts.Story) []alerts.Match {
+func matchEverything(dst []alerts.Match, s *alerts.Story, _ []string) []alerts.Match {
 	return append(dst, alerts.Match{StoryID: s.ID, FeedURL: s.FeedURL, SubscriptionID: 1, ChannelID: "c1"})
 }
 
@@ -251,5 +252,32 @@ func TestRecallRunsOnceBeforeAPollsNewStoriesAreClusteredAndNotForOldOnes(t *tes
 	}
 	if len(steps) != 0 {
 		t.Errorf("a poll with nothing new ran %v; want nothing", steps)
+	}
+}
+
+func TestMatchIsToldWhichServersSeeTheFeed(t *testing.T) {
+	tests := []struct {
+		name   string
+		owners []string
+	}{
+		{"a server's feed", []string{"g1"}},
+		{"two servers' feed", []string{"g1", "g2"}},
+		{"the operator's feed", []string{alerts.Operator}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := alerts.Feed{URL: "https://a.example/rss", Primed: true, Owners: tt.owners}
+			var told [][]string
+			p := pipeline.New(pipeline.Config{Stages: pipeline.Stages{Match: func(dst []alerts.Match, s *alerts.Story, owners []string) []alerts.Match {
+				told = append(told, owners)
+				return dst
+			}}, Now: func() time.Time { return now }})
+			if _, err := p.Process(context.Background(), f, []alerts.Story{story("a", time.Minute, "Drone"), story("b", time.Second, "Drone")}); err != nil {
+				t.Fatal(err)
+			}
+			if len(told) != 2 || !slices.Equal(told[0], tt.owners) || !slices.Equal(told[1], tt.owners) {
+				t.Errorf("Match was told %q; want %q for each story", told, tt.owners)
+			}
+		})
 	}
 }

@@ -80,7 +80,7 @@ func start(t *testing.T, path string) deployment {
 	}
 	t.Cleanup(func() { db.Close() })
 	pipe := pipeline.New(pipeline.Config{Store: db, Logger: quiet, FirstPollWindow: 24 * 365 * time.Hour,
-		Stages: pipeline.Stages{Match: func(dst []alerts.Match, s *alerts.Story) []alerts.Match {
+		Stages: pipeline.Stages{Match: func(dst []alerts.Match, s *alerts.Story, _ []string) []alerts.Match {
 			return append(dst, alerts.Match{StoryID: s.ID, FeedURL: s.FeedURL, SubscriptionID: 1, ChannelID: "c1"})
 		}}})
 	p := poll.New(poll.Config{

@@ -92,8 +92,8 @@ func (e *engine) stages() pipeline.Stages {
 			return summary.ForStory(summary.Story{Title: title, Description: description, Text: text}, opt)
 		},
 		Cluster: func(s *alerts.Story) { e.clusterer.Assign(s) },
-		Match: func(dst []alerts.Match, s *alerts.Story) []alerts.Match {
-			return e.index.Load().AppendMatches(dst, s)
+		Match: func(dst []alerts.Match, s *alerts.Story, owners []string) []alerts.Match {
+			return e.index.Load().AppendMatchesSeenBy(dst, s, owners)
 		},
 		Article: e.articles.Text,
 	}
