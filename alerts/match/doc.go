@@ -60,9 +60,9 @@
 // Subscriptions with an empty query are keyed under their regions, else
 // their feeds, else match everything.
 //
-// The Index is immutable: With derives a new one (reusing the parsed
-// queries), which callers swap in atomically; Match is safe for concurrent
-// use.
+// The Index is immutable: With derives a new one, which callers swap in
+// atomically; Match is safe for concurrent use. The index keeps its
+// queries compiled into its nodes, not their parse trees.
 //
 // # Figures
 //
@@ -91,6 +91,8 @@
 //     tokenising, which keeps those 75 words for lookup and reads a Bloom
 //     filter that at 10 subscriptions is nearly empty, and cheaper. The
 //     cost follows the matches produced, not the subscriptions held;
-//   - building an index of 100,000 subscriptions: 0.65-0.9 s; deriving
-//     one with 100 changes through With: 0.55 s.
+//   - building an index of 100,000 subscriptions: 0.45-0.56 s, 184 MB
+//     allocated, 45 MB of it kept live (the live-MB metric; 81 MB while
+//     the index kept each query's parse tree and grew its nodes by
+//     appending); deriving one with 100 changes through With: 0.49-0.52 s.
 package match

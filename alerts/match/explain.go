@@ -110,10 +110,10 @@ func explain(c *compiledSub, s *alerts.Story, matched bool) Explanation {
 		}
 	}
 	e.QueryOK = true
-	if !c.query.MatchAll() {
+	if q := c.parsed(); !q.MatchAll() {
 		d := newDoc(s.Title, s.Text)
-		e.QueryOK = d.eval(c.query.root)
-		e.Clauses = d.clauses(c.query.root)
+		e.QueryOK = d.eval(q.root)
+		e.Clauses = d.clauses(q.root)
 	}
 	return e
 }

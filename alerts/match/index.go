@@ -145,9 +145,28 @@ const exprHead exprKind = 255
 
 // compiledSub is one subscription ready to evaluate.
 type compiledSub struct {
-	sub     alerts.Subscription
-	query   *Query
-	regions []string // lower case, for case-insensitive comparison
+	sub alerts.Subscription
+	// query is the parsed query until build has compiled it into code.
+	// The index then keeps only whether there is one, and parses the text
+	// again on the rare calls that need the tree (Explain, With): kept,
+	// the trees were a fifth of a running process's heap at 100,000
+	// subscriptions.
+	query    *Query
+	hasQuery bool
+	regions  []string // lower case, for case-insensitive comparison
+}
+
+// parsed returns the subscription's parsed query.
+func (c *compiledSub) parsed() *Query {
+	if c.query != nil {
+		return c.query
+	}
+	q, err := Parse(c.sub.Query)
+	if err != nil {
+		// compileSub parsed this text before the index took it.
+		panic(fmt.Sprintf("match: subscription %d's query parsed once and no longer does: %v", c.sub.ID, err))
+	}
+	return q
 }
 
 // cnode is a query node with its words replaced by dictionary numbers,
@@ -203,8 +222,8 @@ func NewIndex(subs []alerts.Subscription) (*Index, error) {
 
 // With returns a new index with the subscriptions in add added (replacing
 // any with the same ID) and those whose IDs are in remove removed; ix is
-// unchanged. Only the added subscriptions' queries are parsed; the word
-// dictionary and postings are rebuilt, which is linear in the number of
+// unchanged. The index is rebuilt, its queries parsed again from their text
+// (it does not keep their trees), which is linear in the number of
 // subscriptions and fast (see the package documentation for figures).
 // Errors are reported as by NewIndex: the new index leaves out what it
 // could not take, and an added subscription that fails leaves the old
@@ -606,8 +625,10 @@ func build(compiled []compiledSub) *Index {
 	for i := range ix.subs {
 		c := &ix.subs[i]
 		order[i], first[i] = int32(i), math.MaxInt32
-		if c.query.root != nil {
-			trees[i] = ix.compile(c.query.root)
+		q := c.parsed()
+		c.query, c.hasQuery = nil, q.root != nil
+		if c.hasQuery {
+			trees[i] = ix.compile(q.root)
 			if !c.sub.Paused {
 				start := len(allKeys)
 				allKeys, _ = ix.keys(trees[i], allKeys)
@@ -629,6 +650,13 @@ func build(compiled []compiledSub) *Index {
 			ix.mentionScope = true
 		}
 	}
+	// Sized up front: grown by appends, code would be copied some twenty
+	// times over at 100,000 subscriptions, the build's largest garbage.
+	nodes := len(order)
+	for _, tree := range trees {
+		nodes += tree.size()
+	}
+	ix.code = make([]node, 0, nodes)
 	ix.guildNumbers = map[string]int32{}
 	headGuilds := make([][2]int32, 0, len(order)) // a head's place, its server's number
 	for _, i := range order {
@@ -884,6 +912,18 @@ func (ix *Index) packPostings() []span {
 }
 
 // flatten appends n's subtree to ix.code in prefix order.
+// size is the number of nodes flatten makes of n; 0 for no query.
+func (n *cnode) size() int {
+	if n == nil {
+		return 0
+	}
+	total := 1
+	for _, k := range n.kids {
+		total += k.size()
+	}
+	return total
+}
+
 func (ix *Index) flatten(n *cnode) {
 	at := len(ix.code)
 	in := node{kind: n.kind}
@@ -1075,7 +1115,7 @@ const (
 func (ix *Index) numberRegions() {
 	count := map[string]int{}
 	for _, c := range ix.subs {
-		if c.query.root == nil || c.sub.Paused {
+		if !c.hasQuery || c.sub.Paused {
 			continue
 		}
 		for _, r := range c.regions {
