@@ -168,6 +168,11 @@ func (q writeQueue) enter(ctx context.Context) (release func(), err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	select {
+	case q <- struct{}{}: // no one waiting: most writes
+		return func() { <-q }, nil
+	default:
+	}
 	timer := time.NewTimer(busyTimeout)
 	defer timer.Stop()
 	select {
