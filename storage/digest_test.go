@@ -42,21 +42,7 @@ func TestAChannelPastItsPaceGetsOneDigestNotABacklog(t *testing.T) {
 			}
 			return res
 		}
-		due := func(ch string) (alerts, digests int) {
-			t.Helper()
-			ds, err := d.ChannelQueue(ctx, ch, clock, 100)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, dl := range ds {
-				if dl.Digest {
-					digests++
-				} else {
-					alerts++
-				}
-			}
-			return alerts, digests
-		}
+		due := func(ch string) (alerts, digests int) { t.Helper(); return dueInChannel(t, d, ch, clock) }
 
 		if res := poll(10, false); res.Folded != 7 {
 			t.Errorf("folded = %d; want 7 past the pace of 3", res.Folded)

@@ -62,21 +62,7 @@ func TestABurstIsSavedInPartsAsOnePoll(t *testing.T) {
 			t.Errorf("feed primed %v, usual new items %v; want primed and %v: the whole poll counts once", f.Primed, f.NewItemsAvg, want)
 		}
 
-		queue := func(ch string) (alerts, digests int) {
-			t.Helper()
-			ds, err := d.ChannelQueue(ctx, ch, clock, 1000)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, dl := range ds {
-				if dl.Digest {
-					digests++
-				} else {
-					alerts++
-				}
-			}
-			return alerts, digests
-		}
+		queue := func(ch string) (alerts, digests int) { t.Helper(); return dueInChannel(t, d, ch, clock) }
 		// The five newest go out at once; the digest waits a moment
 		// longer for the rest of a burst, then holds every part's folds.
 		if a, g := queue("c1"); a != 5 || g != 0 {
@@ -234,4 +220,21 @@ func TestTheWriteQueueLetsWritersInInTheOrderTheyCame(t *testing.T) {
 		t.Fatal(err)
 	}
 	r()
+}
+
+// dueInChannel counts the alerts and digests of a channel due at now.
+func dueInChannel(t *testing.T, d *DB, channelID string, now time.Time) (alerts, digests int) {
+	t.Helper()
+	ds, err := d.ChannelQueue(context.Background(), channelID, now, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dl := range ds {
+		if dl.Digest {
+			digests++
+		} else {
+			alerts++
+		}
+	}
+	return alerts, digests
 }

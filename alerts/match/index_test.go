@@ -196,15 +196,7 @@ func TestIndexMatchOrdersByID(t *testing.T) {
 
 func TestIndexMatchesLikeEachQueryAlone(t *testing.T) {
 	w := newWorkload(1, popularQuerySkew)
-	subs := w.subscriptions(3000)
-	// A few of every kind the index keys differently.
-	subs = append(subs,
-		alerts.Subscription{ID: 90001, Regions: []string{"sahel"}},
-		alerts.Subscription{ID: 90002, Feeds: []string{"https://feed3.example/rss"}},
-		alerts.Subscription{ID: 90003},
-		alerts.Subscription{ID: 90004, Query: "the said", Paused: true},
-		alerts.Subscription{ID: 90005, Query: "(the OR a) -(of said)"},
-	)
+	subs := append(w.subscriptions(3000), keyedEveryWay()...)
 	ix := newTestIndex(t, subs...)
 	queries := make([]*Query, len(subs))
 	for i, s := range subs {
@@ -384,16 +376,9 @@ func TestKeyWordsPicksTheRarestWordOfEachBranch(t *testing.T) {
 
 func TestIndexMatchesOnlyTheSubscriptionsOfServersThatSeeTheFeed(t *testing.T) {
 	w := newWorkload(2, popularQuerySkew)
-	subs := w.subscriptions(3000)
 	// Every kind the index keys differently, in more than one server.
-	subs = append(subs,
-		alerts.Subscription{ID: 90001, Regions: []string{"sahel"}},
-		alerts.Subscription{ID: 90002, Feeds: []string{"https://feed3.example/rss"}},
-		alerts.Subscription{ID: 90003},
-		alerts.Subscription{ID: 90004, Query: "the said", Paused: true},
-		alerts.Subscription{ID: 90005, Query: "(the OR a) -(of said)"},
-		alerts.Subscription{ID: 90006, Query: "the"},
-	)
+	subs := append(w.subscriptions(3000), keyedEveryWay()...)
+	subs = append(subs, alerts.Subscription{ID: 90006, Query: "the"})
 	guilds := []string{"g-a", "g-b", "g-c", "g-d", ""}
 	for i := range subs {
 		subs[i].GuildID = guilds[i%len(guilds)]
@@ -438,5 +423,18 @@ func TestIndexMatchesOnlyTheSubscriptionsOfServersThatSeeTheFeed(t *testing.T) {
 				t.Errorf("only %d matches over 150 stories: the test does not exercise matching", total)
 			}
 		})
+	}
+}
+
+// keyedEveryWay is a subscription of each kind the index keys apart from
+// the workload's queries: by region, by feed, matching everything, paused,
+// and a query with no word every match needs.
+func keyedEveryWay() []alerts.Subscription {
+	return []alerts.Subscription{
+		{ID: 90001, Regions: []string{"sahel"}},
+		{ID: 90002, Feeds: []string{"https://feed3.example/rss"}},
+		{ID: 90003},
+		{ID: 90004, Query: "the said", Paused: true},
+		{ID: 90005, Query: "(the OR a) -(of said)"},
 	}
 }
