@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"time"
 
@@ -100,9 +99,9 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 }
 
 // splitMatches divides a poll's matches among the parts its stories are
-// saved in, each match with its story. The pipeline lists matches in its
-// stories' order, so the parts are usually sub-slices; otherwise they are
-// sorted into place, keeping each part's order.
+// saved in, each match with its story, keeping their order within a part.
+// A match for a story not in the poll has nothing to be saved with: it is
+// left out, as the one-transaction save left it.
 func splitMatches(stories []alerts.Story, matches []alerts.Match, parts int) [][]alerts.Match {
 	partOf := make(map[string]int, len(stories))
 	for i, s := range stories {
@@ -110,28 +109,11 @@ func splitMatches(stories []alerts.Story, matches []alerts.Match, parts int) [][
 			partOf[s.ID] = i / savePart
 		}
 	}
-	// A match for a story not in the poll has nothing to be saved with;
-	// it is dropped, as the one-transaction save drops it.
-	place := func(m alerts.Match) int {
-		if k, ok := partOf[m.StoryID]; ok {
-			return k
-		}
-		return parts
-	}
-	inOrder := slices.IsSortedFunc(matches, func(a, b alerts.Match) int { return place(a) - place(b) })
-	if !inOrder {
-		matches = slices.Clone(matches)
-		slices.SortStableFunc(matches, func(a, b alerts.Match) int { return place(a) - place(b) })
-	}
 	out := make([][]alerts.Match, parts)
-	start := 0
-	for k := range parts {
-		end := start
-		for end < len(matches) && place(matches[end]) == k {
-			end++
+	for _, m := range matches {
+		if k, ok := partOf[m.StoryID]; ok {
+			out[k] = append(out[k], m)
 		}
-		out[k] = matches[start:end:end]
-		start = end
 	}
 	return out
 }
