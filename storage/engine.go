@@ -170,20 +170,23 @@ func (q writeQueue) enter(ctx context.Context) (release func(), err error) {
 	}
 	select {
 	case q <- struct{}{}: // no one waiting: most writes
-		return func() { <-q }, nil
+		return q.leave, nil
 	default:
 	}
 	timer := time.NewTimer(busyTimeout)
 	defer timer.Stop()
 	select {
 	case q <- struct{}{}:
-		return func() { <-q }, nil
+		return q.leave, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-timer.C:
 		return nil, errWriteQueueTimeout
 	}
 }
+
+// leave ends a writer's turn, letting the next in.
+func (q writeQueue) leave() { <-q }
 
 // errWriteQueueTimeout is SQLite's "database is locked" in this process's
 // words: a writer waited as long as SQLite's busy timeout would let it.
