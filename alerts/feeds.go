@@ -31,6 +31,14 @@ type Feed struct {
 	// NewItemsAvg is how many new items a poll of the feed usually brings
 	// (a moving average): the measure a burst is judged by.
 	NewItemsAvg float64
+	// UnfinishedSaved is how many stories of the feed's last poll are
+	// saved when saving it failed part way (a large poll is saved in
+	// parts); the next poll brings the rest again and finishes it.
+	UnfinishedSaved int
+	// UnfinishedBurst is set when that unfinished poll was a burst, so
+	// that the rest fold as its first parts did instead of alerting for
+	// being few on their own.
+	UnfinishedBurst bool
 }
 
 // Operator is the owner that stands for the operator's config file.

@@ -16,7 +16,7 @@ import (
 // operator's empty ID is still an item.
 const feedColumns = `f.url, f.title, f.interval_ms, f.fetch_article, f.etag, f.last_modified,
 	f.last_poll_at, f.last_success_at, f.last_error, f.consecutive_failures, f.last_item_count, f.primed, f.added_at,
-	f.new_items_avg, coalesce((SELECT string_agg('g' || o.guild_id, char(31)) FROM feed_owners o WHERE o.url = f.url), '')`
+	f.new_items_avg, f.unfinished_saved, f.unfinished_burst, coalesce((SELECT string_agg('g' || o.guild_id, char(31)) FROM feed_owners o WHERE o.url = f.url), '')`
 
 // UpsertFeed adds an operator's feed (from the config file, shared by every
 // server), or updates its title, interval and fetch_article setting while
@@ -387,7 +387,7 @@ func scanFeed(s scanner, extra ...any) (alerts.Feed, error) {
 	var owners string
 	dest := []any{&f.URL, &f.Title, &intervalMS, &f.FetchArticle, &f.ETag, &f.LastModified,
 		&lastPoll, &lastSuccess, &f.LastError, &f.ConsecutiveFailures, &f.LastItemCount, &f.Primed, &added,
-		&f.NewItemsAvg, &owners}
+		&f.NewItemsAvg, &f.UnfinishedSaved, &f.UnfinishedBurst, &owners}
 	err := s.Scan(append(dest, extra...)...)
 	f.Interval = time.Duration(intervalMS) * time.Millisecond
 	f.LastPollAt, f.LastSuccessAt, f.AddedAt = fromMillis(lastPoll), fromMillis(lastSuccess), fromMillis(added)

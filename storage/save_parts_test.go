@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/pipeline"
 )
 
 // burstPoll is a poll of n stories, every one matching channel c1's
@@ -237,4 +239,65 @@ func dueInChannel(t *testing.T, d *DB, channelID string, now time.Time) (alerts,
 		}
 	}
 	return alerts, digests
+}
+
+func TestTheRestOfABurstWhoseSaveFailedFoldsAsItsFirstPartsDid(t *testing.T) {
+	eachBackend(t, func(t *testing.T, eng backend) {
+		ctx := context.Background()
+		d := eng.open(t, WithClock(func() time.Time { return t0 }))
+		feed := "https://a.example/rss"
+		d.UpsertFeed(ctx, alerts.Feed{URL: feed})
+		sub, _ := d.AddSubscription(ctx, alerts.Subscription{GuildID: "g", ChannelID: "c1", Query: "drone"}, "admin")
+		if _, err := d.SaveStories(ctx, feed, nil, nil); err != nil { // primed, usually quiet
+			t.Fatal(err)
+		}
+		p := pipeline.New(pipeline.Config{Store: d, Now: func() time.Time { return t0 }, Stages: pipeline.Stages{
+			Match: func(dst []alerts.Match, s *alerts.Story, _ []string) []alerts.Match {
+				return append(dst, alerts.Match{StoryID: s.ID, FeedURL: s.FeedURL, SubscriptionID: sub.ID, ChannelID: "c1"})
+			},
+		}})
+		// Just over one part: the replay brings 15 stories, too few to be
+		// a burst on their own.
+		n := savePart + 15
+		stories, _ := burstPoll(feed, n, 0, 0)
+		refuse, allow := refuseStoryTrigger(eng.name, fmt.Sprintf("b%04d", savePart+3))
+		if _, err := d.db.db.ExecContext(ctx, refuse); err != nil {
+			t.Fatal(err)
+		}
+		poll := func() (alerts.Feed, error) {
+			t.Helper()
+			f, err := d.Feed(ctx, feed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = p.Process(ctx, f, stories)
+			return f, err
+		}
+		if _, err := poll(); err == nil {
+			t.Fatal("the poll was saved although the database refused a story of its second part")
+		}
+		if _, err := d.db.db.ExecContext(ctx, allow); err != nil {
+			t.Fatal(err)
+		}
+		f, err := poll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.UnfinishedSaved != savePart || !f.UnfinishedBurst {
+			t.Errorf("before the replay the feed says %d stories saved, burst %v; want the first part's %d and a burst", f.UnfinishedSaved, f.UnfinishedBurst, savePart)
+		}
+		var alerted, folded int
+		if err := d.db.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE digest_id = 0), count(*) FILTER (WHERE digest_id <> 0)
+			FROM outbox WHERE channel_id = 'c1' AND is_digest = 0`).Scan(&alerted, &folded); err != nil {
+			t.Fatal(err)
+		}
+		if alerted != 5 || folded != n-5 {
+			t.Errorf("c1 has %d alerts and %d folded; want the burst's newest 5 and %d folded, as if the save had not failed", alerted, folded, n-5)
+		}
+		f, _ = d.Feed(ctx, feed)
+		if want := newItemsWeight * float64(n); !f.Primed || f.UnfinishedSaved != 0 || f.UnfinishedBurst || math.Abs(f.NewItemsAvg-want) > 1e-9 {
+			t.Errorf("after the replay: primed %v, unfinished %d/%v, usual new items %v; want primed, nothing unfinished and %v (the whole poll once)",
+				f.Primed, f.UnfinishedSaved, f.UnfinishedBurst, f.NewItemsAvg, want)
+		}
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -72,10 +73,12 @@ const savePart = 250
 // them. If one part fails, the parts before it stay saved and the feed is
 // not marked primed: the poller records the failure without the feed's new
 // validators, the next poll brings the same stories again, and the ones
-// already saved are skipped.
+// already saved are skipped. The feed keeps how many were saved and
+// whether the poll was a burst (Feed.UnfinishedSaved, UnfinishedBurst), so
+// that the next poll is judged as the rest of the same poll.
 func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.Story, matches []alerts.Match) (alerts.SaveResult, error) {
 	if len(stories) <= savePart {
-		res, err := d.saveStoriesPart(ctx, feedURL, stories, matches, savePartOptions{polled: len(stories), last: true})
+		res, err := d.saveStoriesPart(ctx, feedURL, stories, matches, savePartOptions{last: true})
 		if err != nil {
 			return alerts.SaveResult{}, fmt.Errorf("save stories of %s: %w", feedURL, err)
 		}
@@ -83,11 +86,12 @@ func (d *DB) SaveStories(ctx context.Context, feedURL string, stories []alerts.S
 	}
 	parts := (len(stories) + savePart - 1) / savePart
 	matchParts := splitMatches(stories, matches, parts)
+	burst := slices.ContainsFunc(matches, func(m alerts.Match) bool { return m.Fold })
 	var total alerts.SaveResult
 	for k := range parts {
 		part := stories[k*savePart : min((k+1)*savePart, len(stories))]
 		res, err := d.saveStoriesPart(ctx, feedURL, part, matchParts[k],
-			savePartOptions{polled: len(stories), last: k == parts-1, gatherDigests: true})
+			savePartOptions{last: k == parts-1, burst: burst, gatherDigests: true})
 		if err != nil {
 			return total, fmt.Errorf("save stories of %s (part %d of %d, %d stories saved before it): %w", feedURL, k+1, parts, total.Stories, err)
 		}
@@ -120,8 +124,8 @@ func splitMatches(stories []alerts.Story, matches []alerts.Match, parts int) [][
 
 // savePartOptions say where a part stands in its poll.
 type savePartOptions struct {
-	polled int  // stories in the whole poll, for the feed's usual rate
-	last   bool // the poll's last part: the feed is primed with it
+	last  bool // the poll's last part: the feed is primed with it
+	burst bool // the poll is a burst: some of its matches fold
 	// gatherDigests holds back the digests this part folds into, so that
 	// one is not sent between a burst's parts with the rest of the burst
 	// in a second digest ten minutes later.
@@ -217,15 +221,26 @@ func (d *DB) saveStoriesPart(ctx context.Context, feedURL string, stories []aler
 			}
 		}
 		if !opt.last {
-			return nil
+			burst := 0
+			if opt.burst {
+				burst = 1
+			}
+			// Kept in case a later part fails: the poll that brings the
+			// rest again finishes this one.
+			_, err = tx.ExecContext(ctx, `UPDATE feeds SET
+					unfinished_saved = unfinished_saved + ?,
+					unfinished_burst = CASE WHEN unfinished_burst = 1 OR CAST(? AS BIGINT) = 1 THEN 1 ELSE 0 END
+				WHERE url = ?`, res.Stories, burst, feedURL)
+			return err
 		}
 		// The first poll brings the whole feed, not a poll's worth of
-		// news, so the usual rate starts counting after it.
+		// news, so the usual rate starts counting after it. A poll counts
+		// the stories it saved, with those its unfinished parts saved.
 		_, err = tx.ExecContext(ctx, `UPDATE feeds SET
 				new_items_avg = CASE WHEN primed = 0 THEN 0
-					ELSE new_items_avg * (1 - CAST(? AS DOUBLE PRECISION)) + CAST(? AS DOUBLE PRECISION) * CAST(? AS DOUBLE PRECISION) END,
-				primed = 1
-			WHERE url = ?`, newItemsWeight, newItemsWeight, opt.polled, feedURL)
+					ELSE new_items_avg * (1 - CAST(? AS DOUBLE PRECISION)) + CAST(? AS DOUBLE PRECISION) * CAST(unfinished_saved + ? AS DOUBLE PRECISION) END,
+				primed = 1, unfinished_saved = 0, unfinished_burst = 0
+			WHERE url = ?`, newItemsWeight, newItemsWeight, res.Stories, feedURL)
 		return err
 	})
 	if err != nil {

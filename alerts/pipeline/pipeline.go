@@ -178,11 +178,15 @@ func (p *Pipeline) Process(ctx context.Context, f alerts.Feed, stories []alerts.
 			res.Matches = p.cfg.Stages.Match(res.Matches, s, f.Owners)
 		}
 	}
-	if limit := burstThreshold(f); len(alerting) > limit {
+	// A burst whose saving failed part way is finished by this poll: its
+	// first parts folded, and the rest fold too, however few they are on
+	// their own.
+	if limit := burstThreshold(f); len(alerting) > limit || (f.UnfinishedBurst && len(alerting) > 0) {
 		res.Folded = foldBurst(fresh, alerting, res.Matches)
 		p.cfg.Logger.Warn("a feed served far more new stories than usual: alerting the newest few, folding the rest into each channel's digest",
-			"feed", f.URL, "new_stories", len(alerting), "usual_per_poll", math.Round(f.NewItemsAvg*10)/10,
-			"burst_above", limit, "alerted", burstAlerts, "folded_stories", len(alerting)-burstAlerts)
+			"feed", f.URL, "new_stories", len(alerting), "saved_before_a_failed_save", f.UnfinishedSaved,
+			"usual_per_poll", math.Round(f.NewItemsAvg*10)/10,
+			"burst_above", limit, "alerted", min(burstAlerts, len(alerting)), "folded_stories", max(len(alerting)-burstAlerts, 0))
 	}
 	res.Stories = fresh
 	if p.cfg.Store != nil {
