@@ -248,7 +248,6 @@ func New(cfg Config) (*Bot, error) {
 	}
 	b.shards.held = make(map[int]*shard)
 	b.shards.up = make(map[int]bool)
-	b.shards.lastIDs = make(map[int]time.Time)
 	b.abort, b.cancelAbort = context.WithCancel(context.Background())
 	return b, nil
 }

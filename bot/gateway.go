@@ -5,11 +5,13 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -40,6 +42,14 @@ var fatalCloseCodes = map[int]string{
 type gatewayWatch struct {
 	log     *slog.Logger
 	onFatal func(code int)
+	// awaitIdentify, when set, waits for this shard's turn to IDENTIFY
+	// under Discord's rate limit. cleared marks the next IDENTIFY as having
+	// its turn (the bot's own open, or a dial that waited for it);
+	// needTurn says the last connection was closed for an IDENTIFY that had
+	// none, so the next dial waits for one.
+	awaitIdentify func() error
+	cleared       atomic.Bool
+	needTurn      atomic.Bool
 
 	mu        sync.Mutex
 	fatal     int
@@ -76,6 +86,9 @@ func (w *gatewayWatch) fatalCode() int {
 
 // onEvent reads resume_gateway_url from READY.
 func (w *gatewayWatch) onEvent(_ *discordgo.Session, e *discordgo.Event) {
+	if e.Type == "RESUMED" {
+		w.cleared.Store(false) // a turn taken for an IDENTIFY that was not needed
+	}
 	if e.Type != "READY" {
 		return
 	}
@@ -135,6 +148,14 @@ func (w *gatewayWatch) dialer(base *websocket.Dialer) *websocket.Dialer {
 		if code := w.fatalCode(); code != 0 {
 			return nil, fmt.Errorf("not reconnecting to Discord's gateway: it closed the connection with %d (%s)", code, fatalCloseCodes[code])
 		}
+		if w.awaitIdentify != nil && w.needTurn.Load() {
+			// No heartbeat runs while dialling, so the wait holds nothing up.
+			if err := w.awaitIdentify(); err != nil {
+				return nil, err
+			}
+			w.needTurn.Store(false)
+			w.cleared.Store(true)
+		}
 		target, serverName := w.dialAddr(addr)
 		c, err := netDial(ctx, network, target)
 		if err != nil {
@@ -161,7 +182,7 @@ func (w *gatewayWatch) dialer(base *websocket.Dialer) *websocket.Dialer {
 			}
 			c = tc
 		}
-		return &closeSniffer{Conn: c, onClose: w.closed}, nil
+		return &closeSniffer{Conn: c, onClose: w.closed, identifyHeld: w.identifyHeld}, nil
 	}
 	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		return dial(ctx, network, addr, false)
@@ -172,11 +193,33 @@ func (w *gatewayWatch) dialer(base *websocket.Dialer) *websocket.Dialer {
 	return &d
 }
 
+// errIdentifyWithoutTurn is the write error of an IDENTIFY that had no turn.
+var errIdentifyWithoutTurn = errors.New("IDENTIFY held back: it waits its turn under Discord's rate limit on the next connection")
+
+// identifyHeld is called as an IDENTIFY is written, and says whether to
+// hold it back. discordgo sends one at once after an Invalid Session (op
+// 9), and again at once when Discord refuses that one for the rate limit:
+// thousands a second on one rate-limit key, which Discord answers by
+// closing the connection (4008) and may count against the bot's 1,000 a
+// day. One without a turn fails its write and its connection is closed;
+// discordgo reconnects, that dial waits for the turn, and the RESUME it
+// sends is answered with another Invalid Session, whose IDENTIFY then goes.
+// Waiting in the write instead would stall the heartbeats behind it.
+func (w *gatewayWatch) identifyHeld() error {
+	if w.awaitIdentify == nil || w.cleared.CompareAndSwap(true, false) {
+		return nil
+	}
+	w.needTurn.Store(true)
+	return errIdentifyWithoutTurn
+}
+
 // closeSniffer reads the websocket frames a server sends as they pass, to
-// learn the code of a close frame; it changes nothing it reads.
+// learn the code of a close frame; it changes nothing it reads. It also
+// stops the client's IDENTIFY frames that identifyHeld holds back.
 type closeSniffer struct {
 	net.Conn
-	onClose func(code int)
+	onClose      func(code int)
+	identifyHeld func() error
 
 	handshakeDone bool
 	tail          [4]byte // the last bytes of the HTTP handshake seen
@@ -185,6 +228,41 @@ type closeSniffer struct {
 	skip          uint64 // payload bytes left in the current frame
 	closing       bool   // the current frame is a close frame
 	closeCode     []byte
+}
+
+// Write stops an IDENTIFY held back, and closes the connection so that
+// discordgo reconnects. gorilla/websocket writes a small message's frame,
+// header and payload, in one Write, and an IDENTIFY is small.
+func (c *closeSniffer) Write(p []byte) (int, error) {
+	if c.identifyHeld != nil && isIdentifyFrame(p) {
+		if err := c.identifyHeld(); err != nil {
+			c.Conn.Close()
+			return 0, err
+		}
+	}
+	return c.Conn.Write(p)
+}
+
+// identifyPrefix is how discordgo's IDENTIFY payload starts.
+const identifyPrefix = `{"op":2,`
+
+// isIdentifyFrame reports whether p starts a client's (masked) text frame
+// whose payload starts as an IDENTIFY.
+func isIdentifyFrame(p []byte) bool {
+	if len(p) < 2 || p[0]&0x0f != websocket.TextMessage || p[1]&0x80 == 0 {
+		return false
+	}
+	hl := frameHeaderLen(p[1])
+	if len(p) < hl+len(identifyPrefix) {
+		return false
+	}
+	mask := p[hl-4 : hl]
+	for i := range len(identifyPrefix) {
+		if p[hl+i]^mask[i%4] != identifyPrefix[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *closeSniffer) Read(p []byte) (int, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"sync"
@@ -45,7 +46,13 @@ type shard struct {
 	ready   chan struct{}
 	once    sync.Once
 	release func()
+	// stop is closed when the bot closes the shard, ending the wait of an
+	// IDENTIFY discordgo sends of itself.
+	stop     chan struct{}
+	stopOnce sync.Once
 }
+
+func (sh *shard) stopIdentifying() { sh.stopOnce.Do(func() { close(sh.stop) }) }
 
 // shards is the set of gateway sessions this process holds.
 type shards struct {
@@ -55,8 +62,8 @@ type shards struct {
 	count     int // 0 until Open learnt it
 	maxConc   int
 	held      map[int]*shard
-	lastIDs   map[int]time.Time // last IDENTIFY by rate-limit key
-	lastFatal int               // the fatal close code of a shard since closed
+	idents    identifySlots
+	lastFatal int // the fatal close code of a shard since closed
 	// waitingSince is when a shard this process owns first could not be
 	// opened (its lease still held, or its IDENTIFY slot taken), zero
 	// when none waits.
@@ -201,7 +208,8 @@ func (b *Bot) balanceShards(ctx context.Context) ([]*shard, error) {
 		if b.shards.held[n] != nil || !b.ownsShard(n) {
 			continue
 		}
-		if !b.identifySlotFree(n) {
+		key := n % b.shards.maxConc
+		if b.shards.idents.wait(key) > 0 {
 			// Waiting here would hold up the renewal of the leases this
 			// process has; the next pass comes soon enough.
 			waiting = true
@@ -212,8 +220,8 @@ func (b *Bot) balanceShards(ctx context.Context) ([]*shard, error) {
 			waiting = true // its last holder has not handed it over yet
 			continue
 		}
-		if !b.claimIdentify(ctx, n) {
-			release() // another process identified on this key just now
+		if !b.shards.idents.reserve(key) || !b.claimIdentify(ctx, key) {
+			release() // this process or another identified on this key just now
 			waiting = true
 			continue
 		}
@@ -229,14 +237,18 @@ func (b *Bot) balanceShards(ctx context.Context) ([]*shard, error) {
 }
 
 // openShardLocked starts shard n's gateway session; READY follows.
+// Its IDENTIFY slot is already taken.
 func (b *Bot) openShardLocked(ctx context.Context, n int, release func()) (*shard, error) {
-	b.shards.lastIDs[n%b.shards.maxConc] = time.Now()
 	sh, err := b.newShard(n, b.shards.count)
 	if err != nil {
 		return nil, err
 	}
 	sh.release = release
-	if err := sh.session.Open(); err != nil {
+	sh.watch.cleared.Store(true)
+	err = sh.session.Open()
+	sh.watch.cleared.Store(false)
+	if err != nil {
+		sh.stopIdentifying()
 		sh.session.Close()
 		if code := sh.watch.fatalCode(); code != 0 {
 			b.shards.lastFatal = code
@@ -249,28 +261,101 @@ func (b *Bot) openShardLocked(ctx context.Context, n int, release func()) (*shar
 	return sh, nil
 }
 
-// identifySlotFree reports whether shard n may IDENTIFY now within
-// Discord's max_concurrency per five seconds for its rate-limit key, as far
-// as this process's own IDENTIFYs go; claimIdentify asks the other
-// processes.
-func (b *Bot) identifySlotFree(n int) bool {
-	last, ok := b.shards.lastIDs[n%b.shards.maxConc]
-	return !ok || time.Since(last) >= identifyWindow
+// identifySlots is when this process last sent an IDENTIFY on each
+// rate-limit key (shard_id % max_concurrency), so that it sends at most one
+// per key per five seconds; claimIdentify asks the other processes. It has
+// a lock of its own: an IDENTIFY discordgo sends of itself waits for a slot
+// inside its websocket write, where waiting for shards.mu could deadlock
+// with a Close that mu's holder makes.
+type identifySlots struct {
+	mu   sync.Mutex
+	last map[int]time.Time
 }
 
-// claimIdentify takes shard n's rate-limit key for the five seconds
+// wait is how long until key's slot is free, 0 when it is.
+func (s *identifySlots) wait(key int) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.waitLocked(key)
+}
+
+func (s *identifySlots) waitLocked(key int) time.Duration {
+	last, ok := s.last[key]
+	if !ok {
+		return 0
+	}
+	return max(identifyWindow-time.Since(last), 0)
+}
+
+// reserve takes key's slot for an IDENTIFY sent now, if it is free.
+func (s *identifySlots) reserve(key int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.waitLocked(key) > 0 {
+		return false
+	}
+	if s.last == nil {
+		s.last = make(map[int]time.Time)
+	}
+	s.last[key] = time.Now()
+	return true
+}
+
+// Discord asks a client told its session is invalid (op 9) to wait 1 to 5
+// seconds, at random, before it identifies again (topics/gateway:
+// "Handling a Reconnect"); identifyGiveUp bounds the wait for a turn after
+// that, after which the dial fails and discordgo tries again.
+const (
+	identifyJitterMin = time.Second
+	identifyJitterMax = 5 * time.Second
+	identifyGiveUp    = 2 * time.Minute
+)
+
+// awaitIdentify waits for shard n's turn to IDENTIFY again after its
+// session ended: Discord's 1-5 s, then until its rate-limit key is free
+// here and in the other processes; the turn is taken when it returns nil.
+func (b *Bot) awaitIdentify(n, key int, stop <-chan struct{}) error {
+	pause := identifyJitterMin + rand.N(identifyJitterMax-identifyJitterMin)
+	deadline := time.Now().Add(pause + identifyGiveUp)
+	b.log.Info("Discord ended a gateway shard's session; identifying again when its rate limit allows", "shard", n, "in", pause.Round(time.Millisecond))
+	for {
+		t := time.NewTimer(pause)
+		select {
+		case <-stop:
+			t.Stop()
+			return errors.New("the shard was closed while it waited to identify")
+		case <-t.C:
+		}
+		if b.shards.idents.reserve(key) {
+			ctx, cancel := context.WithTimeout(context.Background(), identifyWindow)
+			ok := b.claimIdentify(ctx, key)
+			cancel()
+			if ok {
+				return nil
+			}
+			pause = identifyWindow / 10 // another process has the key, for up to five seconds
+		} else {
+			pause = b.shards.idents.wait(key)
+		}
+		if time.Now().Add(pause).After(deadline) {
+			return fmt.Errorf("gateway shard %d waited %v for its turn to identify under Discord's rate limit", n, identifyGiveUp)
+		}
+	}
+}
+
+// claimIdentify takes rate-limit key key for the five seconds
 // Discord counts an IDENTIFY against it, so that two processes opening
 // shards at once (both taking over from a dead peer) do not identify on one
 // key together: Discord answers the second with an Invalid Session, and
 // discordgo identifies again at once, over and over. The lease is never
 // given back: it is the five seconds.
-func (b *Bot) claimIdentify(ctx context.Context, n int) bool {
+func (b *Bot) claimIdentify(ctx context.Context, key int) bool {
 	if b.cfg.Claim == nil {
 		return true
 	}
 	// A hold (storage.HoldPrefix), kept even if this process stops within
 	// the five seconds: the next IDENTIFY on the key would still be refused.
-	_, ok := b.cfg.Claim(ctx, fmt.Sprintf("hold:identify:%d", n%b.shards.maxConc), identifyWindow)
+	_, ok := b.cfg.Claim(ctx, fmt.Sprintf("hold:identify:%d", key), identifyWindow)
 	return ok
 }
 
@@ -281,6 +366,7 @@ func (b *Bot) claimIdentify(ctx context.Context, n int) bool {
 func (b *Bot) closeShardsLocked(closing []*shard) {
 	var wg sync.WaitGroup
 	for _, sh := range closing {
+		sh.stopIdentifying()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -406,7 +492,9 @@ func (b *Bot) newShard(n, count int) (*shard, error) {
 	s.Identify.Intents = discordgo.IntentsGuilds
 	s.LogLevel = discordgo.LogError
 	g := b.guard
-	watch := &gatewayWatch{log: b.log.With("shard", n), onFatal: func(code int) {
+	key := n % max(b.shards.maxConc, 1)
+	stop := make(chan struct{})
+	watch := &gatewayWatch{log: b.log.With("shard", n), awaitIdentify: func() error { return b.awaitIdentify(n, key, stop) }, onFatal: func(code int) {
 		if code == 4004 {
 			// The token is no good for REST either; stop now rather than
 			// learn it from a 401 per queued alert.
@@ -414,7 +502,7 @@ func (b *Bot) newShard(n, count int) (*shard, error) {
 		}
 	}}
 	s.Dialer = watch.dialer(b.dialer)
-	sh := &shard{id: n, session: s, watch: watch, ready: make(chan struct{})}
+	sh := &shard{id: n, session: s, watch: watch, ready: make(chan struct{}), stop: stop}
 	s.AddHandler(watch.onEvent)
 	s.AddHandler(func(*discordgo.Session, *discordgo.Ready) { sh.once.Do(func() { close(sh.ready) }) })
 	s.AddHandler(func(*discordgo.Session, *discordgo.Connect) {

@@ -387,3 +387,54 @@ func TestAProcessStartingBesideOthersUsesTheirShardCount(t *testing.T) {
 		t.Errorf("a process starting alone uses %d shards, want Discord's recommendation, 3", c.ShardCount())
 	}
 }
+
+// Discord ends sessions now and then (a gateway node restarting): every
+// shard gets op 9 Invalid Session at once and must IDENTIFY again, one per
+// rate-limit key per five seconds. discordgo answers op 9 with an IDENTIFY
+// at once, and again at once when that one is refused.
+func TestShardsWhoseSessionsDiscordEndedIdentifyAgainInTurn(t *testing.T) {
+	t.Parallel()
+	const count, keys = 2, 1
+	srv, guilds := shardedFake(t, count, keys)
+	shardedBot(t, srv, openDB(t), nil)
+	waitShardsFor(t, srv, "every shard open", count*identifyWait, oneEach(count))
+	time.Sleep(identifyWait) // the last open's five seconds
+	before := srv.GatewayStats()
+
+	srv.InvalidateSessions()
+	start := time.Now()
+	waitShardsFor(t, srv, "every shard identified again", (count+1)*identifyWait, func(live map[string]int) bool {
+		return oneEach(count)(live) && srv.GatewayStats().Identifies == before.Identifies+count
+	})
+	took := time.Since(start)
+	st := srv.GatewayStats()
+	if refused := st.IdentifiesRateLimited - before.IdentifiesRateLimited; refused != 0 {
+		t.Errorf("the fake refused %d IDENTIFYs past max_concurrency per five seconds; the shards must take turns", refused)
+	}
+	if st.SendRateLimited != 0 {
+		t.Errorf("%d connections were closed for sending more than 120 payloads a minute", st.SendRateLimited)
+	}
+	// Turns of five seconds on one key, after Discord's 1-5 s wait.
+	if least := time.Duration(count-1) * identifyWait; took < least {
+		t.Errorf("the shards were back in %v; taking turns takes at least %v", took, least)
+	}
+	t.Logf("%d shards identified again in %v", count, took.Round(100*time.Millisecond))
+	for _, g := range guilds {
+		answeredOnce(t, srv, g)
+	}
+}
+
+// identifyWait is Discord's window for max_concurrency IDENTIFYs per key.
+const identifyWait = 5 * time.Second
+
+// waitShardsFor is waitShards with a deadline of within.
+func waitShardsFor(t *testing.T, srv *discordtest.Server, what string, within time.Duration, cond func(map[string]int) bool) {
+	t.Helper()
+	deadline := time.Now().Add(within + 5*time.Second)
+	for !cond(srv.ShardSessions()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: the fake's sessions per shard are %v, stats %+v", what, srv.ShardSessions(), srv.GatewayStats())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"regexp"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -334,6 +335,29 @@ func benchmarkAssign(b *testing.B, n int) {
 	// verification caps however many stories there are.
 	b.ReportMetric(float64(c.work.visited)/float64(n), "visited/story")
 	b.ReportMetric(float64(c.work.scored)/float64(n), "scored/story")
+	// Memory per story remembered, the window's stories only.
+	var remembered int
+	b.ReportMetric(liveBytes(func() any {
+		c := New(Options{})
+		for i := range stories {
+			s := stories[i].story
+			c.Assign(&s)
+		}
+		remembered = c.Len()
+		return c
+	})/float64(remembered), "live-B/story")
+}
+
+// liveBytes is how much heap what build returns keeps alive.
+func liveBytes(build func() any) float64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	kept := build()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(kept)
+	return float64(after.HeapAlloc) - float64(before.HeapAlloc)
 }
 
 func BenchmarkAssign1k(b *testing.B)  { benchmarkAssign(b, 1_000) }

@@ -64,7 +64,11 @@
 // HTML 429 for an hour (InvalidRequests, Banned). RevokeToken and SetToken
 // stand for a token reset: the old token gets 401 and its gateway sessions
 // are closed with 4004. READY's resume_gateway_url is a path of its own, and
-// GatewayStats tells RESUMEs there from those on the gateway URL.
+// GatewayStats tells RESUMEs there from those on the gateway URL. A
+// connection that sends more than 120 payloads in 60 seconds is closed with
+// 4008 (SendRateLimited); with WithMaxConcurrency, an IDENTIFY beyond
+// max_concurrency per five seconds on its rate-limit key is answered with
+// op 9 Invalid Session (IdentifiesRateLimited).
 //
 // Not modelled: the gateway does not echo the bot's own messages as
 // MESSAGE_CREATE, does not answer REQUEST_GUILD_MEMBERS with member chunks,

@@ -41,6 +41,7 @@ const (
 	CloseAuthenticationFailed = 4004
 	CloseAlreadyAuthenticated = 4005
 	CloseInvalidSeq           = 4007
+	CloseRateLimited          = 4008
 	CloseInvalidShard         = 4010
 	// CloseShardingRequired is in shards.go.
 	CloseInvalidAPIVersion = 4012
@@ -57,6 +58,10 @@ const (
 	// gatewayWriteTimeout bounds one frame write so a stuck client cannot
 	// hold a dispatching test forever.
 	gatewayWriteTimeout = 5 * time.Second
+	// Discord: "Apps can send 120 gateway events per connection every 60
+	// seconds"; one that sends more is disconnected at once (4008).
+	gatewaySendLimit  = 120
+	gatewaySendWindow = 60 * time.Second
 )
 
 // GatewayStats counts what the fake's gateway has seen.
@@ -77,6 +82,9 @@ type GatewayStats struct {
 	// with 4011.
 	IdentifiesRateLimited int
 	ShardingRequired      int
+	// SendRateLimited counts connections closed with 4008 for sending
+	// more than 120 payloads in 60 seconds.
+	SendRateLimited int
 	// LastIntents and LastCompress are what the latest IDENTIFY asked for.
 	LastIntents  int
 	LastCompress bool
@@ -263,6 +271,23 @@ type gatewayConn struct {
 	// InvalidateSessions through detachSession.
 	smu     sync.Mutex
 	session *gatewaySession
+
+	// sent holds when the client's last gatewaySendLimit payloads came, a
+	// ring from next; only the read loop touches it.
+	sent     [gatewaySendLimit]time.Time
+	sentNext int
+}
+
+// withinSendRate records a payload received at now and reports whether the
+// connection is still within Discord's send rate.
+func (c *gatewayConn) withinSendRate(now time.Time) bool {
+	oldest := c.sent[c.sentNext]
+	if !oldest.IsZero() && now.Sub(oldest) < gatewaySendWindow {
+		return false
+	}
+	c.sent[c.sentNext] = now
+	c.sentNext = (c.sentNext + 1) % gatewaySendLimit
+	return true
 }
 
 // serveGateway runs one gateway connection until it closes; onResumeURL
@@ -325,6 +350,11 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request, onResumeUR
 					s.invalidate(gs)
 				}
 			}
+			return
+		}
+		if !c.withinSendRate(time.Now()) { // Discord's window is on the wall clock
+			c.s.touch(func(st *GatewayStats) { st.SendRateLimited++ })
+			c.closeWith(CloseRateLimited, "You are being rate limited.")
 			return
 		}
 		if !c.handle(data) {

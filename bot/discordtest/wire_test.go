@@ -200,6 +200,22 @@ func TestGatewayClosesWithDiscordCodes(t *testing.T) {
 			want: CloseInvalidIntents,
 		},
 		{
+			name: "120 payloads in a minute are within the send rate",
+			act: func(c *wsClient, _ *Server) {
+				sendHeartbeats(c, gatewaySendLimit-1)
+				c.send(opPresenceUpdate, map[string]any{"status": "online"}) // the 120th, refused for what it is
+			},
+			want: CloseNotAuthenticated,
+		},
+		{
+			name: "the 121st payload in a minute is rate limited",
+			act: func(c *wsClient, _ *Server) {
+				sendHeartbeats(c, gatewaySendLimit)
+				c.send(opPresenceUpdate, map[string]any{"status": "online"})
+			},
+			want: CloseRateLimited,
+		},
+		{
 			name:  "an old API version is refused",
 			query: "v=6&encoding=json",
 			want:  CloseInvalidAPIVersion,
@@ -366,5 +382,13 @@ func TestResumesAreCountedByWhereTheyArrive(t *testing.T) {
 				t.Errorf("gateway stats = %+v, want %d on the resume URL and %d elsewhere", st, step.onResume, step.elsewhere)
 			}
 		})
+	}
+}
+
+// sendHeartbeats sends n heartbeats without reading their ACKs.
+func sendHeartbeats(c *wsClient, n int) {
+	c.t.Helper()
+	for range n {
+		c.send(opHeartbeat, nil)
 	}
 }
