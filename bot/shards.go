@@ -63,6 +63,7 @@ type shards struct {
 	maxConc   int
 	held      map[int]*shard
 	idents    identifySlots
+	starts    sessionStarts
 	lastFatal int // the fatal close code of a shard since closed
 	// waitingSince is when a shard this process owns first could not be
 	// opened (its lease still held, or its IDENTIFY slot taken), zero
@@ -139,6 +140,7 @@ func (b *Bot) learnShards(ctx context.Context) error {
 	}
 	b.shards.count = count
 	b.shards.maxConc = max(gw.SessionStartLimit.MaxConcurrency, 1)
+	b.shards.starts.learn(gw.SessionStartLimit)
 	b.publishLocked()
 	b.log.Info("gateway shards", "count", count, "configured", b.cfg.ShardCount > 0, "max_concurrency", b.shards.maxConc)
 	return nil
@@ -222,6 +224,11 @@ func (b *Bot) balanceShards(ctx context.Context) ([]*shard, error) {
 		}
 		if !b.shards.idents.reserve(key) || !b.claimIdentify(ctx, key) {
 			release() // this process or another identified on this key just now
+			waiting = true
+			continue
+		}
+		if _, ok := b.takeSessionStart(ctx, n); !ok {
+			release()
 			waiting = true
 			continue
 		}
@@ -329,11 +336,19 @@ func (b *Bot) awaitIdentify(n, key int, stop <-chan struct{}) error {
 		if b.shards.idents.reserve(key) {
 			ctx, cancel := context.WithTimeout(context.Background(), identifyWindow)
 			ok := b.claimIdentify(ctx, key)
-			cancel()
+			var resetAt time.Time
 			if ok {
-				return nil
+				resetAt, ok = b.takeSessionStart(ctx, n)
 			}
-			pause = identifyWindow / 10 // another process has the key, for up to five seconds
+			cancel()
+			switch {
+			case ok:
+				return nil
+			case !resetAt.IsZero():
+				pause = time.Until(resetAt) // no session starts left today
+			default:
+				pause = identifyWindow / 10 // another process has the key, for up to five seconds
+			}
 		} else {
 			pause = b.shards.idents.wait(key)
 		}
@@ -341,6 +356,71 @@ func (b *Bot) awaitIdentify(n, key int, stop <-chan struct{}) error {
 			return fmt.Errorf("gateway shard %d waited %v for its turn to identify under Discord's rate limit", n, identifyGiveUp)
 		}
 	}
+}
+
+// sessionStarts is this process's count of Discord's session start limit:
+// the IDENTIFYs left (1,000 a day for most bots, over every shard and
+// process; RESUMEs do not count). Discord answers the IDENTIFY past it by
+// ending every session and resetting the bot's token, so none is sent while
+// none is left: a crash loop, or a storm of Invalid Sessions, costs the bot
+// its gateway for the rest of the day rather than its token.
+type sessionStarts struct {
+	mu        sync.Mutex
+	total     int
+	left      int
+	resetAt   time.Time // when Discord's count starts again
+	exhausted bool      // none left, and said so in the log
+}
+
+// sessionStartsRecheck: with fewer than this many left as this process
+// counts (it does not see the other processes' IDENTIFYs), Discord is asked
+// again before each one.
+const sessionStartsRecheck = 50
+
+func (s *sessionStarts) learn(info discordgo.SessionInformation) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.learnLocked(info)
+}
+
+func (s *sessionStarts) learnLocked(info discordgo.SessionInformation) {
+	s.total, s.left = info.Total, info.Remaining
+	s.resetAt = time.Now().Add(time.Duration(info.ResetAfter) * time.Millisecond)
+}
+
+// takeSessionStart counts an IDENTIFY of shard n against the session start
+// limit. With none left it says when Discord's count starts again.
+func (b *Bot) takeSessionStart(ctx context.Context, n int) (resetAt time.Time, ok bool) {
+	s := &b.shards.starts
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	if s.exhausted && now.Before(s.resetAt) {
+		return s.resetAt, false
+	}
+	if s.left < sessionStartsRecheck || !now.Before(s.resetAt) {
+		gw, err := b.session.GatewayBot(discordgo.WithContext(ctx))
+		switch {
+		case err == nil:
+			s.learnLocked(gw.SessionStartLimit)
+		case s.left <= 0:
+			// Guessing could cost the token: wait for Discord to say.
+			b.log.Warn("cannot ask Discord how many gateway sessions the bot may still start today; not identifying until it answers", "shard", n, "err", err)
+			return now.Add(identifyWindow), false
+		}
+	}
+	if s.left > 0 {
+		s.left--
+		s.exhausted = false
+		return time.Time{}, true
+	}
+	if !s.exhausted {
+		s.exhausted = true
+		b.log.Error("Discord allows the bot no more gateway sessions until its daily limit starts again, and one more would make it reset the bot's token: "+
+			"the gateway shards not connected stay so until then, and their servers' slash commands go unanswered; alerts and briefings are still posted",
+			"shard", n, "session_starts_a_day", s.total, "starts_again_at", s.resetAt.Format(time.RFC3339))
+	}
+	return s.resetAt, false
 }
 
 // claimIdentify takes rate-limit key key for the five seconds

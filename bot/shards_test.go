@@ -438,3 +438,34 @@ func waitShardsFor(t *testing.T, srv *discordtest.Server, what string, within ti
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Discord resets the bot's token at the IDENTIFY past its session start
+// limit (1,000 a day), so a bot whose sessions keep ending waits for the
+// count to start again rather than send that one.
+func TestABotOutOfSessionStartsWaitsForTheLimitRatherThanLoseItsToken(t *testing.T) {
+	t.Parallel()
+	const window = 20 * time.Second
+	g := guildOnShard(0, 1)
+	srv := discordtest.NewServer(t, discordtest.WithGuild(g), discordtest.WithMaxConcurrency(1),
+		discordtest.WithSessionStartLimit(2, window))
+	start := time.Now()
+	b := shardedBot(t, srv, openDB(t), nil)
+	identified := func(n int) func(map[string]int) bool {
+		return func(live map[string]int) bool { return oneEach(1)(live) && srv.GatewayStats().Identifies == n }
+	}
+	waitShardsFor(t, srv, "the first session", identifyWait, identified(1))
+	srv.InvalidateSessions()
+	waitShardsFor(t, srv, "the second and last session of the window", 2*identifyWait, identified(2))
+	srv.InvalidateSessions()
+	waitShardsFor(t, srv, "a session once the window let one more start", window, identified(3))
+	if took := time.Since(start); took < window {
+		t.Errorf("the third session started %v after the first; the limit allows it only after %v", took, window)
+	}
+	if st := srv.GatewayStats(); st.TokenResets != 0 {
+		t.Errorf("the bot sent %d IDENTIFYs past the session start limit, each resetting its token", st.TokenResets)
+	}
+	if b.TokenRejected() {
+		t.Error("the bot's token was rejected")
+	}
+	answeredOnce(t, srv, g)
+}

@@ -68,7 +68,9 @@
 // connection that sends more than 120 payloads in 60 seconds is closed with
 // 4008 (SendRateLimited); with WithMaxConcurrency, an IDENTIFY beyond
 // max_concurrency per five seconds on its rate-limit key is answered with
-// op 9 Invalid Session (IdentifiesRateLimited).
+// op 9 Invalid Session (IdentifiesRateLimited). GET /gateway/bot counts down
+// the session start limit (WithSessionStartLimit, 1,000 a day by default),
+// and the IDENTIFY past it resets the token as Discord does (TokenResets).
 //
 // Not modelled: the gateway does not echo the bot's own messages as
 // MESSAGE_CREATE, does not answer REQUEST_GUILD_MEMBERS with member chunks,

@@ -85,6 +85,9 @@ type GatewayStats struct {
 	// SendRateLimited counts connections closed with 4008 for sending
 	// more than 120 payloads in 60 seconds.
 	SendRateLimited int
+	// TokenResets counts IDENTIFYs past the session start limit, each of
+	// which reset the bot's token (WithSessionStartLimit).
+	TokenResets int
 	// LastIntents and LastCompress are what the latest IDENTIFY asked for.
 	LastIntents  int
 	LastCompress bool
@@ -411,6 +414,13 @@ func (c *gatewayConn) identify(raw json.RawMessage) bool {
 		return false
 	}
 	if !c.s.gatewayTokenOK(d.Token) {
+		c.closeWith(CloseAuthenticationFailed, "Authentication failed.")
+		return false
+	}
+	if !c.s.takeSessionStart() {
+		// Discord: upon hitting the session start limit, all active
+		// sessions are terminated and the bot's token is reset.
+		c.s.RevokeToken()
 		c.closeWith(CloseAuthenticationFailed, "Authentication failed.")
 		return false
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 )
@@ -236,12 +237,13 @@ func (s *Server) getGateway(*restCall) answer {
 func (s *Server) getGatewayBot(*restCall) answer {
 	s.mu.Lock()
 	shards := s.cfg.shards
+	left, resetAfter := s.sessionStartsLeftLocked(time.Now())
 	s.mu.Unlock()
 	return ok(map[string]any{
 		"url":    s.GatewayURL(),
 		"shards": shards,
-		// Discord: 1000 identifies per day for most bots.
-		"session_start_limit": map[string]int{"total": 1000, "remaining": 999, "reset_after": 86400000, "max_concurrency": s.cfg.maxConcurrency},
+		"session_start_limit": map[string]int64{"total": int64(s.cfg.sessionStarts), "remaining": int64(max(left, 0)),
+			"reset_after": resetAfter.Milliseconds(), "max_concurrency": int64(s.cfg.maxConcurrency)},
 	})
 }
 

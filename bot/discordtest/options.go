@@ -25,6 +25,10 @@ type config struct {
 	maxGuildsPerShard int
 	// enforceIdentifyRate is set by WithMaxConcurrency.
 	enforceIdentifyRate bool
+	// sessionStarts IDENTIFYs are allowed per sessionStartWindow
+	// (WithSessionStartLimit).
+	sessionStarts      int
+	sessionStartWindow time.Duration
 }
 
 // Option configures a Server.

@@ -76,10 +76,13 @@ type Server struct {
 	limiter      limiter
 	sessions     map[string]*gatewaySession
 	// identifies are the recent IDENTIFY times by rate-limit key.
-	identifies  map[int][]time.Time
-	conns       map[*gatewayConn]struct{}
-	stats       GatewayStats
-	rateLimited int
+	identifies map[int][]time.Time
+	// sessionStarts are the times of the IDENTIFYs in the last
+	// sessionStartWindow, oldest first.
+	sessionStarts []time.Time
+	conns         map[*gatewayConn]struct{}
+	stats         GatewayStats
+	rateLimited   int
 	// invalid holds the times of answers Discord counts towards its ban.
 	invalid     []time.Time
 	bannedUntil time.Time
@@ -113,6 +116,9 @@ func NewServer(tb TB, opts ...Option) *Server {
 		shards:            1,
 		maxConcurrency:    1,
 		maxGuildsPerShard: DiscordMaxGuildsPerShard,
+
+		sessionStarts:      DiscordSessionStarts,
+		sessionStartWindow: 24 * time.Hour,
 	}
 	for _, opt := range opts {
 		opt(&cfg)

@@ -47,6 +47,51 @@ func WithMaxConcurrency(n int) Option {
 	}
 }
 
+// DiscordSessionStarts is Discord's session start limit for most bots:
+// 1,000 IDENTIFYs a day over every shard (RESUMEs do not count).
+const DiscordSessionStarts = 1000
+
+// WithSessionStartLimit sets how many IDENTIFYs the bot may send per
+// window (Discord: 1,000 a day) and reports what is left in GET
+// /gateway/bot's session_start_limit. Discord answers the IDENTIFY past
+// the limit as this fake does: every session of the bot is ended and its
+// token reset (TokenResets), so the old token gets 4004 and 401.
+func WithSessionStartLimit(total int, window time.Duration) Option {
+	return func(c *config) { c.sessionStarts, c.sessionStartWindow = total, window }
+}
+
+// takeSessionStart counts an IDENTIFY and reports whether it was within the
+// session start limit.
+func (s *Server) takeSessionStart() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	left, _ := s.sessionStartsLeftLocked(time.Now())
+	if left <= 0 {
+		s.stats.TokenResets++
+		s.notifyLocked()
+		return false
+	}
+	s.sessionStarts = append(s.sessionStarts, time.Now())
+	return true
+}
+
+// sessionStartsLeftLocked is what session_start_limit says at now: the
+// IDENTIFYs left, and when the oldest counted stops counting.
+func (s *Server) sessionStartsLeftLocked(now time.Time) (left int, resetAfter time.Duration) {
+	recent := s.sessionStarts[:0]
+	for _, t := range s.sessionStarts {
+		if now.Sub(t) < s.cfg.sessionStartWindow {
+			recent = append(recent, t)
+		}
+	}
+	s.sessionStarts = recent
+	resetAfter = s.cfg.sessionStartWindow
+	if len(recent) > 0 {
+		resetAfter = recent[0].Add(s.cfg.sessionStartWindow).Sub(now)
+	}
+	return s.cfg.sessionStarts - len(recent), resetAfter
+}
+
 // WithMaxGuildsPerShard sets how many guilds one session may hold before
 // IDENTIFY is refused with 4011 Sharding Required (default Discord's 2,500,
 // too many for a test to build).

@@ -392,3 +392,42 @@ func sendHeartbeats(c *wsClient, n int) {
 		c.send(opHeartbeat, nil)
 	}
 }
+
+func TestAnIdentifyPastTheSessionStartLimitResetsTheToken(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, WithSessionStartLimit(2, time.Hour))
+	rest := restSession(t, srv)
+	left := func() int {
+		t.Helper()
+		gw, err := rest.GatewayBot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gw.SessionStartLimit.Total != 2 || gw.SessionStartLimit.ResetAfter <= 0 || gw.SessionStartLimit.ResetAfter > int(time.Hour.Milliseconds()) {
+			t.Errorf("session_start_limit = %+v; want a total of 2 and a reset within the hour", gw.SessionStartLimit)
+		}
+		return gw.SessionStartLimit.Remaining
+	}
+	if n := left(); n != 2 {
+		t.Fatalf("remaining before any IDENTIFY = %d, want 2", n)
+	}
+	for want := 1; want >= 0; want-- {
+		c := dialAndHello(t, srv)
+		c.identify(srv.Token(), false)
+		c.expectDispatch("READY", 1)
+		if n := left(); n != want {
+			t.Fatalf("remaining = %d, want %d", n, want)
+		}
+	}
+	live := dialAndHello(t, srv)
+	live.identify(srv.Token(), false)
+	if code := live.closeCode(); code != CloseAuthenticationFailed {
+		t.Errorf("the IDENTIFY past the limit was closed with %d, want %d", code, CloseAuthenticationFailed)
+	}
+	if st := srv.GatewayStats(); st.TokenResets != 1 {
+		t.Errorf("TokenResets = %d, want 1", st.TokenResets)
+	}
+	if _, err := rest.GatewayBot(); err == nil {
+		t.Error("the reset token still works for REST")
+	}
+}
