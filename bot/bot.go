@@ -147,6 +147,7 @@ type Bot struct {
 	budgetLogged time.Time
 	wake         chan struct{}
 	sends        sync.WaitGroup
+	holds        sync.WaitGroup // renewals of the IDENTIFY leases (identifySent)
 
 	// outage holds delivery while Discord does not answer.
 	outage outage
@@ -354,6 +355,7 @@ func (b *Bot) TokenRejected() bool { return b.guard.rejected.Load() }
 func (b *Bot) Close() error {
 	b.cancelAbort()
 	b.closeShards()
+	b.holds.Wait()
 	return nil
 }
 

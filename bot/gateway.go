@@ -50,6 +50,10 @@ type gatewayWatch struct {
 	awaitIdentify func() error
 	cleared       atomic.Bool
 	needTurn      atomic.Bool
+	// identifySent, when set, is told each IDENTIFY that went out: Discord
+	// counts its five seconds from when the IDENTIFY arrives, which on a
+	// slow dial can be seconds after the turn was taken.
+	identifySent func()
 
 	mu        sync.Mutex
 	fatal     int
@@ -182,7 +186,7 @@ func (w *gatewayWatch) dialer(base *websocket.Dialer) *websocket.Dialer {
 			}
 			c = tc
 		}
-		return &closeSniffer{Conn: c, onClose: w.closed, identifyHeld: w.identifyHeld}, nil
+		return &closeSniffer{Conn: c, onClose: w.closed, identifyHeld: w.identifyHeld, identifySent: w.identifySent}, nil
 	}
 	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		return dial(ctx, network, addr, false)
@@ -220,6 +224,7 @@ type closeSniffer struct {
 	net.Conn
 	onClose      func(code int)
 	identifyHeld func() error
+	identifySent func()
 
 	handshakeDone bool
 	tail          [4]byte // the last bytes of the HTTP handshake seen
@@ -234,13 +239,18 @@ type closeSniffer struct {
 // discordgo reconnects. gorilla/websocket writes a small message's frame,
 // header and payload, in one Write, and an IDENTIFY is small.
 func (c *closeSniffer) Write(p []byte) (int, error) {
-	if c.identifyHeld != nil && isIdentifyFrame(p) {
+	identify := (c.identifyHeld != nil || c.identifySent != nil) && isIdentifyFrame(p)
+	if identify && c.identifyHeld != nil {
 		if err := c.identifyHeld(); err != nil {
 			c.Conn.Close()
 			return 0, err
 		}
 	}
-	return c.Conn.Write(p)
+	n, err := c.Conn.Write(p)
+	if identify && n > 0 && c.identifySent != nil {
+		c.identifySent()
+	}
+	return n, err
 }
 
 // identifyPrefix is how discordgo's IDENTIFY payload starts.

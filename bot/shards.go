@@ -28,6 +28,10 @@ const (
 	// five seconds, counted per rate_limit_key = shard_id % max_concurrency
 	// (topics/gateway: "Session Start Limit", "Max Concurrency").
 	identifyWindow = 5 * time.Second
+	// identifySpacing is the window and a margin for the time an IDENTIFY
+	// takes to reach Discord, which counts the five seconds from there:
+	// one that travels faster than the one before would arrive inside it.
+	identifySpacing = identifyWindow + 250*time.Millisecond
 	// takeoverRetry is how soon a process tries again for a shard it owns
 	// but could not open yet: its last holder hands it over at its own
 	// pace, and the shard's events are lost until it is open again.
@@ -222,12 +226,20 @@ func (b *Bot) balanceShards(ctx context.Context) ([]*shard, error) {
 			waiting = true // its last holder has not handed it over yet
 			continue
 		}
-		if !b.shards.idents.reserve(key) || !b.claimIdentify(ctx, key) {
-			release() // this process or another identified on this key just now
+		unreserve, ok := b.shards.idents.reserve(key)
+		if !ok {
+			release() // this process identified on this key just now
+			waiting = true
+			continue
+		}
+		if !b.claimIdentify(ctx, key) {
+			unreserve() // another process did
+			release()
 			waiting = true
 			continue
 		}
 		if _, ok := b.takeSessionStart(ctx, n); !ok {
+			unreserve()
 			release()
 			waiting = true
 			continue
@@ -291,21 +303,47 @@ func (s *identifySlots) waitLocked(key int) time.Duration {
 	if !ok {
 		return 0
 	}
-	return max(identifyWindow-time.Since(last), 0)
+	return max(identifySpacing-time.Since(last), 0)
 }
 
-// reserve takes key's slot for an IDENTIFY sent now, if it is free.
-func (s *identifySlots) reserve(key int) bool {
+// sent moves key's slot to now, as an IDENTIFY on it has just gone out.
+func (s *identifySlots) sent(key int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.waitLocked(key) > 0 {
-		return false
-	}
 	if s.last == nil {
 		s.last = make(map[int]time.Time)
 	}
 	s.last[key] = time.Now()
-	return true
+}
+
+// reserve takes key's slot for an IDENTIFY sent now, if it is free. An
+// IDENTIFY that then does not go (another process has the key, or no
+// session starts are left) gives it back with unreserve, or the key would
+// wait five seconds for nothing.
+func (s *identifySlots) reserve(key int) (unreserve func(), ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.waitLocked(key) > 0 {
+		return nil, false
+	}
+	if s.last == nil {
+		s.last = make(map[int]time.Time)
+	}
+	prev, had := s.last[key]
+	now := time.Now()
+	s.last[key] = now
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !s.last[key].Equal(now) {
+			return // an IDENTIFY went out on it since
+		}
+		if had {
+			s.last[key] = prev
+		} else {
+			delete(s.last, key)
+		}
+	}, true
 }
 
 // Discord asks a client told its session is invalid (op 9) to wait 1 to 5
@@ -333,7 +371,7 @@ func (b *Bot) awaitIdentify(n, key int, stop <-chan struct{}) error {
 			return errors.New("the shard was closed while it waited to identify")
 		case <-t.C:
 		}
-		if b.shards.idents.reserve(key) {
+		if unreserve, ok := b.shards.idents.reserve(key); ok {
 			ctx, cancel := context.WithTimeout(context.Background(), identifyWindow)
 			ok := b.claimIdentify(ctx, key)
 			var resetAt time.Time
@@ -341,6 +379,9 @@ func (b *Bot) awaitIdentify(n, key int, stop <-chan struct{}) error {
 				resetAt, ok = b.takeSessionStart(ctx, n)
 			}
 			cancel()
+			if !ok {
+				unreserve()
+			}
 			switch {
 			case ok:
 				return nil
@@ -435,8 +476,26 @@ func (b *Bot) claimIdentify(ctx context.Context, key int) bool {
 	}
 	// A hold (storage.HoldPrefix), kept even if this process stops within
 	// the five seconds: the next IDENTIFY on the key would still be refused.
-	_, ok := b.cfg.Claim(ctx, fmt.Sprintf("hold:identify:%d", key), identifyWindow)
+	_, ok := b.cfg.Claim(ctx, identifyHoldName(key), identifySpacing)
 	return ok
+}
+
+func identifyHoldName(key int) string { return fmt.Sprintf("hold:identify:%d", key) }
+
+// identifySent starts key's five seconds again as an IDENTIFY on it goes
+// out, here and in the lease the other processes see: the turn was taken
+// before the dial, and Discord counts from the IDENTIFY's arrival. The
+// lease is renewed off the websocket write that called this.
+func (b *Bot) identifySent(key int) {
+	b.shards.idents.sent(key)
+	if b.cfg.Claim == nil {
+		return
+	}
+	b.holds.Go(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), identifyWindow)
+		defer cancel()
+		b.cfg.Claim(ctx, identifyHoldName(key), identifySpacing)
+	})
 }
 
 // closeShardsLocked closes shards' sessions, together, and then gives back
@@ -574,13 +633,14 @@ func (b *Bot) newShard(n, count int) (*shard, error) {
 	g := b.guard
 	key := n % max(b.shards.maxConc, 1)
 	stop := make(chan struct{})
-	watch := &gatewayWatch{log: b.log.With("shard", n), awaitIdentify: func() error { return b.awaitIdentify(n, key, stop) }, onFatal: func(code int) {
-		if code == 4004 {
-			// The token is no good for REST either; stop now rather than
-			// learn it from a 401 per queued alert.
-			g.reject()
-		}
-	}}
+	watch := &gatewayWatch{log: b.log.With("shard", n), awaitIdentify: func() error { return b.awaitIdentify(n, key, stop) },
+		identifySent: func() { b.identifySent(key) }, onFatal: func(code int) {
+			if code == 4004 {
+				// The token is no good for REST either; stop now rather than
+				// learn it from a 401 per queued alert.
+				g.reject()
+			}
+		}}
 	s.Dialer = watch.dialer(b.dialer)
 	sh := &shard{id: n, session: s, watch: watch, ready: make(chan struct{}), stop: stop}
 	s.AddHandler(watch.onEvent)

@@ -3,14 +3,17 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
 
 	"github.com/vigilbot/vigil/alerts"
 	"github.com/vigilbot/vigil/alerts/peer"
@@ -55,8 +58,9 @@ func shardedBot(t *testing.T, srv *discordtest.Server, db *storage.DB, member *p
 	return shardedBotLeasing(t, srv, db, member, shardTTL)
 }
 
-// shardedBotLeasing is shardedBot with shard leases of lease.
-func shardedBotLeasing(t *testing.T, srv *discordtest.Server, db *storage.DB, member *peer.Member, lease time.Duration) *bot.Bot {
+// shardedBotLeasing is shardedBot with shard leases of lease; tweaks change
+// its config before it connects.
+func shardedBotLeasing(t *testing.T, srv *discordtest.Server, db *storage.DB, member *peer.Member, lease time.Duration, tweaks ...func(*bot.Config)) *bot.Bot {
 	t.Helper()
 	cfg := bot.Config{
 		Token:      strings.TrimPrefix(srv.Token(), "Bot "),
@@ -70,6 +74,9 @@ func shardedBotLeasing(t *testing.T, srv *discordtest.Server, db *storage.DB, me
 		cfg.Claim = member.Claim
 		cfg.OwnsShard = func(n int) bool { return member.Owns(fmt.Sprintf("shard:%d", n)) }
 		cfg.ShardCountInUse, cfg.UseShardCount = member.ShardCountInUse, member.UseShardCount
+	}
+	for _, tweak := range tweaks {
+		tweak(&cfg)
 	}
 	b, err := bot.New(cfg)
 	if err != nil {
@@ -351,6 +358,55 @@ func TestANewOwnerOpensAShardWithinMomentsOfItsHandover(t *testing.T) {
 	}
 }
 
+// A process that takes a shard over within five seconds of another's
+// IDENTIFY on its rate-limit key waits those seconds out, and not five more
+// of its own: trying while the other's turn lasts sends no IDENTIFY, so it
+// must not count as one.
+func TestANewOwnerWaitingOutAnothersIdentifyOpensTheShardOnceItsTurnEnds(t *testing.T) {
+	t.Parallel()
+	const count = 4
+	srv, guilds := shardedFake(t, count, count)
+	db := openDB(t)
+	members := joinPeers(t, db, 1)
+	shardedBot(t, srv, db, members[0])
+	waitShards(t, srv, "the first process holds every shard", oneEach(count))
+	identified := time.Now() // each shard's IDENTIFY went out before this
+	// The handover then starts a second into the first process's turn.
+	time.Sleep(time.Second)
+	members = append(members, joinPeer(t, db, "peer-1"))
+	var moving []int
+	for n := range count {
+		if peer.OwnerAmong([]string{"peer-0", "peer-1"}, fmt.Sprintf("shard:%d", n)) == "peer-1" {
+			moving = append(moving, n)
+		}
+	}
+	if len(moving) == 0 {
+		t.Fatalf("peer-1 owns none of the %d shards; pick other peer IDs", count)
+	}
+	second := shardedBot(t, srv, db, members[1])
+	deadline := time.Now().Add(15 * time.Second)
+	for !slices.Equal(second.Shards(), moving) || !oneEach(count)(srv.ShardSessions()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the second process holds shards %v, want %v", second.Shards(), moving)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	took := time.Since(identified)
+	t.Logf("shards %v open at their new owner %v after the first process's IDENTIFYs", moving, took.Round(time.Millisecond))
+	// The turn is five seconds and a quarter; the handover began within
+	// it, and retries every tenth of a second.
+	if limit := identifyWait + 1500*time.Millisecond; took > limit {
+		t.Errorf("shards %v opened at their new owner %v after the last IDENTIFY on their keys; want within %v: the owner's tries during the other process's turn held the key for five seconds of their own",
+			moving, took.Round(time.Millisecond), limit)
+	}
+	if st := srv.GatewayStats(); st.IdentifiesRateLimited != 0 {
+		t.Errorf("Discord refused %d IDENTIFYs within five seconds of another on their key", st.IdentifiesRateLimited)
+	}
+	for _, g := range guilds {
+		answeredOnce(t, srv, g)
+	}
+}
+
 // Discord's recommended shard count grows with the bot. A process started
 // after it changed must still split the gateway as the running ones do, or
 // a server's events would go to a shard of one count on one process and of
@@ -437,6 +493,37 @@ func waitShardsFor(t *testing.T, srv *discordtest.Server, what string, within ti
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// Discord counts an IDENTIFY's five seconds from when it arrives, so a
+// shard whose first connection was slow to come up (a slow network, a
+// loaded machine) counts its next turn from then, not from when it took
+// the turn before dialling.
+func TestAnIdentifyAfterASlowDialWaitsFiveSecondsFromWhenTheLastWentOut(t *testing.T) {
+	t.Parallel()
+	g := guildOnShard(0, 1)
+	srv := discordtest.NewServer(t, discordtest.WithGuild(g), discordtest.WithMaxConcurrency(1))
+	// The first connection takes 4 s to dial; Discord's 1-5 s wait after
+	// the Invalid Session below then ends 1-5 s after that IDENTIFY.
+	const slowDial = 4 * time.Second
+	var dials atomic.Int32
+	base := &net.Dialer{}
+	dialer := &websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if dials.Add(1) == 1 {
+			time.Sleep(slowDial)
+		}
+		return base.DialContext(ctx, network, addr)
+	}}
+	shardedBotLeasing(t, srv, openDB(t), nil, shardTTL, func(c *bot.Config) { c.Dialer = dialer })
+	waitShardsFor(t, srv, "the first session", identifyWait, oneEach(1))
+	srv.InvalidateSessions()
+	waitShardsFor(t, srv, "the second session", 2*identifyWait, func(live map[string]int) bool {
+		return oneEach(1)(live) && srv.GatewayStats().Identifies == 2
+	})
+	if st := srv.GatewayStats(); st.IdentifiesRateLimited != 0 {
+		t.Errorf("Discord refused %d IDENTIFYs sent within five seconds of the one before; stats %+v", st.IdentifiesRateLimited, st)
+	}
+	answeredOnce(t, srv, g)
 }
 
 // Discord resets the bot's token at the IDENTIFY past its session start
