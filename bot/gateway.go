@@ -141,12 +141,18 @@ func (w *gatewayWatch) forgetResume() {
 // dialer wraps base so that connections are watched.
 func (w *gatewayWatch) dialer(base *websocket.Dialer) *websocket.Dialer {
 	d := *base
-	if d.HandshakeTimeout == 0 {
-		d.HandshakeTimeout = 10 * time.Second
+	// The handshake's time limit is applied here, from when the dial
+	// starts after any wait for a turn to identify: gorilla/websocket would
+	// start it before NetDialContext, and a wait of seconds (or hours, for
+	// the session start limit) would leave the dial none.
+	handshake := d.HandshakeTimeout
+	if handshake == 0 {
+		handshake = 10 * time.Second
 	}
+	d.HandshakeTimeout = 0
 	netDial := base.NetDialContext
 	if netDial == nil {
-		netDial = (&net.Dialer{Timeout: d.HandshakeTimeout}).DialContext
+		netDial = (&net.Dialer{Timeout: handshake}).DialContext
 	}
 	dial := func(ctx context.Context, network, addr string, useTLS bool) (net.Conn, error) {
 		if code := w.fatalCode(); code != 0 {
@@ -160,6 +166,9 @@ func (w *gatewayWatch) dialer(base *websocket.Dialer) *websocket.Dialer {
 			w.needTurn.Store(false)
 			w.cleared.Store(true)
 		}
+		deadline := time.Now().Add(handshake)
+		ctx, cancel := context.WithDeadline(ctx, deadline)
+		defer cancel()
 		target, serverName := w.dialAddr(addr)
 		c, err := netDial(ctx, network, target)
 		if err != nil {
@@ -185,6 +194,11 @@ func (w *gatewayWatch) dialer(base *websocket.Dialer) *websocket.Dialer {
 				return nil, err
 			}
 			c = tc
+		}
+		// gorilla/websocket clears the deadline once the handshake is done.
+		if err := c.SetDeadline(deadline); err != nil {
+			c.Close()
+			return nil, err
 		}
 		return &closeSniffer{Conn: c, onClose: w.closed, identifyHeld: w.identifyHeld, identifySent: w.identifySent}, nil
 	}

@@ -386,7 +386,14 @@ func (b *Bot) awaitIdentify(n, key int, stop <-chan struct{}) error {
 			case ok:
 				return nil
 			case !resetAt.IsZero():
-				pause = time.Until(resetAt) // no session starts left today
+				// No session starts left today: waiting for the count to
+				// start again is not giving up, and a failed dial would
+				// leave the next try to discordgo's back-off, up to ten
+				// minutes later.
+				pause = time.Until(resetAt)
+				if later := resetAt.Add(identifyGiveUp); later.After(deadline) {
+					deadline = later
+				}
 			default:
 				pause = identifyWindow / 10 // another process has the key, for up to five seconds
 			}

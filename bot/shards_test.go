@@ -535,8 +535,20 @@ func TestABotOutOfSessionStartsWaitsForTheLimitRatherThanLoseItsToken(t *testing
 	g := guildOnShard(0, 1)
 	srv := discordtest.NewServer(t, discordtest.WithGuild(g), discordtest.WithMaxConcurrency(1),
 		discordtest.WithSessionStartLimit(2, window))
+	// The wait for the third session outlasts the dial's handshake time
+	// (10 s), which must run from the end of the wait: a dial that failed
+	// for it would have spent the turn taken for it.
+	var failedDials atomic.Int32
+	base := &net.Dialer{}
+	dialer := &websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := base.DialContext(ctx, network, addr)
+		if err != nil {
+			failedDials.Add(1)
+		}
+		return c, err
+	}}
 	start := time.Now()
-	b := shardedBot(t, srv, openDB(t), nil)
+	b := shardedBotLeasing(t, srv, openDB(t), nil, shardTTL, func(c *bot.Config) { c.Dialer = dialer })
 	identified := func(n int) func(map[string]int) bool {
 		return func(live map[string]int) bool { return oneEach(1)(live) && srv.GatewayStats().Identifies == n }
 	}
@@ -553,6 +565,9 @@ func TestABotOutOfSessionStartsWaitsForTheLimitRatherThanLoseItsToken(t *testing
 	}
 	if b.TokenRejected() {
 		t.Error("the bot's token was rejected")
+	}
+	if n := failedDials.Load(); n != 0 {
+		t.Errorf("%d dials to the gateway failed: a wait for the turn to identify used up their handshake time", n)
 	}
 	answeredOnce(t, srv, g)
 }
