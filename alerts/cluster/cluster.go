@@ -79,7 +79,7 @@ type Clusterer struct {
 	mu        sync.Mutex
 	entries   map[string]*entry // by feed URL and story ID
 	byURL     map[string]*entry // by canonical article URL
-	buckets   map[uint64][]*entry
+	lsh       lshIndex
 	clusters  map[string]*cluster
 	expiry    expiryHeap
 	watermark time.Time // newest story time seen
@@ -100,14 +100,17 @@ type cluster struct {
 
 // entry is one remembered story.
 type entry struct {
-	key   string
-	url   string
-	at    time.Time
-	cl    *cluster
-	feat  features
-	bands []uint64
-	probe uint64
-	hits  int // bands shared with the story being assigned
+	key  string
+	url  string
+	at   time.Time
+	cl   *cluster
+	feat features
+	// bands are the story's LSH bucket keys, if it has terms (banded).
+	bands  [bands]uint32
+	banded bool
+	slot   int32 // its place in lshIndex.slots
+	probe  uint64
+	hits   int // bands shared with the story being assigned
 }
 
 // New returns a Clusterer with opt's zero fields defaulted.
@@ -122,7 +125,7 @@ func New(opt Options) *Clusterer {
 		opt:      opt,
 		entries:  map[string]*entry{},
 		byURL:    map[string]*entry{},
-		buckets:  map[uint64][]*entry{},
+		lsh:      newLSHIndex(),
 		clusters: map[string]*cluster{},
 	}
 }
@@ -167,7 +170,7 @@ func (c *Clusterer) Assign(s *alerts.Story) Assignment {
 // newEntry computes what the Clusterer remembers of a story.
 func newEntry(s *alerts.Story) *entry {
 	e := &entry{key: storyKey(s), url: canonicalURL(s.URL), at: storyTime(s), feat: extract(s)}
-	e.bands = bandKeys(signature(&e.feat))
+	e.bands, e.banded = bandKeys(signature(&e.feat))
 	return e
 }
 
@@ -224,14 +227,22 @@ func (c *Clusterer) bestMatch(e *entry) (best *cluster, bestSim float64) {
 	// likeliest candidates are scored.
 	c.probe++
 	cands := c.cands[:0]
-	for _, k := range e.bands {
-		c.work.visited += len(c.buckets[k])
-		for _, o := range c.buckets[k] {
-			if o.probe != c.probe {
-				o.probe, o.hits = c.probe, 0
-				cands = append(cands, o)
+	if e.banded {
+		x := &c.lsh
+		for _, k := range e.bands {
+			b, ok := x.heads[k]
+			if !ok {
+				continue
 			}
-			o.hits++
+			for n := b.head; n >= 0; n = x.nodes[n].next {
+				o := x.slots[x.nodes[n].slot]
+				c.work.visited++
+				if o.probe != c.probe {
+					o.probe, o.hits = c.probe, 0
+					cands = append(cands, o)
+				}
+				o.hits++
+			}
 		}
 	}
 	if len(cands) > maxVerify {
@@ -285,13 +296,7 @@ func (c *Clusterer) insert(e *entry, cl *cluster) {
 			c.byURL[e.url] = e
 		}
 	}
-	for _, k := range e.bands {
-		b := append(c.buckets[k], e)
-		if len(b) > maxBucket {
-			b = b[len(b)-maxBucket:]
-		}
-		c.buckets[k] = b
-	}
+	c.lsh.add(e)
 	heap.Push(&c.expiry, e)
 }
 
@@ -312,20 +317,7 @@ func (c *Clusterer) remove(e *entry) {
 	if c.byURL[e.url] == e {
 		delete(c.byURL, e.url)
 	}
-	for _, k := range e.bands {
-		b := c.buckets[k]
-		for i, o := range b {
-			if o == e {
-				b = append(b[:i], b[i+1:]...)
-				break
-			}
-		}
-		if len(b) == 0 {
-			delete(c.buckets, k)
-		} else {
-			c.buckets[k] = b
-		}
-	}
+	c.lsh.remove(e)
 	e.cl.live--
 	if e.cl.live == 0 && c.clusters[e.cl.id] == e.cl {
 		delete(c.clusters, e.cl.id)

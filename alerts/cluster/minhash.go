@@ -43,21 +43,21 @@ func signature(f *features) [nHashes]uint64 {
 }
 
 // bandKeys hashes each band of the signature, with its band number, into
-// one bucket key. A story without terms has no keys and meets nothing
-// through LSH.
-func bandKeys(sig [nHashes]uint64) []uint64 {
+// one bucket key. A story without terms has no keys (ok false) and meets
+// nothing through LSH. 32 bits suffice: two bands that collide only make a
+// candidate the confirming similarity then turns down.
+func bandKeys(sig [nHashes]uint64) (keys [bands]uint32, ok bool) {
 	if sig[0] == ^uint64(0) {
-		return nil
+		return keys, false
 	}
-	keys := make([]uint64, bands)
 	for b := range keys {
 		k := mix(uint64(b) + 1)
 		for r := 0; r < rows; r++ {
 			k = mix(k ^ sig[b*rows+r])
 		}
-		keys[b] = k
+		keys[b] = uint32(k >> 32)
 	}
-	return keys
+	return keys, true
 }
 
 func hashString(s string) uint64 {
