@@ -152,12 +152,9 @@ func (p *Pipeline) Process(ctx context.Context, f alerts.Feed, stories []alerts.
 	if err != nil {
 		return Result{}, err
 	}
-	if len(fresh) > 0 && p.cfg.Stages.Recall != nil {
-		p.cfg.Stages.Recall(ctx)
-	}
 	now := p.cfg.Now()
 	var res Result
-	var alerting []int // indices into fresh of the stories that alert
+	willAlert := make([]bool, len(fresh))
 	for i := range fresh {
 		s := &fresh[i]
 		// A date in the future is a feed's mistake (or a trick to look
@@ -167,9 +164,23 @@ func (p *Pipeline) Process(ctx context.Context, f alerts.Feed, stories []alerts.
 		if futureDated {
 			s.Published = now
 		}
-		alert := f.Primed || (p.cfg.FirstPollWindow > 0 && !futureDated && now.Sub(s.Published) <= p.cfg.FirstPollWindow)
-		p.enrich(ctx, f, s, alert)
-		if !alert {
+		willAlert[i] = f.Primed || (p.cfg.FirstPollWindow > 0 && !futureDated && now.Sub(s.Published) <= p.cfg.FirstPollWindow)
+		p.enrich(ctx, f, s, willAlert[i])
+	}
+	// The other processes' stories are read after the article pages, which
+	// take seconds, and just before clustering and saving, which take
+	// milliseconds: a report another process stored in the meantime is then
+	// seen, and its event joined rather than opened a second time.
+	if len(fresh) > 0 && p.cfg.Stages.Recall != nil {
+		p.cfg.Stages.Recall(ctx)
+	}
+	var alerting []int // indices into fresh of the stories that alert
+	for i := range fresh {
+		s := &fresh[i]
+		if p.cfg.Stages.Cluster != nil {
+			p.cfg.Stages.Cluster(s)
+		}
+		if !willAlert[i] {
 			res.Quiet++
 			continue
 		}
@@ -228,7 +239,7 @@ func sortOldestFirst(stories []alerts.Story) {
 	sort.SliceStable(stories, func(i, j int) bool { return stories[i].Published.Before(stories[j].Published) })
 }
 
-// enrich tags, summarises and clusters one story, from the article page's
+// enrich tags and summarises one story, from the article page's
 // text when the feed opted in and the page could be read. Article pages are fetched
 // only for stories that will alert: a feed's first poll must not fetch its
 // whole back catalogue.
@@ -251,8 +262,5 @@ func (p *Pipeline) enrich(ctx context.Context, f alerts.Feed, s *alerts.Story, a
 	}
 	if st.Summarize != nil {
 		s.Summary = st.Summarize(s.Title, s.Description, text)
-	}
-	if st.Cluster != nil {
-		st.Cluster(s)
 	}
 }

@@ -160,8 +160,8 @@ func newLogger(cfg LogConfig, w io.Writer) *slog.Logger {
 }
 
 // Recalling other processes' stories: at most every recallEvery (two
-// outlets reporting one event within that second, on feeds two processes
-// poll, may still open two events), reading back recallOverlap before the
+// outlets' reports of one event clustered within that second, on feeds two
+// processes poll, may still open two events), reading back recallOverlap before the
 // last read: a story is stamped when its feed was read, but the others see
 // it only once it is tagged, its article page fetched and its transaction
 // committed.

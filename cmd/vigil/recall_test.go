@@ -89,3 +89,82 @@ func TestAnEventReportedOnFeedsThatTwoProcessesPollIsOneEvent(t *testing.T) {
 		})
 	}
 }
+
+// The first process reads its story's article page, which takes seconds;
+// the second stores its report of the same event meanwhile. The first
+// reads the others' stories after its page, not before, and joins that
+// event: reading them at the start of its poll, it would open a second
+// event, and a channel watching both feeds would be alerted twice.
+func TestAReportStoredWhileAnotherProcessReadsAnArticlePageIsInItsEvent(t *testing.T) {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx := context.Background()
+	now := time.Now()
+	path := filepath.Join(t.TempDir(), "vigil.db")
+	slow := alerts.Story{FeedURL: "https://slow.example/rss", ID: "slow-1", URL: "https://slow.example/nato-baltic",
+		Title:     "NATO moves troops to the Baltic states as Russia masses 100,000 near Ukraine",
+		Text:      "NATO is moving extra battalions to Estonia, Latvia and Lithuania after Russia massed about 100,000 troops near the Ukrainian border, alliance officials said on Tuesday.",
+		Published: now.Add(-2 * time.Minute), FirstSeen: now}
+	quick := alerts.Story{FeedURL: "https://quick.example/rss", ID: "quick-1", URL: "https://quick.example/world/nato-troops",
+		Title:     "NATO sends troops to Baltic states as Russia masses 100,000 soldiers near Ukraine",
+		Text:      "The alliance is sending more battalions to Estonia, Latvia and Lithuania as Russia masses some 100,000 soldiers near the border with Ukraine, NATO officials said on Tuesday.",
+		Published: now.Add(-time.Minute), FirstSeen: now}
+	pageRead, quickStored := make(chan struct{}), make(chan struct{})
+	type process struct {
+		db   *storage.DB
+		pipe *pipeline.Pipeline
+	}
+	var procs []process
+	for i := range 2 {
+		db, err := storage.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		e, err := newEngine(DefaultConfig(), quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.restoreClusters(ctx, db, now); err != nil {
+			t.Fatal(err)
+		}
+		stages := e.stages()
+		stages.Recall = func(ctx context.Context) { e.recall(ctx, db) }
+		if i == 0 {
+			stages.Article = func(ctx context.Context, url string) (string, error) {
+				close(pageRead)
+				<-quickStored
+				return slow.Text, nil
+			}
+		}
+		procs = append(procs, process{db, pipeline.New(pipeline.Config{Stages: stages, Store: db, FirstPollWindow: time.Hour, Logger: quiet})})
+	}
+	for i, s := range []alerts.Story{slow, quick} {
+		if err := procs[i].db.UpsertFeed(ctx, alerts.Feed{URL: s.FeedURL}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slowDone := make(chan error, 1)
+	go func() {
+		_, err := procs[0].pipe.Process(ctx, alerts.Feed{URL: slow.FeedURL, Primed: true, FetchArticle: true}, []alerts.Story{slow})
+		slowDone <- err
+	}()
+	<-pageRead
+	if _, err := procs[1].pipe.Process(ctx, alerts.Feed{URL: quick.FeedURL, Primed: true}, []alerts.Story{quick}); err != nil {
+		t.Fatal(err)
+	}
+	close(quickStored)
+	if err := <-slowDone; err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range []alerts.Story{slow, quick} {
+		stored, err := procs[0].db.Story(ctx, s.FeedURL, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, stored.ClusterID)
+	}
+	if ids[0] != ids[1] {
+		t.Errorf("the slow process's report is in event %s, the other's in %s: one event reported twice", ids[0], ids[1])
+	}
+}
