@@ -58,6 +58,25 @@ type gatewayWatch struct {
 	mu        sync.Mutex
 	fatal     int
 	resumeURL *url.URL
+	closeSent chan struct{} // closed when the close frame expected has gone
+}
+
+// expectClose returns a channel closed once the client has written a close
+// frame: the bot is closing the session.
+func (w *gatewayWatch) expectClose() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closeSent = make(chan struct{})
+	return w.closeSent
+}
+
+func (w *gatewayWatch) sentClose() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closeSent != nil {
+		close(w.closeSent)
+		w.closeSent = nil
+	}
 }
 
 func (w *gatewayWatch) closed(code int) {
@@ -200,7 +219,7 @@ func (w *gatewayWatch) dialer(base *websocket.Dialer) *websocket.Dialer {
 			c.Close()
 			return nil, err
 		}
-		return &closeSniffer{Conn: c, onClose: w.closed, identifyHeld: w.identifyHeld, identifySent: w.identifySent}, nil
+		return &closeSniffer{Conn: c, onClose: w.closed, identifyHeld: w.identifyHeld, identifySent: w.identifySent, closeSent: w.sentClose}, nil
 	}
 	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		return dial(ctx, network, addr, false)
@@ -239,6 +258,7 @@ type closeSniffer struct {
 	onClose      func(code int)
 	identifyHeld func() error
 	identifySent func()
+	closeSent    func()
 
 	handshakeDone bool
 	tail          [4]byte // the last bytes of the HTTP handshake seen
@@ -264,8 +284,18 @@ func (c *closeSniffer) Write(p []byte) (int, error) {
 	if identify && n > 0 && c.identifySent != nil {
 		c.identifySent()
 	}
+	if n > 0 && p[0] == wsFinalFrame|wsCloseFrame && c.closeSent != nil {
+		c.closeSent()
+	}
 	return n, err
 }
+
+// The first byte of a whole close frame (RFC 6455 section 5.2), as
+// gorilla/websocket writes a control frame: in one Write.
+const (
+	wsFinalFrame = 0x80
+	wsCloseFrame = 0x8
+)
 
 // identifyPrefix is how discordgo's IDENTIFY payload starts.
 const identifyPrefix = `{"op":2,`

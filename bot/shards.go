@@ -169,9 +169,10 @@ func (b *Bot) claimShard(ctx context.Context, n int) (release func(), ok bool) {
 
 // balanceShards opens the shards this process owns and may lease, renews
 // the leases of those it holds, and closes those that now belong to
-// another process (a peer joined) or whose lease it lost. A shard is closed
-// before its lease is given back, so that its new owner, which cannot take
-// the lease before then, never has it open at the same time; those it
+// another process (a peer joined) or whose lease it lost. A shard's lease
+// is given back only once its close frame has gone, by when discordgo hands
+// on none of its events, so that its new owner, which cannot take the lease
+// before then, never answers one of its events at the same time; those it
 // closes are closed together, before any is opened, since each close takes
 // a second. It returns the shards it opened.
 func (b *Bot) balanceShards(ctx context.Context) ([]*shard, error) {
@@ -262,7 +263,7 @@ func (b *Bot) openShardLocked(ctx context.Context, n int, release func()) (*shar
 	if err != nil {
 		return nil, err
 	}
-	sh.release = release
+	sh.release = sync.OnceFunc(release)
 	sh.watch.cleared.Store(true)
 	err = sh.session.Open()
 	sh.watch.cleared.Store(false)
@@ -505,19 +506,35 @@ func (b *Bot) identifySent(key int) {
 	})
 }
 
-// closeShardsLocked closes shards' sessions, together, and then gives back
-// their leases. discordgo's Close waits a second for Discord to answer the
-// close frame, and a shard's events reach no one until its new owner opens
-// it, so none waits for another.
+// closeShardsLocked closes shards' sessions, together, giving back each
+// one's lease as its close frame goes. discordgo's Close then waits a
+// second for Discord to answer the close frame, and a shard's events reach
+// no one until its new owner opens it, so none waits for another.
 func (b *Bot) closeShardsLocked(closing []*shard) {
 	var wg sync.WaitGroup
 	for _, sh := range closing {
 		sh.stopIdentifying()
-		wg.Add(1)
+		closeSent := sh.watch.expectClose()
+		wg.Add(2)
+		closed := make(chan struct{})
 		go func() {
 			defer wg.Done()
+			defer close(closed)
 			if err := sh.session.Close(); err != nil {
 				b.log.Debug("close gateway shard", "shard", sh.id, "err", err)
+			}
+		}()
+		go func() {
+			// discordgo stops handing on the session's events before it
+			// sends its close frame, and Discord sends the session none
+			// after it: the lease goes then, not after the second
+			// discordgo waits for Discord to hang up, during which the
+			// shard's slash commands would reach no one.
+			defer wg.Done()
+			select {
+			case <-closeSent:
+				sh.release()
+			case <-closed:
 			}
 		}()
 	}
