@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -583,4 +584,61 @@ func TestOpenNamesWhyItCannotOpenTheFile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A process recalling the others' stories names the recent ones first and
+// reads only those it does not know.
+func TestStoryRefsSinceNamesRecentStoriesAndStoriesByRefReadsThem(t *testing.T) {
+	eachBackend(t, func(t *testing.T, eng backend) {
+		ctx := context.Background()
+		d := eng.open(t)
+		feedA, feedB := "https://a.example/rss", "https://b.example/rss"
+		for _, u := range []string{feedA, feedB} {
+			if err := d.UpsertFeed(ctx, alerts.Feed{URL: u}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		at := func(minutes int) time.Time { return t0.Add(time.Duration(minutes) * time.Minute) }
+		saves := map[string][]alerts.Story{
+			feedA: {{ID: "a-old", FeedURL: feedA, Title: "Old", FirstSeen: at(-10)}, {ID: "a-new", FeedURL: feedA, Title: "New A", FirstSeen: at(2), ClusterID: "c-a"}},
+			feedB: {{ID: "b-new", FeedURL: feedB, Title: "New B", FirstSeen: at(1), ClusterID: "c-b"}, {ID: "b-newest", FeedURL: feedB, Title: "Newest", FirstSeen: at(3)}},
+		}
+		for feed, stories := range saves {
+			if _, err := d.SaveStories(ctx, feed, stories, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		refs, err := d.StoryRefsSince(ctx, at(0), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []StoryRef{{feedB, "b-new", at(1)}, {feedA, "a-new", at(2)}, {feedB, "b-newest", at(3)}}
+		if !slices.EqualFunc(refs, want, func(a, b StoryRef) bool {
+			return a.FeedURL == b.FeedURL && a.ID == b.ID && a.FirstSeen.Equal(b.FirstSeen)
+		}) {
+			t.Errorf("StoryRefsSince = %v, want %v", refs, want)
+		}
+		if limited, err := d.StoryRefsSince(ctx, at(0), 2); err != nil || len(limited) != 2 || limited[1].ID != "a-new" {
+			t.Errorf("StoryRefsSince with limit 2 = %v, %v; want the oldest two", limited, err)
+		}
+		got, err := d.StoriesByRef(ctx, []StoryRef{{FeedURL: feedB, ID: "b-newest"}, {FeedURL: feedA, ID: "a-new"}, {FeedURL: feedA, ID: "no-such-story"}, {FeedURL: feedB, ID: "a-new"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].ID != "a-new" || got[0].Title != "New A" || got[0].ClusterID != "c-a" || got[1].ID != "b-newest" {
+			t.Errorf("StoriesByRef = %+v; want a-new then b-newest, in full, and nothing for the refs to no story", got)
+		}
+		// More refs than one query takes.
+		many := []StoryRef{{FeedURL: feedA, ID: "a-old"}}
+		for i := range 600 {
+			many = append(many, StoryRef{FeedURL: feedA, ID: fmt.Sprintf("absent-%d", i)})
+		}
+		many = append(many, StoryRef{FeedURL: feedB, ID: "b-new"})
+		if got, err := d.StoriesByRef(ctx, many); err != nil || len(got) != 2 || got[0].ID != "a-old" || got[1].ID != "b-new" {
+			t.Errorf("StoriesByRef of 602 refs = %d stories, %v; want a-old and b-new", len(got), err)
+		}
+		if none, err := d.StoriesByRef(ctx, nil); err != nil || len(none) != 0 {
+			t.Errorf("StoriesByRef(nil) = %v, %v", none, err)
+		}
+	})
 }

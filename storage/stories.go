@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -358,6 +359,62 @@ func (d *DB) StoriesSince(ctx context.Context, since time.Time, limit int) ([]al
 	if err != nil {
 		return nil, fmt.Errorf("list stories since %s: %w", since.Format(time.RFC3339), err)
 	}
+	return out, nil
+}
+
+// StoryRef names a stored story.
+type StoryRef struct {
+	FeedURL, ID string
+	FirstSeen   time.Time
+}
+
+// StoryRefsSince names the stories first seen at or after since, oldest
+// first, at most limit of them: what StoriesSince returns without the
+// stories, for a reader that already knows most of them.
+func (d *DB) StoryRefsSince(ctx context.Context, since time.Time, limit int) ([]StoryRef, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT feed_url, id, first_seen FROM stories
+		WHERE first_seen >= ? ORDER BY first_seen, feed_url, id LIMIT ?`, toMillis(since), limit)
+	if err != nil {
+		return nil, fmt.Errorf("name stories since %s: %w", since.Format(time.RFC3339), err)
+	}
+	defer rows.Close()
+	var out []StoryRef
+	for rows.Next() {
+		var r StoryRef
+		var firstSeen int64
+		if err := rows.Scan(&r.FeedURL, &r.ID, &firstSeen); err != nil {
+			return nil, fmt.Errorf("name stories since %s: %w", since.Format(time.RFC3339), err)
+		}
+		r.FirstSeen = fromMillis(firstSeen)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("name stories since %s: %w", since.Format(time.RFC3339), err)
+	}
+	return out, nil
+}
+
+// StoriesByRef returns the stored stories refs name, oldest first; a ref
+// to no story is skipped.
+func (d *DB) StoriesByRef(ctx context.Context, refs []StoryRef) ([]alerts.Story, error) {
+	var out []alerts.Story
+	const perQuery = maxIDsPerQuery / 2 // two parameters each
+	for start := 0; start < len(refs); start += perQuery {
+		chunk := refs[start:min(start+perQuery, len(refs))]
+		args := make([]any, 0, 2*len(chunk))
+		for _, r := range chunk {
+			args = append(args, r.FeedURL, r.ID)
+		}
+		got, err := d.queryStories(ctx, `SELECT `+storyColumns+` FROM stories s WHERE `+
+			strings.TrimPrefix(strings.Repeat(" OR (s.feed_url = ? AND s.id = ?)", len(chunk)), " OR "), args...)
+		if err != nil {
+			return nil, fmt.Errorf("read %d stories: %w", len(refs), err)
+		}
+		out = append(out, got...)
+	}
+	slices.SortFunc(out, func(a, b alerts.Story) int {
+		return cmp.Or(a.FirstSeen.Compare(b.FirstSeen), strings.Compare(a.FeedURL, b.FeedURL), strings.Compare(a.ID, b.ID))
+	})
 	return out, nil
 }
 

@@ -207,6 +207,14 @@ func (c *Clusterer) Restore(s alerts.Story) {
 	c.advance(e.at)
 }
 
+// Knows reports whether the Clusterer remembers feedURL's story id.
+func (c *Clusterer) Knows(feedURL, id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.entries[feedURL+"\x00"+id]
+	return ok
+}
+
 // Len returns how many stories the Clusterer remembers.
 func (c *Clusterer) Len() int {
 	c.mu.Lock()

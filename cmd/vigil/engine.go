@@ -16,6 +16,7 @@ import (
 	"github.com/vigilbot/vigil/alerts/match"
 	"github.com/vigilbot/vigil/alerts/pipeline"
 	"github.com/vigilbot/vigil/alerts/summary"
+	"github.com/vigilbot/vigil/storage"
 )
 
 // engine holds the pipeline's stages built from the config: the one place
@@ -160,22 +161,30 @@ func newLogger(cfg LogConfig, w io.Writer) *slog.Logger {
 }
 
 // Recalling other processes' stories: at most every recallEvery (two
-// outlets' reports of one event clustered within that second, on feeds two
-// processes poll, may still open two events), reading back recallOverlap before the
-// last read: a story is stamped when its feed was read, but the others see
-// it only once it is tagged, its article page fetched and its transaction
-// committed.
+// outlets' reports of one event clustered within that time, on feeds two
+// processes poll, may still open two events), reading back recallOverlap
+// before the last read: a story is stamped when its feed was read, but the
+// others see it only once it is tagged, its article page fetched and its
+// transaction committed. Each read names the stories of that minute and
+// more, and reads in full only those this process does not know: a few
+// kilobytes however often it runs.
 const (
-	recallEvery   = time.Second
+	recallEvery   = 200 * time.Millisecond
 	recallOverlap = time.Minute
 	recallLimit   = 10_000
 )
+
+// recallSource names and reads stored stories; storage.DB is one.
+type recallSource interface {
+	StoryRefsSince(ctx context.Context, since time.Time, limit int) ([]storage.StoryRef, error)
+	StoriesByRef(ctx context.Context, refs []storage.StoryRef) ([]alerts.Story, error)
+}
 
 // recall adds to the clusterer the stories other Vigil processes sharing
 // the database stored since the last call. A failure is logged and the
 // poll goes on: its stories are still clustered with what this process
 // knows.
-func (e *engine) recall(ctx context.Context, src storySource) {
+func (e *engine) recall(ctx context.Context, src recallSource) {
 	e.recallMu.Lock()
 	defer e.recallMu.Unlock()
 	now := time.Now()
@@ -186,7 +195,17 @@ func (e *engine) recall(ctx context.Context, src storySource) {
 	if since.IsZero() {
 		since = now.Add(-e.cfg.Cluster.Window.Duration)
 	}
-	stories, err := src.StoriesSince(ctx, since, recallLimit)
+	refs, err := src.StoryRefsSince(ctx, since, recallLimit)
+	var stories []alerts.Story
+	if err == nil {
+		var unknown []storage.StoryRef
+		for _, r := range refs {
+			if !e.clusterer.Knows(r.FeedURL, r.ID) {
+				unknown = append(unknown, r)
+			}
+		}
+		stories, err = src.StoriesByRef(ctx, unknown)
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			e.log.Warn("cannot read the stories other Vigil processes stored; this poll's stories are clustered with this process's own only", "err", err)
@@ -198,9 +217,9 @@ func (e *engine) recall(ctx context.Context, src storySource) {
 	}
 	e.recalledAt = now
 	e.recallFrom = now.Add(-recallOverlap)
-	if len(stories) == recallLimit {
+	if len(refs) == recallLimit {
 		// More were stored than one read takes: go on from the last.
-		e.recallFrom = stories[len(stories)-1].FirstSeen
+		e.recallFrom = refs[len(refs)-1].FirstSeen
 	}
 }
 

@@ -13,6 +13,79 @@ import (
 	"github.com/vigilbot/vigil/storage"
 )
 
+// recallingProcess is one Vigil process of a recall test: its own handle
+// on the shared database, its own engine and pipeline.
+type recallingProcess struct {
+	db   *storage.DB
+	pipe *pipeline.Pipeline
+}
+
+// recallingProcesses starts n processes on the database at path, each
+// having restored its clusters at now; stages may change process i's
+// pipeline stages (recall is on unless it removes it).
+func recallingProcesses(t *testing.T, path string, now time.Time, n int, stages func(i int, st *pipeline.Stages)) []recallingProcess {
+	t.Helper()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx := context.Background()
+	var procs []recallingProcess
+	for i := range n {
+		db, err := storage.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		e, err := newEngine(DefaultConfig(), quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.restoreClusters(ctx, db, now); err != nil {
+			t.Fatal(err)
+		}
+		st := e.stages()
+		st.Recall = func(ctx context.Context) { e.recall(ctx, db) }
+		if stages != nil {
+			stages(i, &st)
+		}
+		procs = append(procs, recallingProcess{db, pipeline.New(pipeline.Config{Stages: st, Store: db, FirstPollWindow: time.Hour, Logger: quiet})})
+	}
+	return procs
+}
+
+// process runs one poll of report's feed bringing report, and returns the
+// event it was stored in.
+func (p recallingProcess) process(t *testing.T, f alerts.Feed, report alerts.Story) string {
+	t.Helper()
+	ctx := context.Background()
+	if err := p.db.UpsertFeed(ctx, alerts.Feed{URL: f.URL}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.pipe.Process(ctx, f, []alerts.Story{report}); err != nil {
+		t.Fatalf("process %s: %v", report.ID, err)
+	}
+	return storedEvent(t, p.db, report)
+}
+
+func storedEvent(t *testing.T, db *storage.DB, s alerts.Story) string {
+	t.Helper()
+	stored, err := db.Story(context.Background(), s.FeedURL, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stored.ClusterID
+}
+
+// twoReports are two outlets' reports of one event, seen at now.
+func twoReports(now time.Time) (first, second alerts.Story) {
+	return alerts.Story{FeedURL: "https://first.example/rss", ID: "first-1", URL: "https://first.example/nato-baltic",
+			Title:     "NATO moves troops to the Baltic states as Russia masses 100,000 near Ukraine",
+			Text:      "NATO is moving extra battalions to Estonia, Latvia and Lithuania after Russia massed about 100,000 troops near the Ukrainian border, alliance officials said on Tuesday.",
+			Published: now.Add(-2 * time.Minute), FirstSeen: now},
+		alerts.Story{FeedURL: "https://second.example/rss", ID: "second-1", URL: "https://second.example/world/nato-troops",
+			Title:     "NATO sends troops to Baltic states as Russia masses 100,000 soldiers near Ukraine",
+			Text:      "The alliance is sending more battalions to Estonia, Latvia and Lithuania as Russia masses some 100,000 soldiers near the border with Ukraine, NATO officials said on Tuesday.",
+			Published: now.Add(-time.Minute), FirstSeen: now}
+}
+
 // TestAnEventReportedOnFeedsThatTwoProcessesPollIsOneEvent has two
 // processes (two engines, each with its own handle on one database) poll
 // one feed each; both feeds report the same event. With recall, the second
@@ -20,18 +93,8 @@ import (
 // each would open its own and a channel watching both would be alerted
 // twice.
 func TestAnEventReportedOnFeedsThatTwoProcessesPollIsOneEvent(t *testing.T) {
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	now := time.Now()
-	reports := []alerts.Story{
-		{FeedURL: "https://first.example/rss", ID: "first-1", URL: "https://first.example/nato-baltic",
-			Title:     "NATO moves troops to the Baltic states as Russia masses 100,000 near Ukraine",
-			Text:      "NATO is moving extra battalions to Estonia, Latvia and Lithuania after Russia massed about 100,000 troops near the Ukrainian border, alliance officials said on Tuesday.",
-			Published: now.Add(-2 * time.Minute), FirstSeen: now},
-		{FeedURL: "https://second.example/rss", ID: "second-1", URL: "https://second.example/world/nato-troops",
-			Title:     "NATO sends troops to Baltic states as Russia masses 100,000 soldiers near Ukraine",
-			Text:      "The alliance is sending more battalions to Estonia, Latvia and Lithuania as Russia masses some 100,000 soldiers near the border with Ukraine, NATO officials said on Tuesday.",
-			Published: now.Add(-time.Minute), FirstSeen: now},
-	}
+	first, second := twoReports(now)
 	for _, tt := range []struct {
 		name     string
 		recall   bool
@@ -41,47 +104,15 @@ func TestAnEventReportedOnFeedsThatTwoProcessesPollIsOneEvent(t *testing.T) {
 		{"without it each process opens its own event", false, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx := context.Background()
-			path := filepath.Join(t.TempDir(), "vigil.db")
-			type process struct {
-				db   *storage.DB
-				pipe *pipeline.Pipeline
-			}
-			var procs []process
 			// Both processes start before either report is stored.
-			for range reports {
-				db, err := storage.Open(ctx, path)
-				if err != nil {
-					t.Fatal(err)
+			procs := recallingProcesses(t, filepath.Join(t.TempDir(), "vigil.db"), now, 2, func(_ int, st *pipeline.Stages) {
+				if !tt.recall {
+					st.Recall = nil
 				}
-				defer db.Close()
-				e, err := newEngine(DefaultConfig(), quiet)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := e.restoreClusters(ctx, db, now); err != nil {
-					t.Fatal(err)
-				}
-				stages := e.stages()
-				if tt.recall {
-					stages.Recall = func(ctx context.Context) { e.recall(ctx, db) }
-				}
-				procs = append(procs, process{db, pipeline.New(pipeline.Config{Stages: stages, Store: db, FirstPollWindow: time.Hour, Logger: quiet})})
-			}
-			var ids []string
-			for i, report := range reports {
-				p := procs[i]
-				if err := p.db.UpsertFeed(ctx, alerts.Feed{URL: report.FeedURL}); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := p.pipe.Process(ctx, alerts.Feed{URL: report.FeedURL, Primed: true}, []alerts.Story{report}); err != nil {
-					t.Fatalf("process %d: %v", i+1, err)
-				}
-				stored, err := p.db.Story(ctx, report.FeedURL, report.ID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				ids = append(ids, stored.ClusterID)
+			})
+			ids := []string{
+				procs[0].process(t, alerts.Feed{URL: first.FeedURL, Primed: true}, first),
+				procs[1].process(t, alerts.Feed{URL: second.FeedURL, Primed: true}, second),
 			}
 			if got := ids[0] == ids[1]; got != tt.oneEvent {
 				t.Errorf("the two reports' events are %v; one event: %v, want %v", ids, got, tt.oneEvent)
@@ -96,75 +127,54 @@ func TestAnEventReportedOnFeedsThatTwoProcessesPollIsOneEvent(t *testing.T) {
 // event: reading them at the start of its poll, it would open a second
 // event, and a channel watching both feeds would be alerted twice.
 func TestAReportStoredWhileAnotherProcessReadsAnArticlePageIsInItsEvent(t *testing.T) {
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx := context.Background()
 	now := time.Now()
-	path := filepath.Join(t.TempDir(), "vigil.db")
-	slow := alerts.Story{FeedURL: "https://slow.example/rss", ID: "slow-1", URL: "https://slow.example/nato-baltic",
-		Title:     "NATO moves troops to the Baltic states as Russia masses 100,000 near Ukraine",
-		Text:      "NATO is moving extra battalions to Estonia, Latvia and Lithuania after Russia massed about 100,000 troops near the Ukrainian border, alliance officials said on Tuesday.",
-		Published: now.Add(-2 * time.Minute), FirstSeen: now}
-	quick := alerts.Story{FeedURL: "https://quick.example/rss", ID: "quick-1", URL: "https://quick.example/world/nato-troops",
-		Title:     "NATO sends troops to Baltic states as Russia masses 100,000 soldiers near Ukraine",
-		Text:      "The alliance is sending more battalions to Estonia, Latvia and Lithuania as Russia masses some 100,000 soldiers near the border with Ukraine, NATO officials said on Tuesday.",
-		Published: now.Add(-time.Minute), FirstSeen: now}
+	slow, quick := twoReports(now)
 	pageRead, quickStored := make(chan struct{}), make(chan struct{})
-	type process struct {
-		db   *storage.DB
-		pipe *pipeline.Pipeline
-	}
-	var procs []process
-	for i := range 2 {
-		db, err := storage.Open(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		e, err := newEngine(DefaultConfig(), quiet)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := e.restoreClusters(ctx, db, now); err != nil {
-			t.Fatal(err)
-		}
-		stages := e.stages()
-		stages.Recall = func(ctx context.Context) { e.recall(ctx, db) }
+	procs := recallingProcesses(t, filepath.Join(t.TempDir(), "vigil.db"), now, 2, func(i int, st *pipeline.Stages) {
 		if i == 0 {
-			stages.Article = func(ctx context.Context, url string) (string, error) {
+			st.Article = func(ctx context.Context, url string) (string, error) {
 				close(pageRead)
 				<-quickStored
 				return slow.Text, nil
 			}
 		}
-		procs = append(procs, process{db, pipeline.New(pipeline.Config{Stages: stages, Store: db, FirstPollWindow: time.Hour, Logger: quiet})})
-	}
-	for i, s := range []alerts.Story{slow, quick} {
-		if err := procs[i].db.UpsertFeed(ctx, alerts.Feed{URL: s.FeedURL}); err != nil {
-			t.Fatal(err)
-		}
+	})
+	if err := procs[0].db.UpsertFeed(context.Background(), alerts.Feed{URL: slow.FeedURL}); err != nil {
+		t.Fatal(err)
 	}
 	slowDone := make(chan error, 1)
 	go func() {
-		_, err := procs[0].pipe.Process(ctx, alerts.Feed{URL: slow.FeedURL, Primed: true, FetchArticle: true}, []alerts.Story{slow})
+		_, err := procs[0].pipe.Process(context.Background(), alerts.Feed{URL: slow.FeedURL, Primed: true, FetchArticle: true}, []alerts.Story{slow})
 		slowDone <- err
 	}()
 	<-pageRead
-	if _, err := procs[1].pipe.Process(ctx, alerts.Feed{URL: quick.FeedURL, Primed: true}, []alerts.Story{quick}); err != nil {
-		t.Fatal(err)
-	}
+	quickEvent := procs[1].process(t, alerts.Feed{URL: quick.FeedURL, Primed: true}, quick)
 	close(quickStored)
 	if err := <-slowDone; err != nil {
 		t.Fatal(err)
 	}
-	var ids []string
-	for _, s := range []alerts.Story{slow, quick} {
-		stored, err := procs[0].db.Story(ctx, s.FeedURL, s.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, stored.ClusterID)
+	if got := storedEvent(t, procs[0].db, slow); got != quickEvent {
+		t.Errorf("the slow process's report is in event %s, the other's in %s: one event reported twice", got, quickEvent)
 	}
-	if ids[0] != ids[1] {
-		t.Errorf("the slow process's report is in event %s, the other's in %s: one event reported twice", ids[0], ids[1])
+}
+
+// A busy process polls feeds many times a second. The others' stories are
+// read again when a fifth of a second has passed since the last read, so a
+// report another process stored a third of a second ago is seen, where a
+// read at most once a second would still miss it.
+func TestAReportStoredAFractionOfASecondAgoIsInItsEvent(t *testing.T) {
+	now := time.Now()
+	first, second := twoReports(now)
+	procs := recallingProcesses(t, filepath.Join(t.TempDir(), "vigil.db"), now, 2, nil)
+	// The second process's poll of another feed reads the others' stories:
+	// none yet.
+	other := alerts.Story{FeedURL: "https://other.example/rss", ID: "other-1", Title: "Typhoon makes landfall in Taiwan",
+		Text: "A typhoon hit Hualien on Tuesday.", Published: now.Add(-time.Minute), FirstSeen: now}
+	procs[1].process(t, alerts.Feed{URL: other.FeedURL, Primed: true}, other)
+	firstEvent := procs[0].process(t, alerts.Feed{URL: first.FeedURL, Primed: true}, first)
+	const later = 300 * time.Millisecond
+	time.Sleep(later)
+	if got := procs[1].process(t, alerts.Feed{URL: second.FeedURL, Primed: true}, second); got != firstEvent {
+		t.Errorf("the report stored %v before is in event %s, the new one in %s: one event reported twice", later, firstEvent, got)
 	}
 }
