@@ -288,6 +288,23 @@ func TestPeersOpeningShardsTogetherNeverIdentifyOnOneKeyInTheSameFiveSeconds(t *
 	}
 }
 
+// joinSecondPeer adds peer-1 beside peer-0 and returns the shards of
+// count that move to it.
+func joinSecondPeer(t *testing.T, db *storage.DB, members []*peer.Member, count int) ([]*peer.Member, []int) {
+	t.Helper()
+	members = append(members, joinPeer(t, db, "peer-1"))
+	var moving []int
+	for n := range count {
+		if peer.OwnerAmong([]string{"peer-0", "peer-1"}, fmt.Sprintf("shard:%d", n)) == "peer-1" {
+			moving = append(moving, n)
+		}
+	}
+	if len(moving) == 0 {
+		t.Fatalf("peer-1 owns none of the %d shards; pick other peer IDs", count)
+	}
+	return members, moving
+}
+
 // A shard's events reach no one between its close by the process handing
 // it over and its opening by its new owner, so the new owner does not wait
 // for its next balancing pass (a third of the lease) to try again.
@@ -306,16 +323,7 @@ func TestANewOwnerOpensAShardWithinMomentsOfItsHandover(t *testing.T) {
 	// that only the handover itself is timed.
 	time.Sleep(5 * time.Second)
 
-	members = append(members, joinPeer(t, db, "peer-1"))
-	var moving []int
-	for n := range count {
-		if peer.OwnerAmong([]string{"peer-0", "peer-1"}, fmt.Sprintf("shard:%d", n)) == "peer-1" {
-			moving = append(moving, n)
-		}
-	}
-	if len(moving) == 0 {
-		t.Fatalf("peer-1 owns none of the %d shards; pick other peer IDs", count)
-	}
+	members, moving := joinSecondPeer(t, db, members, count)
 	// Sample the fake's sessions for the longest time a moving shard had
 	// none, until the new owner holds its shards.
 	var closedSince [count]time.Time
@@ -376,16 +384,7 @@ func TestANewOwnerWaitingOutAnothersIdentifyOpensTheShardOnceItsTurnEnds(t *test
 	identified := time.Now() // each shard's IDENTIFY went out before this
 	// The handover then starts a second into the first process's turn.
 	time.Sleep(time.Second)
-	members = append(members, joinPeer(t, db, "peer-1"))
-	var moving []int
-	for n := range count {
-		if peer.OwnerAmong([]string{"peer-0", "peer-1"}, fmt.Sprintf("shard:%d", n)) == "peer-1" {
-			moving = append(moving, n)
-		}
-	}
-	if len(moving) == 0 {
-		t.Fatalf("peer-1 owns none of the %d shards; pick other peer IDs", count)
-	}
+	members, moving := joinSecondPeer(t, db, members, count)
 	second := shardedBot(t, srv, db, members[1])
 	deadline := time.Now().Add(15 * time.Second)
 	for !slices.Equal(second.Shards(), moving) || !oneEach(count)(srv.ShardSessions()) {
