@@ -32,7 +32,7 @@ import (
 var fatalCloseCodes = map[int]string{
 	4004: "authentication failed: the bot token was reset or revoked",
 	4010: "invalid shard",
-	4011: "sharding required: one gateway shard would hold too many servers; set discord.shard_count higher, or to 0 for the count Discord recommends",
+	4011: "sharding required: one gateway shard would hold too many servers; with discord.shard_count 0 a process alone re-shards to the count Discord recommends, else set it higher and restart",
 	4012: "invalid API version",
 	4013: "invalid intents",
 	4014: "disallowed intents: enable them for the bot in the developer portal",

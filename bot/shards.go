@@ -75,6 +75,9 @@ type shards struct {
 	waitingSince time.Time
 	stopLoop     context.CancelFunc
 	closed       bool // Close ran: nothing opens again
+	// reshardBlocked is why a shard Discord closed for holding too many
+	// servers cannot be re-sharded now, once logged.
+	reshardBlocked string
 
 	// upMu guards up and the copies of count and held that /healthz and
 	// the metrics read, so that they never wait for mu.
@@ -181,6 +184,7 @@ func (b *Bot) balanceShards(ctx context.Context) ([]*shard, error) {
 	if b.shards.closed {
 		return nil, errors.New("the bot was closed")
 	}
+	b.reshardLocked(ctx)
 	var opened []*shard
 	var errs []error
 	waiting := false
@@ -255,6 +259,78 @@ func (b *Bot) balanceShards(ctx context.Context) ([]*shard, error) {
 	}
 	return opened, errors.Join(errs...)
 }
+
+// reshardLocked moves the bot to the shard count Discord recommends now,
+// when Discord refused a shard's IDENTIFY for holding too many servers
+// (4011, as the bot grows past 2,500 servers a shard) and the count is
+// Discord's to choose (discord.shard_count 0). Every shard is closed and
+// the new count's opened, at Discord's IDENTIFY pace: the bot's slash
+// commands go unanswered meanwhile, where before they stopped until a
+// restart. Only a process alone does it: processes sharing the gateway
+// must all change count together, or a server's events would reach two of
+// them, so those are told to restart. mu held.
+func (b *Bot) reshardLocked(ctx context.Context) {
+	required := false
+	for _, sh := range b.shards.held {
+		if sh.watch.fatalCode() == closeShardingRequired {
+			required = true
+			break
+		}
+	}
+	if !required {
+		b.shards.reshardBlocked = ""
+		return
+	}
+	blocked := func(why string, args ...any) {
+		if b.shards.reshardBlocked != why {
+			b.shards.reshardBlocked = why
+			b.log.Error(why, args...)
+		}
+	}
+	if b.cfg.ShardCount > 0 {
+		blocked("Discord requires more gateway shards than discord.shard_count sets: raise it, or set it to 0 for the count Discord recommends, and restart",
+			"shard_count", b.cfg.ShardCount)
+		return
+	}
+	if b.cfg.ShardCountInUse != nil && b.cfg.ShardCountInUse() > 0 {
+		blocked("Discord requires more gateway shards, and the Vigil processes sharing the gateway must change count together: stop them all and start them again",
+			"shard_count", b.shards.count)
+		return
+	}
+	gw, err := b.session.GatewayBot(discordgo.WithContext(ctx))
+	if err != nil {
+		blocked("Discord requires more gateway shards, and it could not be asked how many; asking again", "err", err)
+		return
+	}
+	if gw.Shards <= b.shards.count {
+		blocked("Discord requires more gateway shards but still recommends the count in use; asking again until it recommends more",
+			"shard_count", b.shards.count, "recommended", gw.Shards)
+		return
+	}
+	all := make([]*shard, 0, len(b.shards.held))
+	for _, sh := range b.shards.held {
+		all = append(all, sh)
+	}
+	b.closeShardsLocked(all)
+	b.shards.lastFatal = 0
+	b.shards.reshardBlocked = ""
+	old := b.shards.count
+	b.shards.count = gw.Shards
+	b.shards.maxConc = max(gw.SessionStartLimit.MaxConcurrency, 1)
+	b.shards.starts.learn(gw.SessionStartLimit)
+	if b.cfg.UseShardCount != nil {
+		if err := b.cfg.UseShardCount(ctx, gw.Shards); err != nil {
+			b.log.Warn("the other Vigil processes could not be told this one's gateway shard count yet", "count", gw.Shards, "err", err)
+		}
+	}
+	b.publishLocked()
+	b.log.Warn("Discord required more gateway shards (a shard held too many servers): re-sharding; slash commands are answered again as the new shards open",
+		"shard_count", gw.Shards, "was", old)
+}
+
+// closeShardingRequired is Discord's close code for an IDENTIFY whose
+// shard would hold too many servers.
+const closeShardingRequired = 4011
 
 // openShardLocked starts shard n's gateway session; READY follows.
 // Its IDENTIFY slot is already taken.

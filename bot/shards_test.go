@@ -3,11 +3,13 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -572,4 +574,81 @@ func TestABotOutOfSessionStartsWaitsForTheLimitRatherThanLoseItsToken(t *testing
 		t.Errorf("%d dials to the gateway failed: a wait for the turn to identify used up their handshake time", n)
 	}
 	answeredOnce(t, srv, g)
+}
+
+// A bot grows past what its shards may hold: Discord refuses the next
+// IDENTIFY of the full shard (4011) and recommends more. A process alone,
+// whose count is Discord's to choose, moves to the new count and answers
+// every server again, where it used to stop answering until a restart; a
+// count set in the config is the operator's to change, and the log says so.
+func TestABotThatOutgrowsItsShardsMovesToTheCountDiscordRecommends(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name       string
+		configured int
+		others     int // the count other processes use, 0 for none
+		wantCount  int
+		wantLog    string
+	}{
+		{"the count Discord recommends", 0, 0, 2, "re-sharding"},
+		{"a count set in the config", 1, 0, 1, "raise it"},
+		{"other processes sharing the gateway", 0, 1, 1, "stop them all"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g1, g2 := guildOnShard(0, 2), guildOnShard(1, 2)
+			srv := discordtest.NewServer(t, discordtest.WithGuild(g1), discordtest.WithMaxGuildsPerShard(1), discordtest.WithRecommendedShards(1))
+			var logs syncBuffer
+			b := shardedBotLeasing(t, srv, openDB(t), nil, shardTTL, func(c *bot.Config) {
+				c.ShardCount = tt.configured
+				c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+				if tt.others > 0 {
+					c.ShardCountInUse = func() int { return tt.others }
+				}
+			})
+			waitShards(t, srv, "one shard", oneEach(1))
+			// The bot joins a second server, and its one shard now holds two.
+			srv.AddGuild(g2)
+			srv.SetRecommendedShards(2)
+			srv.InvalidateSessions()
+			// Discord's 1-5 s, the refused IDENTIFY, then two new ones on
+			// one key.
+			waitShardsFor(t, srv, "the refused IDENTIFY", identifyWait, func(map[string]int) bool { return srv.GatewayStats().ShardingRequired > 0 })
+			if tt.wantCount == 2 {
+				waitShardsFor(t, srv, "two shards", 2*identifyWait, func(live map[string]int) bool { return oneEach(2)(live) && len(live) == 2 })
+				answeredOnce(t, srv, g1)
+				answeredOnce(t, srv, g2)
+			} else {
+				time.Sleep(time.Second) // a few balancing passes
+			}
+			if st := srv.GatewayStats(); st.ShardingRequired != 1 {
+				t.Errorf("Discord refused %d IDENTIFYs for holding too many servers, want the 1", st.ShardingRequired)
+			}
+			if got := b.ShardCount(); got != tt.wantCount {
+				t.Errorf("ShardCount = %d, want %d", got, tt.wantCount)
+			}
+			if !strings.Contains(logs.String(), tt.wantLog) {
+				t.Errorf("the log does not say %q:\n%s", tt.wantLog, logs.String())
+			}
+		})
+	}
+}
+
+// syncBuffer is a log destination the bot's goroutines may write to while
+// the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
