@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/logtest"
 	"github.com/vigilbot/vigil/alerts/peer"
 	"github.com/vigilbot/vigil/bot"
 	"github.com/vigilbot/vigil/bot/discordtest"
@@ -598,7 +598,7 @@ func TestABotThatOutgrowsItsShardsMovesToTheCountDiscordRecommends(t *testing.T)
 			t.Parallel()
 			g1, g2 := guildOnShard(0, 2), guildOnShard(1, 2)
 			srv := discordtest.NewServer(t, discordtest.WithGuild(g1), discordtest.WithMaxGuildsPerShard(1), discordtest.WithRecommendedShards(1))
-			var logs syncBuffer
+			var logs logtest.Buffer
 			b := shardedBotLeasing(t, srv, openDB(t), nil, shardTTL, func(c *bot.Config) {
 				c.ShardCount = tt.configured
 				c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
@@ -632,23 +632,4 @@ func TestABotThatOutgrowsItsShardsMovesToTheCountDiscordRecommends(t *testing.T)
 			}
 		})
 	}
-}
-
-// syncBuffer is a log destination the bot's goroutines may write to while
-// the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/vigilbot/vigil/alerts"
 	"github.com/vigilbot/vigil/alerts/feed"
+	"github.com/vigilbot/vigil/alerts/logtest"
 	"github.com/vigilbot/vigil/alerts/pipeline"
 	"github.com/vigilbot/vigil/alerts/poll"
 	"github.com/vigilbot/vigil/storage"
@@ -312,7 +313,7 @@ func TestDueFeedsArePolledPromptlyAndTheLogSaysWhen(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		var logs syncBuffer
+		var logs logtest.Buffer
 		fetch := &scripted{calls: map[string][]time.Time{}}
 		p := poll.New(poll.Config{Fetcher: fetch, Store: db, Processor: &nopProcessor{}, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 			DefaultInterval: 10 * time.Minute, Jitter: 30 * time.Second, MaxBackoff: time.Hour})

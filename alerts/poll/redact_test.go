@@ -1,7 +1,6 @@
 package poll_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -13,26 +12,9 @@ import (
 
 	"github.com/vigilbot/vigil/alerts"
 	"github.com/vigilbot/vigil/alerts/feed"
+	"github.com/vigilbot/vigil/alerts/logtest"
 	"github.com/vigilbot/vigil/alerts/poll"
 )
-
-// syncBuffer is a log sink the cron goroutine writes while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // memStore holds feeds' poll state in memory.
 type memStore struct {
@@ -72,7 +54,7 @@ func TestFailedPollLogsDoNotRevealURLSecrets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var logs syncBuffer
+			var logs logtest.Buffer
 			log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			polled := make(chan struct{}, 1)
 			p := poll.New(poll.Config{

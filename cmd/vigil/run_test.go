@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,13 +8,13 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/logtest"
 	"github.com/vigilbot/vigil/bot/discordtest"
 	"github.com/vigilbot/vigil/storage"
 )
@@ -171,7 +170,7 @@ func TestRunReturnsWhenCancelledLikeSIGTERM(t *testing.T) {
 	cfgPath := writeConfig(t, fmt.Sprintf("[storage]\npath = %q\n[metrics]\naddress = \"\"\n[[feeds]]\nurl = %q\n",
 		filepath.Join(t.TempDir(), "v.db"), feedSrv.URL))
 	ctx, cancel := context.WithCancel(context.Background())
-	errOut := &syncBuffer{}
+	errOut := &logtest.Buffer{}
 	env := &cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: errOut, getenv: noEnv}
 	done := make(chan error, 1)
 	go func() { done <- runRun(ctx, env, []string{"--config", cfgPath}) }()
@@ -214,24 +213,6 @@ func TestRunWithNothingToDoSaysSo(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "vigil demo") {
 		t.Errorf("err = %v; want a pointer to vigil demo", err)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe to read while the service writes logs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func TestRunWithATokenConnectsRegistersAndDelivers(t *testing.T) {
