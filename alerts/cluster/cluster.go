@@ -211,7 +211,7 @@ func (c *Clusterer) Restore(s alerts.Story) {
 func (c *Clusterer) Knows(feedURL, id string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, ok := c.entries[feedURL+"\x00"+id]
+	_, ok := c.entries[storyKeyOf(feedURL, id)]
 	return ok
 }
 
@@ -343,7 +343,9 @@ func storyTime(s *alerts.Story) time.Time {
 	return t
 }
 
-func storyKey(s *alerts.Story) string { return s.FeedURL + "\x00" + s.ID }
+func storyKey(s *alerts.Story) string { return storyKeyOf(s.FeedURL, s.ID) }
+
+func storyKeyOf(feedURL, id string) string { return feedURL + "\x00" + id }
 
 // clusterID derives a stable event ID from the first story's feed and ID.
 func clusterID(s *alerts.Story) string {

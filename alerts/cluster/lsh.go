@@ -2,9 +2,10 @@ package cluster
 
 // lshIndex holds the remembered stories' LSH buckets. A bucket is a chain
 // of nodes in one slice, newest first, and a story is named by its slot in
-// another, so that a band costs a 4-byte key in a map and an 8-byte node:
-// a map of slices of pointers cost about three times that, most of the
-// Clusterer's memory (BenchmarkAssign10k's live-B/story).
+// another: a story's band costs an 8-byte node, and a bucket a 12-byte map
+// slot. A map of slices of pointers, a 32-byte slot and a small slice of
+// its own per bucket, held half the Clusterer's memory (BenchmarkAssign*'s
+// live-B/story).
 type lshIndex struct {
 	heads    map[uint32]bucket // by band key
 	nodes    []lshNode
