@@ -71,10 +71,14 @@
 // op 9 Invalid Session (IdentifiesRateLimited). GET /gateway/bot counts down
 // the session start limit (WithSessionStartLimit, 1,000 a day by default),
 // and the IDENTIFY past it resets the token as Discord does (TokenResets).
+// A connection that sends no heartbeat for an interval and as long again
+// (at least 5 s more; Discord does not document its tolerance) is closed
+// without a close frame, its session left to be resumed
+// (HeartbeatTimeouts).
 //
 // Not modelled: the gateway does not echo the bot's own messages as
-// MESSAGE_CREATE, does not answer REQUEST_GUILD_MEMBERS with member chunks,
-// and does not close connections that stop heartbeating. Permissions are not
+// MESSAGE_CREATE and does not answer REQUEST_GUILD_MEMBERS with member
+// chunks. Permissions are not
 // checked on interaction responses and follow-ups, USE_APPLICATION_COMMANDS
 // is not required to invoke a command, and command permission overwrites
 // exist only as Member.Granted.

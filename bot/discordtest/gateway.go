@@ -62,7 +62,20 @@ const (
 	// seconds"; one that sends more is disconnected at once (4008).
 	gatewaySendLimit  = 120
 	gatewaySendWindow = 60 * time.Second
+	// Discord closes a connection whose client stops heartbeating ("If
+	// your app fails to send a heartbeat event in time, your connection
+	// will be closed and you will be forced to Resume"), with a tolerance
+	// it does not document: the fake allows an interval and then as long
+	// again, or heartbeatGraceMin if longer, so that a loaded test machine
+	// does not trip it.
+	heartbeatGraceMin = 5 * time.Second
 )
+
+// heartbeatDeadline is how long after HELLO, or after its last heartbeat,
+// a connection is closed for sending none.
+func heartbeatDeadline(interval time.Duration) time.Duration {
+	return interval + max(interval, heartbeatGraceMin)
+}
 
 // GatewayStats counts what the fake's gateway has seen.
 type GatewayStats struct {
@@ -88,6 +101,9 @@ type GatewayStats struct {
 	// TokenResets counts IDENTIFYs past the session start limit, each of
 	// which reset the bot's token (WithSessionStartLimit).
 	TokenResets int
+	// HeartbeatTimeouts counts connections closed for sending no
+	// heartbeat in time; their sessions stay resumable.
+	HeartbeatTimeouts int
 	// LastIntents and LastCompress are what the latest IDENTIFY asked for.
 	LastIntents  int
 	LastCompress bool
@@ -343,9 +359,15 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request, onResumeUR
 		return
 	}
 	ws.SetReadLimit(maxGatewayPayload)
+	c.expectHeartbeat()
 	for {
 		_, data, err := ws.ReadMessage()
 		if err != nil {
+			if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+				// No close frame: the session stays, to be resumed.
+				c.s.touch(func(st *GatewayStats) { st.HeartbeatTimeouts++ })
+				return
+			}
 			var ce *websocket.CloseError
 			// Discord: closing with 1000 or 1001 invalidates the session.
 			if errors.As(err, &ce) && (ce.Code == websocket.CloseNormalClosure || ce.Code == websocket.CloseGoingAway) {
@@ -375,6 +397,7 @@ func (c *gatewayConn) handle(data []byte) bool {
 	}
 	switch p.Op {
 	case opHeartbeat:
+		c.expectHeartbeat()
 		c.s.touch(func(st *GatewayStats) { st.Heartbeats++ })
 		if err := c.writeOp(opHeartbeatACK, nil); err != nil {
 			return false
@@ -695,6 +718,14 @@ func (c *gatewayConn) closeWith(code int, text string) {
 	msg := websocket.FormatCloseMessage(code, text)
 	if err := c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(gatewayWriteTimeout)); err != nil {
 		c.s.cfg.logger.Debug("gateway close frame not sent", "code", code, "err", err)
+	}
+}
+
+// expectHeartbeat starts the time within which the client's next
+// heartbeat must arrive. It runs on the connection's reading goroutine.
+func (c *gatewayConn) expectHeartbeat() {
+	if err := c.ws.SetReadDeadline(time.Now().Add(heartbeatDeadline(c.s.cfg.heartbeat))); err != nil {
+		c.s.cfg.logger.Debug("gateway read deadline", "err", err)
 	}
 }
 

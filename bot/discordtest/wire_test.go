@@ -431,3 +431,42 @@ func TestAnIdentifyPastTheSessionStartLimitResetsTheToken(t *testing.T) {
 		t.Error("the reset token still works for REST")
 	}
 }
+
+// Discord closes a connection that stops heartbeating, and the session
+// stays to be resumed; one that heartbeats in time stays open.
+func TestAConnectionThatStopsHeartbeatingIsClosedAndItsSessionResumes(t *testing.T) {
+	t.Parallel()
+	const interval = 200 * time.Millisecond
+	srv := newServer(t, WithHeartbeatInterval(interval))
+	deadline := heartbeatDeadline(interval)
+
+	beating := dialAndHello(t, srv)
+	silent := dialAndHello(t, srv)
+	silent.identify(srv.Token(), false)
+	var ready struct {
+		SessionID string `json:"session_id"`
+	}
+	if err := json.Unmarshal(silent.expectDispatch("READY", 1).D, &ready); err != nil {
+		t.Fatal(err)
+	}
+	silent.expectDispatch("GUILD_CREATE", 2)
+	start := time.Now()
+	// The beating connection heartbeats every interval, reading each ACK,
+	// for longer than the deadline.
+	for time.Since(start) < deadline+time.Second {
+		beating.send(opHeartbeat, nil)
+		if p := beating.read(); p.Op != opHeartbeatACK {
+			t.Fatalf("answer to a heartbeat = op %d, want an ACK", p.Op)
+		}
+		time.Sleep(interval)
+	}
+	if p, _, err := silent.readFrame(); err == nil {
+		t.Fatalf("the silent connection read op %d %v after HELLO without a heartbeat; want it closed", p.Op, time.Since(start).Round(time.Millisecond))
+	}
+	if st := srv.GatewayStats(); st.HeartbeatTimeouts != 1 {
+		t.Errorf("HeartbeatTimeouts = %d, want 1 (the silent connection only)", st.HeartbeatTimeouts)
+	}
+	again := dialAndHello(t, srv)
+	again.send(opResume, map[string]any{"token": srv.Token(), "session_id": ready.SessionID, "seq": 2})
+	again.expectDispatch("RESUMED", 3)
+}
