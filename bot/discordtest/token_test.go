@@ -1,7 +1,6 @@
 package discordtest
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"testing"
@@ -13,15 +12,7 @@ func TestARevokedTokenIsRefusedEverywhere(t *testing.T) {
 	identified := func(t *testing.T, srv *Server) (*wsClient, string) {
 		t.Helper()
 		c := dialAndHello(t, srv)
-		c.identify(srv.Token(), false)
-		var ready struct {
-			SessionID string `json:"session_id"`
-		}
-		if err := json.Unmarshal(c.expectDispatch("READY", 1).D, &ready); err != nil {
-			t.Fatal(err)
-		}
-		c.expectDispatch("GUILD_CREATE", 2)
-		return c, ready.SessionID
+		return c, c.identifyAndReady(srv)
 	}
 	t.Run("REST answers Discord's 401 body", func(t *testing.T) {
 		t.Parallel()

@@ -97,6 +97,21 @@ func (c *wsClient) identify(token string, compress bool) {
 	c.send(opIdentify, map[string]any{"token": token, "compress": compress, "intents": 513, "properties": map[string]string{"os": "linux"}})
 }
 
+// identifyAndReady identifies on srv's token and reads READY and the
+// guild's GUILD_CREATE (seqs 1 and 2), returning the session's ID.
+func (c *wsClient) identifyAndReady(srv *Server) string {
+	c.t.Helper()
+	c.identify(srv.Token(), false)
+	var ready struct {
+		SessionID string `json:"session_id"`
+	}
+	if err := json.Unmarshal(c.expectDispatch("READY", 1).D, &ready); err != nil {
+		c.t.Fatal(err)
+	}
+	c.expectDispatch("GUILD_CREATE", 2)
+	return ready.SessionID
+}
+
 // expectDispatch reads one frame and checks it is the given event and seq.
 func (c *wsClient) expectDispatch(event string, seq int64) payload {
 	c.t.Helper()
@@ -255,19 +270,12 @@ func TestGatewayResume(t *testing.T) {
 	start := func(t *testing.T) (*Server, string) {
 		srv := newServer(t)
 		c := dialAndHello(t, srv)
-		c.identify(srv.Token(), false)
-		var ready struct {
-			SessionID string `json:"session_id"`
-		}
-		if err := json.Unmarshal(c.expectDispatch("READY", 1).D, &ready); err != nil {
-			t.Fatal(err)
-		}
-		c.expectDispatch("GUILD_CREATE", 2)
+		session := c.identifyAndReady(srv)
 		c.ws.Close()
 		waitFor(t, srv, "the server to notice the drop", func() bool { return len(srv.liveConns()) == 0 })
 		srv.Dispatch("CHANNEL_DELETE", map[string]string{"id": otherChannelID})
 		srv.Dispatch("CHANNEL_CREATE", map[string]string{"id": otherChannelID})
-		return srv, ready.SessionID
+		return srv, session
 	}
 	resume := func(c *wsClient, srv *Server, session string, seq int64) {
 		c.send(opResume, map[string]any{"token": srv.Token(), "session_id": session, "seq": seq})
@@ -442,14 +450,7 @@ func TestAConnectionThatStopsHeartbeatingIsClosedAndItsSessionResumes(t *testing
 
 	beating := dialAndHello(t, srv)
 	silent := dialAndHello(t, srv)
-	silent.identify(srv.Token(), false)
-	var ready struct {
-		SessionID string `json:"session_id"`
-	}
-	if err := json.Unmarshal(silent.expectDispatch("READY", 1).D, &ready); err != nil {
-		t.Fatal(err)
-	}
-	silent.expectDispatch("GUILD_CREATE", 2)
+	session := silent.identifyAndReady(srv)
 	start := time.Now()
 	// The beating connection heartbeats every interval, reading each ACK,
 	// for longer than the deadline.
@@ -467,6 +468,6 @@ func TestAConnectionThatStopsHeartbeatingIsClosedAndItsSessionResumes(t *testing
 		t.Errorf("HeartbeatTimeouts = %d, want 1 (the silent connection only)", st.HeartbeatTimeouts)
 	}
 	again := dialAndHello(t, srv)
-	again.send(opResume, map[string]any{"token": srv.Token(), "session_id": ready.SessionID, "seq": 2})
+	again.send(opResume, map[string]any{"token": srv.Token(), "session_id": session, "seq": 2})
 	again.expectDispatch("RESUMED", 3)
 }
