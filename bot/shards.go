@@ -138,6 +138,14 @@ func (b *Bot) learnShards(ctx context.Context) error {
 			}
 		}
 	}
+	b.useShardsLocked(ctx, count, gw)
+	b.log.Info("gateway shards", "count", count, "configured", b.cfg.ShardCount > 0, "max_concurrency", b.shards.maxConc)
+	return nil
+}
+
+// useShardsLocked takes count shards, with the IDENTIFY limits gw says,
+// and tells the other processes the count. mu held.
+func (b *Bot) useShardsLocked(ctx context.Context, count int, gw *discordgo.GatewayBotResponse) {
 	if b.cfg.UseShardCount != nil {
 		if err := b.cfg.UseShardCount(ctx, count); err != nil {
 			// The next heartbeat carries it; until then a process that
@@ -149,8 +157,6 @@ func (b *Bot) learnShards(ctx context.Context) error {
 	b.shards.maxConc = max(gw.SessionStartLimit.MaxConcurrency, 1)
 	b.shards.starts.learn(gw.SessionStartLimit)
 	b.publishLocked()
-	b.log.Info("gateway shards", "count", count, "configured", b.cfg.ShardCount > 0, "max_concurrency", b.shards.maxConc)
-	return nil
 }
 
 // ownsShard reports whether shard n belongs to this process.
@@ -315,15 +321,7 @@ func (b *Bot) reshardLocked(ctx context.Context) {
 	b.shards.lastFatal = 0
 	b.shards.reshardBlocked = ""
 	old := b.shards.count
-	b.shards.count = gw.Shards
-	b.shards.maxConc = max(gw.SessionStartLimit.MaxConcurrency, 1)
-	b.shards.starts.learn(gw.SessionStartLimit)
-	if b.cfg.UseShardCount != nil {
-		if err := b.cfg.UseShardCount(ctx, gw.Shards); err != nil {
-			b.log.Warn("the other Vigil processes could not be told this one's gateway shard count yet", "count", gw.Shards, "err", err)
-		}
-	}
-	b.publishLocked()
+	b.useShardsLocked(ctx, gw.Shards, gw)
 	b.log.Warn("Discord required more gateway shards (a shard held too many servers): re-sharding; slash commands are answered again as the new shards open",
 		"shard_count", gw.Shards, "was", old)
 }
