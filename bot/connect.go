@@ -79,8 +79,12 @@ func (b *Bot) setConnected(up bool) {
 // that discordgo keeps the connection up. It gives up only when ctx ends,
 // when Discord refuses the token (ErrTokenRejected) or when it closes the
 // gateway for good (ErrGatewayClosed): trying again cannot help then.
+// Sharding required (4011) is not for good: the bot moves to more shards
+// where it may, and where it may not it connects without the shards
+// Discord refused, so that alerts are still delivered.
 func (b *Bot) Connect(ctx context.Context) error {
 	delay := connectBase
+	shardingRequired := false
 	for attempt := 1; ; attempt++ {
 		actx, cancel := context.WithTimeout(ctx, connectTimeout)
 		err := b.Open(actx)
@@ -98,7 +102,15 @@ func (b *Bot) Connect(ctx context.Context) error {
 		if b.TokenRejected() {
 			return ErrTokenRejected
 		}
-		if code := b.fatalCode(); code != 0 {
+		code := b.fatalCode()
+		if code == closeShardingRequired && !shardingRequired {
+			// Not fatal to the bot: the next Open re-shards, or, where
+			// it cannot, opens no shard and says why, and delivery
+			// (which needs no gateway) starts all the same.
+			shardingRequired = true
+			continue
+		}
+		if code != 0 && code != closeShardingRequired {
 			return fmt.Errorf("%w (code %d: %s)", ErrGatewayClosed, code, fatalCloseCodes[code])
 		}
 		b.conn.mu.Lock()

@@ -190,7 +190,7 @@ func (b *Bot) balanceShards(ctx context.Context) ([]*shard, error) {
 	if b.shards.closed {
 		return nil, errors.New("the bot was closed")
 	}
-	b.reshardLocked(ctx)
+	hold := b.reshardLocked(ctx)
 	var opened []*shard
 	var errs []error
 	waiting := false
@@ -222,7 +222,7 @@ func (b *Bot) balanceShards(ctx context.Context) ([]*shard, error) {
 	}
 	b.closeShardsLocked(closing)
 	for n := range b.shards.count {
-		if b.shards.held[n] != nil || !b.ownsShard(n) {
+		if hold || b.shards.held[n] != nil || !b.ownsShard(n) {
 			continue
 		}
 		key := n % b.shards.maxConc
@@ -274,9 +274,16 @@ func (b *Bot) balanceShards(ctx context.Context) ([]*shard, error) {
 // commands go unanswered meanwhile, where before they stopped until a
 // restart. Only a process alone does it: processes sharing the gateway
 // must all change count together, or a server's events would reach two of
-// them, so those are told to restart. mu held.
-func (b *Bot) reshardLocked(ctx context.Context) {
-	required := false
+// them, so those are told to restart.
+//
+// It reports whether no shard may be opened: while Discord requires more
+// shards than the bot can move to, every IDENTIFY on the count in use
+// would be refused too, and each refused one spends one of the day's
+// session starts. The shards held stay as they are. mu held.
+func (b *Bot) reshardLocked(ctx context.Context) (hold bool) {
+	// A shard Discord refused as it opened is not held: lastFatal keeps
+	// its code (a 4011 at the first connect, a count configured too low).
+	required := b.shards.lastFatal == closeShardingRequired
 	for _, sh := range b.shards.held {
 		if sh.watch.fatalCode() == closeShardingRequired {
 			required = true
@@ -285,33 +292,30 @@ func (b *Bot) reshardLocked(ctx context.Context) {
 	}
 	if !required {
 		b.shards.reshardBlocked = ""
-		return
+		return false
 	}
-	blocked := func(why string, args ...any) {
+	blocked := func(why string, args ...any) bool {
 		if b.shards.reshardBlocked != why {
 			b.shards.reshardBlocked = why
 			b.log.Error(why, args...)
 		}
+		return true
 	}
 	if b.cfg.ShardCount > 0 {
-		blocked("Discord requires more gateway shards than discord.shard_count sets: raise it, or set it to 0 for the count Discord recommends, and restart",
-			"shard_count", b.cfg.ShardCount)
-		return
+		return blocked("Discord requires more gateway shards than discord.shard_count sets: raise it, or set it to 0 for the count Discord recommends, and restart; "+
+			"alerts are still delivered, but slash commands go unanswered until then", "shard_count", b.cfg.ShardCount)
 	}
 	if b.cfg.ShardCountInUse != nil && b.cfg.ShardCountInUse() > 0 {
-		blocked("Discord requires more gateway shards, and the Vigil processes sharing the gateway must change count together: stop them all and start them again",
-			"shard_count", b.shards.count)
-		return
+		return blocked("Discord requires more gateway shards, and the Vigil processes sharing the gateway must change count together: stop them all and start them again; "+
+			"alerts are still delivered, but slash commands go unanswered until then", "shard_count", b.shards.count)
 	}
 	gw, err := b.session.GatewayBot(discordgo.WithContext(ctx))
 	if err != nil {
-		blocked("Discord requires more gateway shards, and it could not be asked how many; asking again", "err", err)
-		return
+		return blocked("Discord requires more gateway shards, and it could not be asked how many; asking again", "err", err)
 	}
 	if gw.Shards <= b.shards.count {
-		blocked("Discord requires more gateway shards but still recommends the count in use; asking again until it recommends more",
+		return blocked("Discord requires more gateway shards but still recommends the count in use; asking again until it recommends more",
 			"shard_count", b.shards.count, "recommended", gw.Shards)
-		return
 	}
 	all := make([]*shard, 0, len(b.shards.held))
 	for _, sh := range b.shards.held {
@@ -324,6 +328,7 @@ func (b *Bot) reshardLocked(ctx context.Context) {
 	b.useShardsLocked(ctx, gw.Shards, gw)
 	b.log.Warn("Discord required more gateway shards (a shard held too many servers): re-sharding; slash commands are answered again as the new shards open",
 		"shard_count", gw.Shards, "was", old)
+	return false
 }
 
 // closeShardingRequired is Discord's close code for an IDENTIFY whose

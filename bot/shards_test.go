@@ -633,3 +633,66 @@ func TestABotThatOutgrowsItsShardsMovesToTheCountDiscordRecommends(t *testing.T)
 		})
 	}
 }
+
+// Discord may refuse the very first IDENTIFY for holding too many servers
+// (its recommended count lagging the bot's growth, or discord.shard_count
+// set too low). That is no reason to give up on Discord: the bot moves to
+// the count Discord recommends where the count is Discord's to choose, and
+// else connects without the refused shards, sends no more IDENTIFYs that
+// would be refused (each spends one of the day's session starts), says why,
+// and still delivers alerts, which need no gateway.
+func TestABotRefusedAtItsFirstConnectForHoldingTooManyServersStillConnects(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name       string
+		configured int
+		wantCount  int
+		wantLog    string
+	}{
+		{"the count Discord recommends", 0, 2, "re-sharding"},
+		{"a count set in the config", 1, 1, "raise it"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g1, g2 := guildOnShard(0, 2), guildOnShard(1, 2)
+			srv := discordtest.NewServer(t, discordtest.WithGuild(g1), discordtest.WithGuild(g2),
+				discordtest.WithMaxGuildsPerShard(1), discordtest.WithRecommendedShards(1))
+			var logs logtest.Buffer
+			db := openDB(t)
+			b := shardedBotLeasing(t, srv, db, nil, shardTTL, func(c *bot.Config) {
+				c.ShardCount = tt.configured
+				c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+			})
+			if st := srv.GatewayStats(); st.ShardingRequired != 1 {
+				t.Fatalf("Discord refused %d IDENTIFYs for holding too many servers, want 1", st.ShardingRequired)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { defer close(done); b.Deliver(ctx) }()
+			t.Cleanup(func() { cancel(); <-done })
+			queue(t, db, "s1", g1.Channels[0].ID)
+			waitUntil(t, "the alert delivered", func() bool { return len(srv.Messages(g1.Channels[0].ID)) == 1 })
+
+			srv.SetRecommendedShards(2)
+			if tt.wantCount == 2 {
+				waitShardsFor(t, srv, "two shards", 2*identifyWait, func(live map[string]int) bool { return oneEach(2)(live) && len(live) == 2 })
+				answeredOnce(t, srv, g1)
+				answeredOnce(t, srv, g2)
+			} else {
+				time.Sleep(time.Second) // a few balancing passes
+				if live := srv.ShardSessions(); len(live) != 0 {
+					t.Errorf("sessions %v on a count Discord refuses", live)
+				}
+			}
+			if st := srv.GatewayStats(); st.ShardingRequired != 1 {
+				t.Errorf("Discord refused %d IDENTIFYs for holding too many servers, want only the first", st.ShardingRequired)
+			}
+			if got := b.ShardCount(); got != tt.wantCount {
+				t.Errorf("ShardCount = %d, want %d", got, tt.wantCount)
+			}
+			if !strings.Contains(logs.String(), tt.wantLog) {
+				t.Errorf("the log does not say %q:\n%s", tt.wantLog, logs.String())
+			}
+		})
+	}
+}
