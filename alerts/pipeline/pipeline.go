@@ -30,8 +30,11 @@ type Stages struct {
 	// Recall, if set, runs before a poll's new stories are clustered, so
 	// that the clusterer also knows the stories other Vigil processes
 	// sharing the database stored: an event reported on a feed another
-	// process polls is still one event.
-	Recall func(ctx context.Context)
+	// process polls is still one event. Process calls the func it returns
+	// once the stories are saved, or their save failed: until then the
+	// other processes may be kept from clustering, so that each sees
+	// every report stored before it clusters its own.
+	Recall func(ctx context.Context) (saved func())
 	// Match appends to dst the subscriptions that want the story and
 	// returns the extended slice, as match.Index.AppendMatchesSeenBy
 	// does: a poll's matches collect in one slice, without one per story.
@@ -172,7 +175,7 @@ func (p *Pipeline) Process(ctx context.Context, f alerts.Feed, stories []alerts.
 	// milliseconds: a report another process stored in the meantime is then
 	// seen, and its event joined rather than opened a second time.
 	if len(fresh) > 0 && p.cfg.Stages.Recall != nil {
-		p.cfg.Stages.Recall(ctx)
+		defer p.cfg.Stages.Recall(ctx)()
 	}
 	var alerting []int // indices into fresh of the stories that alert
 	for i := range fresh {

@@ -226,6 +226,8 @@ func TestABurstAlertsTheNewestFewAndFoldsTheRest(t *testing.T) {
 	}
 }
 
+// A poll with new stories recalls once before it clusters them, and ends
+// its recall's turn once they are stored; one with none does neither.
 func TestRecallRunsOnceBeforeAPollsNewStoriesAreClusteredAndNotForOldOnes(t *testing.T) {
 	ctx := context.Background()
 	db := openStore(t)
@@ -235,7 +237,16 @@ func TestRecallRunsOnceBeforeAPollsNewStoriesAreClusteredAndNotForOldOnes(t *tes
 		Store: db,
 		Now:   func() time.Time { return now },
 		Stages: pipeline.Stages{
-			Recall:  func(context.Context) { steps = append(steps, "recall") },
+			Recall: func(context.Context) func() {
+				steps = append(steps, "recall")
+				return func() {
+					known, err := db.KnownStoryIDs(ctx, f.URL, []string{"one", "two"})
+					if err != nil {
+						t.Error(err)
+					}
+					steps = append(steps, fmt.Sprintf("turn ends with %d stored", len(known)))
+				}
+			},
 			Cluster: func(s *alerts.Story) { steps = append(steps, "cluster "+s.ID); s.ClusterID = "c-" + s.ID },
 		},
 	})
@@ -243,7 +254,7 @@ func TestRecallRunsOnceBeforeAPollsNewStoriesAreClusteredAndNotForOldOnes(t *tes
 	if _, err := p.Process(ctx, f, poll); err != nil {
 		t.Fatal(err)
 	}
-	if want := "recall, cluster one, cluster two"; strings.Join(steps, ", ") != want {
+	if want := "recall, cluster one, cluster two, turn ends with 2 stored"; strings.Join(steps, ", ") != want {
 		t.Errorf("a poll with two new stories ran %q; want %q", strings.Join(steps, ", "), want)
 	}
 	steps = nil

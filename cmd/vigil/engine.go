@@ -30,11 +30,9 @@ type engine struct {
 	clusterer *cluster.Clusterer
 	index     atomic.Pointer[match.Index]
 
-	// recallMu makes one poll at a time read what other processes stored
-	// (the others wait for its answer); recalledAt is when that was last
-	// read, and recallFrom where the next read starts.
+	// recallMu makes one poll at a time read what other processes stored;
+	// recallFrom is where the next read starts.
 	recallMu   sync.Mutex
-	recalledAt time.Time
 	recallFrom time.Time
 }
 
@@ -160,19 +158,66 @@ func newLogger(cfg LogConfig, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// Recalling other processes' stories: at most every recallEvery (two
-// outlets' reports of one event clustered within that time, on feeds two
-// processes poll, may still open two events), reading back recallOverlap
-// before the last read: a story is stamped when its feed was read, but the
+// Recalling other processes' stories: each read goes back recallOverlap
+// before the last: a story is stamped when its feed was read, but the
 // others see it only once it is tagged, its article page fetched and its
 // transaction committed. Each read names the stories of that minute and
 // more, and reads in full only those this process does not know: a few
 // kilobytes however often it runs.
 const (
-	recallEvery   = 200 * time.Millisecond
 	recallOverlap = time.Minute
 	recallLimit   = 10_000
 )
+
+// clusterTurn makes the recall, clustering and saving of one poll's new
+// stories a turn that no other poll's overlaps, in this process or any
+// other sharing the database (the lease clusterTurnLease). Without it two
+// reports of one event on feeds two processes poll, clustered within the
+// same few milliseconds, would each miss the other and open two events,
+// and a channel watching both feeds would be alerted twice.
+type clusterTurn struct {
+	claim func(ctx context.Context, name string, ttl time.Duration) (release func(), ok bool)
+	log   *slog.Logger
+	mu    sync.Mutex // this process's polls take turns too
+}
+
+const (
+	clusterTurnLease = "turn:cluster"
+	// A turn takes milliseconds; a process that dies in its turn holds
+	// the others up for at most the lease's TTL. One that waits longer
+	// than clusterTurnWait (a database too slow to save within it)
+	// clusters without its turn, as without peers.
+	clusterTurnTTL   = 5 * time.Second
+	clusterTurnWait  = 5 * time.Second
+	clusterTurnRetry = 10 * time.Millisecond
+)
+
+// take waits for a turn and returns the func that ends it.
+func (c *clusterTurn) take(ctx context.Context) (done func()) {
+	c.mu.Lock()
+	deadline := time.Now().Add(clusterTurnWait)
+	for {
+		release, ok := c.claim(ctx, clusterTurnLease, clusterTurnTTL)
+		if ok {
+			return func() {
+				release()
+				c.mu.Unlock()
+			}
+		}
+		if ctx.Err() != nil {
+			return c.mu.Unlock
+		}
+		if time.Now().After(deadline) {
+			c.log.Warn("another Vigil process held the turn to cluster new stories for longer than expected; clustering this poll's without it, so a report of the same event stored meanwhile may open a second event",
+				"waited", clusterTurnWait)
+			return c.mu.Unlock
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(clusterTurnRetry):
+		}
+	}
+}
 
 // recallSource names and reads stored stories; storage.DB is one.
 type recallSource interface {
@@ -188,9 +233,6 @@ func (e *engine) recall(ctx context.Context, src recallSource) {
 	e.recallMu.Lock()
 	defer e.recallMu.Unlock()
 	now := time.Now()
-	if now.Sub(e.recalledAt) < recallEvery {
-		return
-	}
 	since := e.recallFrom
 	if since.IsZero() {
 		since = now.Add(-e.cfg.Cluster.Window.Duration)
@@ -215,12 +257,19 @@ func (e *engine) recall(ctx context.Context, src recallSource) {
 	for _, s := range stories {
 		e.clusterer.Restore(s)
 	}
-	e.recalledAt = now
 	e.recallFrom = now.Add(-recallOverlap)
 	if len(refs) == recallLimit {
 		// More were stored than one read takes: go on from the last.
 		e.recallFrom = refs[len(refs)-1].FirstSeen
 	}
+}
+
+// recallInTurn recalls in a turn of turn's, and returns the func that ends
+// the turn, to be called once the poll's stories are saved.
+func (e *engine) recallInTurn(ctx context.Context, turn *clusterTurn, src recallSource) (done func()) {
+	done = turn.take(ctx)
+	e.recall(ctx, src)
+	return done
 }
 
 // recallUpToNow marks every story stored so far as known: a process alone

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vigilbot/vigil/alerts"
+	"github.com/vigilbot/vigil/alerts/peer"
 	"github.com/vigilbot/vigil/alerts/pipeline"
 	"github.com/vigilbot/vigil/storage"
 )
@@ -21,8 +22,9 @@ type recallingProcess struct {
 }
 
 // recallingProcesses starts n processes on the database at path, each
-// having restored its clusters at now; stages may change process i's
-// pipeline stages (recall is on unless it removes it).
+// having restored its clusters at now and joined the others as a peer;
+// stages may change process i's pipeline stages (recall, in its turn, is
+// on unless it removes it).
 func recallingProcesses(t *testing.T, path string, now time.Time, n int, stages func(i int, st *pipeline.Stages)) []recallingProcess {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -41,8 +43,16 @@ func recallingProcesses(t *testing.T, path string, now time.Time, n int, stages 
 		if err := e.restoreClusters(ctx, db, now); err != nil {
 			t.Fatal(err)
 		}
+		member, err := peer.New(peer.Config{Store: db, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := member.Join(ctx); err != nil {
+			t.Fatal(err)
+		}
+		turn := &clusterTurn{claim: member.Claim, log: quiet}
 		st := e.stages()
-		st.Recall = func(ctx context.Context) { e.recall(ctx, db) }
+		st.Recall = func(ctx context.Context) func() { return e.recallInTurn(ctx, turn, db) }
 		if stages != nil {
 			stages(i, &st)
 		}
@@ -159,9 +169,9 @@ func TestAReportStoredWhileAnotherProcessReadsAnArticlePageIsInItsEvent(t *testi
 }
 
 // A busy process polls feeds many times a second. The others' stories are
-// read again when a fifth of a second has passed since the last read, so a
-// report another process stored a third of a second ago is seen, where a
-// read at most once a second would still miss it.
+// read again at each poll with new stories, so a report another process
+// stored a third of a second ago is seen, where a read at most once a
+// second would still miss it.
 func TestAReportStoredAFractionOfASecondAgoIsInItsEvent(t *testing.T) {
 	now := time.Now()
 	first, second := twoReports(now)
@@ -176,5 +186,68 @@ func TestAReportStoredAFractionOfASecondAgoIsInItsEvent(t *testing.T) {
 	time.Sleep(later)
 	if got := procs[1].process(t, alerts.Feed{URL: second.FeedURL, Primed: true}, second); got != firstEvent {
 		t.Errorf("the report stored %v before is in event %s, the new one in %s: one event reported twice", later, firstEvent, got)
+	}
+}
+
+// Two processes cluster their reports of one event at the same moment: the
+// second's recall runs while the first has clustered its report but not yet
+// saved it. The second waits for the first's turn to end, so it reads the
+// report and joins its event; without turns it would miss it and open a
+// second event.
+func TestReportsOfOneEventClusteredAtTheSameMomentOnTwoProcessesAreOneEvent(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		turns    bool
+		oneEvent bool
+	}{
+		{"in turns the second process joins the first one's event", true, true},
+		{"without turns each process opens its own event", false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			now := time.Now()
+			first, second := twoReports(now)
+			clustered, secondRecalled := make(chan struct{}), make(chan struct{})
+			procs := recallingProcesses(t, filepath.Join(t.TempDir(), "vigil.db"), now, 2, func(i int, st *pipeline.Stages) {
+				recall := st.Recall
+				if !tt.turns {
+					// The recall alone, as before turns: it reads what is
+					// stored and ends no turn.
+					st.Recall = func(ctx context.Context) func() {
+						recall(ctx)()
+						return func() {}
+					}
+				}
+				switch i {
+				case 0:
+					// The first holds its report, clustered, until the
+					// second has recalled or has waited long enough to
+					// show it waits.
+					cluster := st.Cluster
+					st.Cluster = func(s *alerts.Story) {
+						cluster(s)
+						close(clustered)
+						select {
+						case <-secondRecalled:
+						case <-time.After(500 * time.Millisecond):
+						}
+					}
+				case 1:
+					inner := st.Recall
+					st.Recall = func(ctx context.Context) func() {
+						done := inner(ctx)
+						close(secondRecalled)
+						return done
+					}
+				}
+			})
+			firstDone := make(chan string, 1)
+			go func() { firstDone <- procs[0].process(t, alerts.Feed{URL: first.FeedURL, Primed: true}, first) }()
+			<-clustered
+			secondEvent := procs[1].process(t, alerts.Feed{URL: second.FeedURL, Primed: true}, second)
+			firstEvent := <-firstDone
+			if got := firstEvent == secondEvent; got != tt.oneEvent {
+				t.Errorf("the two reports' events are %s and %s; one event: %v, want %v", firstEvent, secondEvent, got, tt.oneEvent)
+			}
+		})
 	}
 }

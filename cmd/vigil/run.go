@@ -222,12 +222,13 @@ func (s *service) start(ctx context.Context, cfg Config) error {
 	m := newMetrics(s.db)
 	s.metrics = m
 	stages := e.stages()
-	stages.Recall = func(ctx context.Context) {
-		if len(member.Peers()) > 1 {
-			e.recall(ctx, s.db)
-		} else {
+	turn := &clusterTurn{claim: member.Claim, log: s.log}
+	stages.Recall = func(ctx context.Context) func() {
+		if len(member.Peers()) <= 1 {
 			e.recallUpToNow()
+			return func() {}
 		}
+		return e.recallInTurn(ctx, turn, s.db)
 	}
 	pipe := pipeline.New(pipeline.Config{
 		Stages:          stages,
