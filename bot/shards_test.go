@@ -621,15 +621,7 @@ func TestABotThatOutgrowsItsShardsMovesToTheCountDiscordRecommends(t *testing.T)
 			} else {
 				time.Sleep(time.Second) // a few balancing passes
 			}
-			if st := srv.GatewayStats(); st.ShardingRequired != 1 {
-				t.Errorf("Discord refused %d IDENTIFYs for holding too many servers, want the 1", st.ShardingRequired)
-			}
-			if got := b.ShardCount(); got != tt.wantCount {
-				t.Errorf("ShardCount = %d, want %d", got, tt.wantCount)
-			}
-			if !strings.Contains(logs.String(), tt.wantLog) {
-				t.Errorf("the log does not say %q:\n%s", tt.wantLog, logs.String())
-			}
+			reshardedTo(t, srv, b, &logs, tt.wantCount, tt.wantLog)
 		})
 	}
 }
@@ -684,15 +676,22 @@ func TestABotRefusedAtItsFirstConnectForHoldingTooManyServersStillConnects(t *te
 					t.Errorf("sessions %v on a count Discord refuses", live)
 				}
 			}
-			if st := srv.GatewayStats(); st.ShardingRequired != 1 {
-				t.Errorf("Discord refused %d IDENTIFYs for holding too many servers, want only the first", st.ShardingRequired)
-			}
-			if got := b.ShardCount(); got != tt.wantCount {
-				t.Errorf("ShardCount = %d, want %d", got, tt.wantCount)
-			}
-			if !strings.Contains(logs.String(), tt.wantLog) {
-				t.Errorf("the log does not say %q:\n%s", tt.wantLog, logs.String())
-			}
+			reshardedTo(t, srv, b, &logs, tt.wantCount, tt.wantLog)
 		})
+	}
+}
+
+// reshardedTo checks that Discord refused one IDENTIFY for holding too
+// many servers, that b ended on want shards and that its log says why.
+func reshardedTo(t *testing.T, srv *discordtest.Server, b *bot.Bot, logs *logtest.Buffer, want int, wantLog string) {
+	t.Helper()
+	if st := srv.GatewayStats(); st.ShardingRequired != 1 {
+		t.Errorf("Discord refused %d IDENTIFYs for holding too many servers, want only the first", st.ShardingRequired)
+	}
+	if got := b.ShardCount(); got != want {
+		t.Errorf("ShardCount = %d, want %d", got, want)
+	}
+	if !strings.Contains(logs.String(), wantLog) {
+		t.Errorf("the log does not say %q:\n%s", wantLog, logs.String())
 	}
 }
